@@ -1,0 +1,313 @@
+package org.virtfx.engine.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import org.virtfx.engine.boot.KernelImage;
+import org.virtfx.engine.display.ScreenTextSource;
+import org.virtfx.engine.display.ScreenshotSource;
+import org.virtfx.engine.machine.BoardFactory;
+import org.virtfx.engine.machine.Machine;
+import org.virtfx.engine.machine.MachineConfig;
+import org.virtfx.engine.machine.MachineEvent;
+import org.virtfx.engine.machine.MachineListener;
+import org.virtfx.engine.machine.MachineState;
+import org.virtfx.engine.platform.PcBoardFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** `virtfx run`: one machine, headless, with its serial console on the terminal. */
+@Command(name = "run", sortOptions = false, showDefaultValues = true, mixinStandardHelpOptions = true,
+        description = {"Run a virtual machine headless, with its first serial port on this terminal.",
+                "Exit status: 0 guest powered off or an expectation matched, 1 bad argument or file, 2 timeout, "
+                        + "3 guest crashed (registers printed), (v<<1)|1 when the guest wrote v to --exit-device, "
+                        + "130 Ctrl+C."})
+public final class RunCommand implements java.util.concurrent.Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-m", "--memory"}, paramLabel = "SIZE", defaultValue = "512M",
+            description = "Guest RAM in QEMU syntax: 512 (MiB), 512M, 2G.")
+    String memory;
+
+    @Option(names = {"-c", "--cpus"}, paramLabel = "N", defaultValue = "1", description = "Number of vCPUs (1-64).")
+    int cpus;
+
+    @Option(names = "--bios", paramLabel = "FILE", description = "Firmware image. Default: Debian's SeaBIOS "
+            + "(/usr/share/seabios/bios-256k.bin or the guest cache) unless --kernel is given (direct boot).")
+    Path bios;
+
+    @Option(names = "--kernel", paramLabel = "FILE", description = "Boot this Linux bzImage or multiboot kernel directly.")
+    Path kernel;
+
+    @Option(names = "--initrd", paramLabel = "FILE", description = "Initial ramdisk for --kernel (multiboot: modules, comma-separated).")
+    String initrd;
+
+    @Option(names = "--append", paramLabel = "CMDLINE", defaultValue = "", description = "Kernel command line for --kernel.")
+    String append;
+
+    @Option(names = "--cdrom", paramLabel = "ISO", description = "ISO image in the ATAPI CD-ROM (secondary master).")
+    Path cdrom;
+
+    @Option(names = "--disk", paramLabel = "IMAGE", description = "Disk image on the IDE bus (repeatable; any format `virtfx img` reads).")
+    List<Path> disks = new ArrayList<>();
+
+    @Option(names = "--serial", paramLabel = "stdio|file:PATH|none", defaultValue = "stdio",
+            description = "Where the first serial port goes.")
+    String serial;
+
+    @Option(names = "--display", paramLabel = "none|vnc:PORT", defaultValue = "none",
+            description = "Show the screen over VNC on 127.0.0.1:PORT (5900+N as display :N).")
+    String display;
+
+    @Option(names = "--expect-serial", paramLabel = "REGEX", description = "Exit 0 as soon as the serial output matches REGEX.")
+    String expectSerial;
+
+    @Option(names = "--expect-screen", paramLabel = "REGEX", description = "Exit 0 as soon as the screen text (OCR in graphics modes) matches REGEX.")
+    String expectScreen;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "0", description = "Exit 2 after this many seconds (0: no limit).")
+    double timeout;
+
+    @Option(names = "--screenshot", paramLabel = "PATH.png", description = "Save a PNG of the screen when the run ends.")
+    Path screenshot;
+
+    @Option(names = "--exit-device", description = "Add QEMU's isa-debug-exit at port 0xf4: a guest write of v exits with (v<<1)|1.")
+    boolean exitDevice;
+
+    @Option(names = "--on-triple-fault", paramLabel = "crash|reset", defaultValue = "crash",
+            description = "What a triple fault does.")
+    String onTripleFault;
+
+    private final BoardFactory boardFactory;
+    private InputStream stdin = System.in;
+    private OutputStream stdout = System.out;
+
+    public RunCommand() {
+        this(new PcBoardFactory());
+    }
+
+    /** For tests and embedders: run on another board and with other standard streams. */
+    public RunCommand(BoardFactory boardFactory) {
+        this.boardFactory = boardFactory;
+    }
+
+    public RunCommand withStreams(InputStream in, OutputStream out) {
+        this.stdin = in;
+        this.stdout = out;
+        return this;
+    }
+
+    /** Validates the options into a machine configuration; every message names the bad value or file. */
+    MachineConfig toConfig() throws IOException {
+        long mem;
+        try {
+            mem = SizeParser.parse(memory, MachineConfig.MIB);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--memory: " + e.getMessage());
+        }
+        if (mem < MachineConfig.MIB) {
+            throw new UsageException("--memory: must be at least 1 MiB, got '" + memory + "'");
+        }
+        if (mem % MachineConfig.MIB != 0) {
+            throw new UsageException("--memory: must be a whole number of MiB, got '" + memory + "'");
+        }
+        if (mem > MachineConfig.MAX_MEMORY) {
+            throw new UsageException("--memory: at most 1T, got '" + memory + "'");
+        }
+        if (cpus < 1 || cpus > MachineConfig.MAX_CPUS) {
+            throw new UsageException("--cpus: must be between 1 and " + MachineConfig.MAX_CPUS + ", got " + cpus);
+        }
+        if (timeout < 0) {
+            throw new UsageException("--timeout: must not be negative, got " + timeout);
+        }
+        compile("--expect-serial", expectSerial);
+        compile("--expect-screen", expectScreen);
+        if (!serial.equals("stdio") && !serial.equals("none") && !serial.startsWith("file:")) {
+            throw new UsageException("--serial: expected stdio, file:PATH or none, got '" + serial + "'");
+        }
+        if (!display.equals("none") && !display.matches("vnc:(\\d+|:\\d+)")) {
+            throw new UsageException("--display: expected none or vnc:PORT, got '" + display + "'");
+        }
+        if (!onTripleFault.equals("crash") && !onTripleFault.equals("reset")) {
+            throw new UsageException("--on-triple-fault: expected crash or reset, got '" + onTripleFault + "'");
+        }
+        if (screenshot != null && !screenshot.getFileName().toString().toLowerCase().endsWith(".png")) {
+            throw new UsageException("--screenshot: the file name must end in .png: " + screenshot);
+        }
+        requireFile("--bios", bios);
+        requireFile("--cdrom", cdrom);
+        for (Path d : disks) {
+            requireFile("--disk", d);
+        }
+        Path initrdPath = null;
+        if (initrd != null) {
+            if (kernel == null) {
+                throw new UsageException("--initrd needs --kernel");
+            }
+            for (String part : initrd.split(",")) {
+                requireFile("--initrd", Path.of(part));
+            }
+            initrdPath = Path.of(initrd);
+        }
+        if (kernel != null) {
+            requireFile("--kernel", kernel);
+            KernelImage.detect(kernel);
+        } else if (!append.isEmpty()) {
+            throw new UsageException("--append needs --kernel");
+        }
+        return new MachineConfig("run", mem, cpus, bios, kernel, initrdPath, append, cdrom, disks, exitDevice,
+                onTripleFault.equals("reset") ? MachineConfig.TripleFaultAction.RESET : MachineConfig.TripleFaultAction.CRASH);
+    }
+
+    private static Pattern compile(String option, String regex) {
+        if (regex == null) {
+            return null;
+        }
+        try {
+            return Pattern.compile(regex, Pattern.MULTILINE);
+        } catch (PatternSyntaxException e) {
+            throw new UsageException(option + ": not a valid regular expression: " + e.getDescription() + " in '" + regex + "'");
+        }
+    }
+
+    private static void requireFile(String option, Path p) {
+        if (p != null && !Files.isRegularFile(p)) {
+            throw new UsageException(option + ": no such file: " + p);
+        }
+        if (p != null && !Files.isReadable(p)) {
+            throw new UsageException(option + ": cannot read file: " + p);
+        }
+    }
+
+    /** A bad argument; picocli's handler prints the message and exits 1. */
+    static final class UsageException extends IllegalArgumentException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        MachineConfig config;
+        try {
+            config = toConfig();
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("virtfx run: " + e.getMessage());
+            return ExitStatus.BAD_INPUT;
+        }
+        return runMachine(config, err);
+    }
+
+    private int runMachine(MachineConfig config, PrintWriter err) throws IOException {
+        Pattern serialPattern = compile("--expect-serial", expectSerial);
+        Pattern screenPattern = compile("--expect-screen", expectScreen);
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicInteger status = new AtomicInteger(-1);
+        SerialLog serialLog = new SerialLog();
+        try (Machine machine = new Machine(config, boardFactory);
+             SerialBackend backend = SerialBackend.open(serial, machine.serial(0), stdin, stdout)) {
+            machine.serial(0).addListener(serialLog::append);
+            machine.addListener(new MachineListener() {
+                @Override
+                public void stateChanged(Machine m, MachineState oldState, MachineState newState) {
+                    if (newState == MachineState.SHUT_OFF) {
+                        status.compareAndSet(-1, m.exitCode());
+                        done.countDown();
+                    } else if (newState == MachineState.CRASHED) {
+                        status.compareAndSet(-1, ExitStatus.CRASHED);
+                        done.countDown();
+                    }
+                }
+
+                @Override
+                public void event(Machine m, MachineEvent e) {
+                    if (e.kind() == MachineEvent.Kind.WARNING) {
+                        err.println("virtfx run: warning: " + e.message());
+                        err.flush();
+                    }
+                }
+            });
+            Thread hook = Thread.ofPlatform().unstarted(() -> {
+                if (status.compareAndSet(-1, ExitStatus.INTERRUPTED)) {
+                    done.countDown();
+                    try {
+                        machine.close();
+                    } catch (RuntimeException ignored) {
+                        // exiting anyway
+                    }
+                }
+            });
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                try {
+                    machine.start();
+                } catch (IOException | IllegalArgumentException e) {
+                    err.println("virtfx run: " + e.getMessage());
+                    return ExitStatus.BAD_INPUT;
+                }
+                long deadline = timeout > 0 ? System.nanoTime() + (long) (timeout * 1e9) : Long.MAX_VALUE;
+                long nextScreenCheck = 0;
+                while (done.getCount() > 0) {
+                    if (done.await(50, TimeUnit.MILLISECONDS)) {
+                        break;
+                    }
+                    if (serialPattern != null && serialLog.matches(serialPattern)) {
+                        status.compareAndSet(-1, ExitStatus.OK);
+                        break;
+                    }
+                    if (screenPattern != null && System.nanoTime() >= nextScreenCheck) {
+                        nextScreenCheck = System.nanoTime() + 500_000_000L;
+                        String text = machine.board().flatMap(b -> b.lookup(ScreenTextSource.class))
+                                .map(ScreenTextSource::screenText).orElse("");
+                        if (screenPattern.matcher(text).find()) {
+                            status.compareAndSet(-1, ExitStatus.OK);
+                            break;
+                        }
+                    }
+                    if (System.nanoTime() >= deadline) {
+                        if (status.compareAndSet(-1, ExitStatus.TIMEOUT)) {
+                            err.println("virtfx run: timed out after " + timeout + " s");
+                        }
+                        break;
+                    }
+                }
+                if (screenshot != null) {
+                    var shooter = machine.board().flatMap(b -> b.lookup(ScreenshotSource.class));
+                    if (shooter.isPresent()) {
+                        shooter.get().writePng(screenshot);
+                    } else {
+                        err.println("virtfx run: no screen to take a screenshot of (the machine has stopped or has no display)");
+                    }
+                }
+                if (machine.state() == MachineState.CRASHED) {
+                    err.println("virtfx run: the guest crashed: " + machine.crashReason());
+                }
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException ignored) {
+                    // already shutting down
+                }
+            }
+            err.flush();
+            return status.get() < 0 ? ExitStatus.OK : status.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ExitStatus.INTERRUPTED;
+        }
+    }
+}

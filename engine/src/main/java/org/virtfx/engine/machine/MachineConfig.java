@@ -1,0 +1,49 @@
+package org.virtfx.engine.machine;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What a machine is made of: everything `virtfx run` options and the GUI's VM definitions turn into. Immutable;
+ * validated on construction so that a bad value is reported before anything starts.
+ *
+ * @param name          display name (also used for thread names)
+ * @param memoryBytes   guest RAM, a positive multiple of 1 MiB
+ * @param cpus          number of vCPUs, 1..64
+ * @param bios          firmware image, or null for the default (SeaBIOS at its Debian path) or none with a kernel
+ * @param kernel        Linux bzImage or multiboot kernel for direct boot, or null
+ * @param initrd        initial ramdisk for direct boot, or null
+ * @param append        kernel command line ("" when none)
+ * @param cdrom         ISO image for the ATAPI CD-ROM, or null
+ * @param disks         disk images on the IDE bus, in order
+ * @param exitDevice    whether the QEMU-compatible isa-debug-exit device sits at port 0xf4
+ * @param onTripleFault what a triple fault does
+ */
+public record MachineConfig(String name, long memoryBytes, int cpus, Path bios, Path kernel, Path initrd, String append,
+                            Path cdrom, List<Path> disks, boolean exitDevice, TripleFaultAction onTripleFault) {
+
+    public static final long MIB = 1L << 20;
+    public static final int MAX_CPUS = 64;
+    /** The largest guest this engine will map: 1 TiB. */
+    public static final long MAX_MEMORY = 1L << 40;
+
+    public enum TripleFaultAction { RESET, CRASH }
+
+    public MachineConfig {
+        Objects.requireNonNull(name, "name");
+        if (memoryBytes < MIB || memoryBytes % MIB != 0 || memoryBytes > MAX_MEMORY) {
+            throw new IllegalArgumentException("memory must be between 1 MiB and 1 TiB in whole MiB, got " + memoryBytes + " bytes");
+        }
+        if (cpus < 1 || cpus > MAX_CPUS) {
+            throw new IllegalArgumentException("cpus must be between 1 and " + MAX_CPUS + ", got " + cpus);
+        }
+        append = append == null ? "" : append;
+        disks = List.copyOf(disks == null ? List.of() : disks);
+        onTripleFault = onTripleFault == null ? TripleFaultAction.CRASH : onTripleFault;
+    }
+
+    public static MachineConfig minimal(String name, long memoryBytes, int cpus) {
+        return new MachineConfig(name, memoryBytes, cpus, null, null, null, "", null, List.of(), false, TripleFaultAction.CRASH);
+    }
+}
