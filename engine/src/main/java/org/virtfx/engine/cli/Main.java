@@ -24,7 +24,12 @@ public final class Main implements Runnable {
     }
 
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Main());
+        return commandLine(CommandLine.defaultFactory());
+    }
+
+    /** The command line with subcommand objects made by {@code factory} (tests hand in a RunCommand on another board). */
+    public static CommandLine commandLine(CommandLine.IFactory factory) {
+        CommandLine cl = new CommandLine(new Main(), factory);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("virtfx: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
             return ExitStatus.BAD_INPUT;
