@@ -50,7 +50,9 @@ public final class FixtureFetcher {
         boolean haveAll = GuestFixtures.present(GuestFixtures.seabios()) && GuestFixtures.present(GuestFixtures.vgaBios())
                 && Stream.of(GuestFixtures.Arch.values()).allMatch(a -> GuestFixtures.present(GuestFixtures.kernel(a))
                 && GuestFixtures.present(GuestFixtures.initramfs(a)) && GuestFixtures.present(GuestFixtures.grubIso(a))
-                && GuestFixtures.present(GuestFixtures.memtest(a)));
+                && GuestFixtures.present(GuestFixtures.memtest(a))
+                && GuestFixtures.present(GuestFixtures.installerKernel(a))
+                && GuestFixtures.present(GuestFixtures.installerInitrd(a)));
         if (haveAll) {
             log.println("guest fixtures are complete in " + cache);
             return;
@@ -75,6 +77,9 @@ public final class FixtureFetcher {
             for (String f : List.of("memtest86+x64.bin", "memtest86+ia32.bin")) {
                 copyAtomically(root.resolve("boot").resolve(f), out.resolve(f));
             }
+        }
+        for (GuestFixtures.Arch a : GuestFixtures.Arch.values()) {
+            fetchInstaller(a, debs);
         }
         buildArch(GuestFixtures.Arch.AMD64, "linux-image-cloud-amd64", "busybox-static", debs);
         buildArch(GuestFixtures.Arch.I386, "linux-image-686-pae:i386", "busybox-static:i386", debs);
@@ -113,6 +118,31 @@ public final class FixtureFetcher {
         }
         writeInitramfs(initramfs, Files.readAllBytes(busybox), modulesRoot);
         buildIso(dir, kernel, initramfs, iso);
+    }
+
+    /** Extracts only the text variant's kernel and initrd from the (large) netboot package. */
+    private void fetchInstaller(GuestFixtures.Arch arch, Path debs) throws IOException, InterruptedException {
+        Path kernel = GuestFixtures.installerKernel(arch);
+        Path initrd = GuestFixtures.installerInitrd(arch);
+        if (GuestFixtures.present(kernel) && GuestFixtures.present(initrd)) {
+            return;
+        }
+        Path deb = download(debs, "debian-installer-12-netboot-" + arch.dir());
+        Path dir = kernel.getParent();
+        Files.createDirectories(dir);
+        String base = "./usr/lib/debian-installer/images/12/" + arch.dir() + "/text/debian-installer/" + arch.dir() + "/";
+        Path tmp = dir.resolve("extract.tmp");
+        deleteTree(tmp);
+        Files.createDirectories(tmp);
+        Result r = exec(List.of("sh", "-c", "dpkg-deb --fsys-tarfile \"$0\" | tar -x -C \"$1\" \"$2linux\" \"$2initrd.gz\"",
+                deb.toString(), tmp.toString(), base), cache);
+        if (r.code != 0) {
+            throw new IOException("cannot extract the installer from " + deb + ": " + r.output.strip());
+        }
+        copyAtomically(tmp.resolve(base).resolve("linux"), kernel);
+        copyAtomically(tmp.resolve(base).resolve("initrd.gz"), initrd);
+        deleteTree(tmp);
+        Files.deleteIfExists(deb); // 130 MB that nothing else needs
     }
 
     // ---------------------------------------------------------------- apt
