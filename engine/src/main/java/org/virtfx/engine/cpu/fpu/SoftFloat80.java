@@ -62,7 +62,14 @@ final class SoftFloat80 {
     void clear() {
         flags = 0;
         roundedUp = false;
+        memoryDenormal = false;
     }
+
+    /**
+     * The memory operand of the current instruction was an IEEE denormal (it widened to a normal extended value).
+     * Reported as DE by the operation, after NaN handling, like a register denormal.
+     */
+    boolean memoryDenormal;
 
     boolean masked(int flag) {
         return (masks & flag) != 0;
@@ -262,7 +269,7 @@ final class SoftFloat80 {
         if (an || bn) {
             return propagateNaN(a, b);
         }
-        if (a.isDenormal() || b.isDenormal()) {
+        if (a.isDenormal() || b.isDenormal() || memoryDenormal) {
             flags |= DE;
         }
         return null;
@@ -419,7 +426,8 @@ final class SoftFloat80 {
             if (a.isZero()) {
                 return invalid();
             }
-            flags |= ZE;
+            // division by zero takes precedence over a denormal dividend
+            flags = (flags & ~DE) | ZE;
             return Float80.infinity(sign);
         }
         if (a.isZero()) {
@@ -440,6 +448,8 @@ final class SoftFloat80 {
             return a;
         }
         if (a.sign()) {
+            // invalid takes precedence over a denormal operand
+            flags &= ~DE;
             return invalid();
         }
         if (a.isInfinity()) {
@@ -481,7 +491,7 @@ final class SoftFloat80 {
             }
             return UNORDERED;
         }
-        if (a.isDenormal() || b.isDenormal()) {
+        if (a.isDenormal() || b.isDenormal() || memoryDenormal) {
             flags |= DE;
         }
         return compareOrdered(a, b);
@@ -604,9 +614,6 @@ final class SoftFloat80 {
         if (a.isZero()) {
             return 0L;
         }
-        if (a.isDenormal()) {
-            flags |= DE;
-        }
         int savedFlags = flags;
         boolean savedUp = roundedUp;
         if (!roundToInteger(a, mode) || intCarry) {
@@ -637,7 +644,7 @@ final class SoftFloat80 {
 
     // ---------------------------------------------------------------- memory formats
 
-    /** Exact widening of an IEEE single; denormal sources raise DE, NaNs keep their signalling state. */
+    /** Exact widening of an IEEE single; denormal sources set {@link #memoryDenormal}, NaNs keep their signalling state. */
     Float80 fromSingle(int bits) {
         boolean sign = bits < 0;
         int e = (bits >>> 23) & 0xFF;
@@ -650,7 +657,7 @@ final class SoftFloat80 {
             if (frac == 0) {
                 return Float80.zero(sign);
             }
-            flags |= DE;
+            memoryDenormal = true;
             int nlz = Long.numberOfLeadingZeros(frac);
             // value = frac * 2^-149
             return new Float80(s | (Float80.BIAS - 149 + 63 - nlz), frac << nlz);
@@ -670,7 +677,7 @@ final class SoftFloat80 {
             if (frac == 0) {
                 return Float80.zero(sign);
             }
-            flags |= DE;
+            memoryDenormal = true;
             int nlz = Long.numberOfLeadingZeros(frac);
             return new Float80(s | (Float80.BIAS - 1074 + 63 - nlz), frac << nlz);
         }
@@ -709,12 +716,13 @@ final class SoftFloat80 {
         if (a.isZero()) {
             return signBit;
         }
-        if (a.isDenormal()) {
-            flags |= DE;
-        }
+        // stores never report a denormal source (DE)
         boolean noOverflow = round(a.sign(), normExp(a), normSig(a), 0, bits, minExp, maxExp, false);
         int unmaskedResult = flags & ~masks & (OE | UE);
         if (unmaskedResult != 0) {
+            // nothing is stored; the hardware reports only the overflow/underflow, not precision
+            flags &= ~PE;
+            roundedUp = false;
             return null;
         }
         long sig = roundedSig;
@@ -739,9 +747,6 @@ final class SoftFloat80 {
     }
 
     // ---------------------------------------------------------------- remainder and scaling
-
-    /** Exponent reduction per FPREM/FPREM1 step when the operands' exponents differ by 64 or more. */
-    static final int PARTIAL_REMAINDER_BITS = 32;
 
     /** Low three bits of the quotient of the last complete {@link #remainder}, or -1 after a partial one. */
     int quotientBits;
@@ -768,7 +773,8 @@ final class SoftFloat80 {
         BigInteger mb = unsigned(normSig(b));
         int d = ea - eb;
         if (d >= 64) {
-            int n = PARTIAL_REMAINDER_BITS;
+            // the hardware reduces the exponent by 32 + (d mod 32) per step
+            int n = 32 + (d & 31);
             // a - b * trunc(a / b / 2^(d-n)) * 2^(d-n) = ((ma << n) mod mb) * 2^(ea - BIAS - 63 - n)
             BigInteger r = ma.shiftLeft(n).mod(mb);
             quotientBits = -1;

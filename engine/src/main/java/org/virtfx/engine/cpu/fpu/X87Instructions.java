@@ -386,13 +386,41 @@ final class X87Instructions {
         }
     }
 
-    /** FLD of an m32/m64 value: SNaN sources raise IE and load quietly. */
+    /** Stack overflow of FXTRACT/FPTAN/FSINCOS: masked, ST0 and the pushed register both become the indefinite. */
+    void overflowReplacingTop() {
+        sf.flags = IE | SF;
+        if (report()) {
+            f.setSt(0, Float80.INDEFINITE);
+            f.top = (f.top - 1) & 7;
+            f.setSt(0, Float80.INDEFINITE);
+        }
+        setC1(true);
+    }
+
+    /**
+     * FLD of an m32/m64 value: SNaN sources raise IE and load quietly; a denormal source raises DE but, unlike in
+     * arithmetic, is loaded even when DE is unmasked.
+     */
     private void loadConverted(Float80 v) {
         if (v.isSignalingNaN()) {
             sf.flags |= IE;
             v = v.quiet();
         }
-        push(v);
+        if (!f.isEmpty(7) || (sf.flags & ~sf.masks & IE) != 0) {
+            push(v);
+            return;
+        }
+        if (sf.memoryDenormal) {
+            sf.flags |= DE;
+        }
+        int flags = sf.flags;
+        f.sw |= flags & 0x3F;
+        if ((flags & ~sf.masks & 0x3F) != 0) {
+            f.sw |= X87.SW_ES | X87.SW_B;
+        }
+        setC1(false);
+        f.top = (f.top - 1) & 7;
+        f.setSt(0, v);
     }
 
     /** FLD ST(i) with ST(i) empty. */
@@ -412,7 +440,7 @@ final class X87Instructions {
     private void registerArithmetic(int op, int dest, int src, boolean reversedEncoding, boolean pop) {
         if (op == 2 || op == 3) {
             // FCOM/FCOMP ST(i) (and their DC/DE aliases)
-            compareRegisters(reversedEncoding ? dest : src, false, op == 3 ? 1 : 0);
+            compareRegisters(reversedEncoding ? dest : src, false, op == 3 || pop ? 1 : 0);
             return;
         }
         if (reversedEncoding && op >= 4) {
@@ -450,14 +478,14 @@ final class X87Instructions {
 
     private void compareResult(int outcome, int pops) {
         boolean ok = report();
-        if (!ok) {
-            return;
-        }
         switch (outcome) {
             case SoftFloat80.LESS -> setConditionCodes(false, false, false, true);
             case SoftFloat80.EQUAL -> setConditionCodes(true, false, false, false);
             case SoftFloat80.GREATER -> setConditionCodes(false, false, false, false);
             default -> setConditionCodes(true, true, false, true);
+        }
+        if (!ok) {
+            return;
         }
         for (int k = 0; k < pops; k++) {
             f.pop();
@@ -486,9 +514,7 @@ final class X87Instructions {
         } else {
             outcome = sf.compare(f.st(0), f.st(i), quiet);
         }
-        if (!report()) {
-            return;
-        }
+        boolean ok = report();
         long flags = mem.eflags() & ~(EFLAGS_CF | EFLAGS_PF | EFLAGS_ZF | EFLAGS_OF | EFLAGS_SF | EFLAGS_AF);
         flags |= switch (outcome) {
             case SoftFloat80.LESS -> EFLAGS_CF;
@@ -497,7 +523,7 @@ final class X87Instructions {
             default -> EFLAGS_CF | EFLAGS_PF | EFLAGS_ZF;
         };
         mem.setEflags(flags);
-        if (pop) {
+        if (ok && pop) {
             f.pop();
         }
     }
@@ -687,9 +713,6 @@ final class X87Instructions {
         } else if (v.isZero()) {
             magnitude = 0;
         } else {
-            if (v.isDenormal()) {
-                sf.flags |= DE;
-            }
             int savedFlags = sf.flags;
             if (sf.roundToInteger(v, sf.rc) && !sf.intCarry && Long.compareUnsigned(sf.intLow, BCD_LIMIT) < 0) {
                 magnitude = sf.intLow;
@@ -732,7 +755,7 @@ final class X87Instructions {
             return;
         }
         if (!f.isEmpty(7)) {
-            push(Float80.INDEFINITE);
+            overflowReplacingTop();
             return;
         }
         Float80 v = f.st(0);
@@ -772,7 +795,7 @@ final class X87Instructions {
         }
         f.setSt(0, r);
         if (q < 0) {
-            f.sw |= X87.SW_C2;
+            setConditionCodes(false, true, false, false);
         } else {
             setConditionCodes((q & 2) != 0, false, (q & 1) != 0, (q & 4) != 0);
         }

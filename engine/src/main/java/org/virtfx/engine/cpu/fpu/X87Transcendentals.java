@@ -81,7 +81,7 @@ final class X87Transcendentals {
             return;
         }
         if (!f.isEmpty(7)) {
-            ins.push(Float80.INDEFINITE);
+            ins.overflowReplacingTop();
             return;
         }
         Float80 x = f.st(0);
