@@ -150,9 +150,17 @@ final class SoftFloat80 {
         if (exp > maxExp) {
             if (adjustUnmasked && !masked(OE)) {
                 flags |= OE;
-                roundedExp = exp - BIAS_ADJUST;
-                roundedSig = sig;
-                return true;
+                if (exp - BIAS_ADJUST <= maxExp) {
+                    roundedExp = exp - BIAS_ADJUST;
+                    roundedSig = sig;
+                    return true;
+                }
+                // beyond what the bias adjustment can represent (FSCALE): an infinity, whatever the rounding
+                flags |= PE;
+                roundedUp = true;
+                roundedExp = Float80.MAX_EXP;
+                roundedSig = Long.MIN_VALUE;
+                return false;
             }
             flags |= OE | PE;
             boolean toInfinity = switch (rc) {
@@ -762,10 +770,16 @@ final class SoftFloat80 {
             return s;
         }
         if (a.isInfinity() || b.isZero()) {
+            // invalid takes precedence over a denormal operand
+            flags &= ~DE;
             return invalid();
         }
-        if (a.isZero() || b.isInfinity()) {
+        if (a.isZero()) {
             return a;
+        }
+        if (b.isInfinity()) {
+            // a pseudo-denormal comes back normalized, like any arithmetic result
+            return pack(a.sign(), normExp(a), normSig(a), 0, 64);
         }
         int ea = normExp(a);
         int eb = normExp(b);
