@@ -97,11 +97,12 @@ final class SoftFloat80 {
                 exp += BIAS_ADJUST;
                 tiny = false;
                 if (exp < minExp) {
-                    int shift = minExp - exp;
-                    long[] r = shiftRightJam(sig, ext, shift);
-                    sig = r[0];
-                    ext = r[1];
-                    exp = minExp;
+                    // beyond what the bias adjustment can represent (FSCALE): a zero, whatever the rounding
+                    flags |= PE;
+                    roundedUp = false;
+                    roundedExp = 0;
+                    roundedSig = 0;
+                    return true;
                 }
             } else {
                 int shift = minExp - exp;
