@@ -22,13 +22,19 @@ final class HostX87Oracle implements AutoCloseable {
     static final int SAVE_SIZE = 108;
 
     /** One instruction encoding: escape byte and ModRM (mod 00, r/m 000 = [RAX] for memory forms). */
-    record Op(String name, int escape, int modrm) {
+    record Op(String name, int escape, int modrm, boolean operandSize16) {
+        Op(String name, int escape, int modrm) {
+            this(name, escape, modrm, false);
+        }
+
         boolean memory() {
             return modrm < 0xC0;
         }
     }
 
-    /** Input: control word, FLDZ count before B and A, the values (10 bytes each), memory operand, EFLAGS in. */
+    /**
+     * Input: control word, FLDZ count before B and A (every physical register first holds A or B, so that even
+     * empty registers have known contents), the values (10 bytes each), memory operand, EFLAGS in. */
     record Case(int op, int cw, int prefill, byte[] a, byte[] b, byte[] mem, long eflags) {
     }
 
@@ -77,6 +83,8 @@ final class HostX87Oracle implements AutoCloseable {
                 static unsigned char A[10], B[10], M[%d], SAVE[%d];
                 static unsigned long FLIN, FLOUT;
                 static void setup(int prefill) {
+                  __asm__ volatile("fninit\\n\\tfldt %%0\\n\\tfldt %%1\\n\\tfldt %%0\\n\\tfldt %%1\\n\\t"
+                                   "fldt %%0\\n\\tfldt %%1\\n\\tfldt %%0\\n\\tfldt %%1" :: "m"(A), "m"(B) : "memory");
                   __asm__ volatile("fninit\\n\\tfldcw %%0" :: "m"(CW) : "memory");
                   for (int i = 0; i < prefill; i++) __asm__ volatile("fldz");
                   __asm__ volatile("fldt %%0\\n\\tfldt %%1" :: "m"(B), "m"(A) : "memory");
