@@ -1,17 +1,31 @@
 package org.virtfx.engine.cpu.fpu;
 
-import static org.virtfx.engine.cpu.fpu.SoftFloat80.IE;
 import static org.virtfx.engine.cpu.fpu.SoftFloat80.PE;
 import static org.virtfx.engine.cpu.fpu.SoftFloat80.ZE;
 
+import java.math.BigInteger;
+
 /**
  * FSIN, FCOS, FSINCOS, FPTAN, FPATAN, F2XM1, FYL2X, FYL2XP1. Stack handling, special operands (NaN, infinities,
- * zeros, invalid domains, C2 for |x| >= 2^63) follow the hardware exactly; the finite results are computed with
- * the host's double-precision {@link StrictMath}, so they carry about 53 correct bits instead of the hardware's
- * 64 (the last 11 significand bits differ from a real x87, and PE is reported for every inexact-looking result).
+ * zeros, invalid domains, C2 for |x| >= 2^63) follow the hardware; the finite results keep the full extended
+ * exponent range but their significands come from the host's double-precision {@link StrictMath}: about 50 correct
+ * bits instead of the hardware's 64 (checked against the host x87 in X87HostOracleTest). The trigonometric
+ * argument reduction uses the x87's own 66-bit approximation of pi, exactly, so large arguments reduce like on the
+ * hardware. PE is reported for every inexact result; C1 is not a reliable round-up indication here.
  */
 final class X87Transcendentals {
     private static final int TRIG_LIMIT_EXP = Float80.BIAS + 63;
+    /** pi/2 as the x87 holds it internally: 66 significant bits, M * 2^-65. */
+    private static final BigInteger HALF_PI_66 = SoftFloat80.unsigned(0xC90FDAA22168C234L).shiftLeft(2).or(BigInteger.valueOf(3));
+    private static final int HALF_PI_SCALE = -65;
+    private static final Float80 LN2 = new Float80(0x3FFE, 0xB17217F7D1CF79ACL);
+    private static final Float80 LOG2E = new Float80(0x3FFF, 0xB8AA3B295C17F0BCL);
+    private static final Float80 HALF_PI = new Float80(0x3FFF, 0xC90FDAA22168C235L);
+    private static final Float80 PI = new Float80(0x4000, 0xC90FDAA22168C235L);
+    /** Below 2^-30 relative, the leading term of the series is the function (sin x = x, 2^x - 1 = x ln 2). */
+    private static final int TINY_EXP = Float80.BIAS - 30;
+    /** Below this the operand is outside the double range; the leading series term is then exact to 64 bits. */
+    private static final int DOUBLE_TINY_EXP = Float80.BIAS - 1000;
 
     private X87Transcendentals() {
     }
@@ -22,10 +36,6 @@ final class X87Transcendentals {
             case 0xF2, 0xFB -> pushing(ins, f, sf, modrm);
             default -> binary(ins, f, sf, modrm);
         }
-    }
-
-    private static boolean outOfTrigRange(Float80 x) {
-        return x.isNormal() && x.exp() >= TRIG_LIMIT_EXP || x.isUnsupported() && x.exp() >= TRIG_LIMIT_EXP;
     }
 
     /** FSIN, FCOS, F2XM1: ST0 = fn(ST0). */
@@ -46,14 +56,10 @@ final class X87Transcendentals {
                 r = trig ? sf.invalid() : x.sign() ? Float80.NEG_ONE_FOR_F2XM1 : x;
             } else if (x.isZero()) {
                 r = modrm == 0xFF ? Float80.ONE : x;
+            } else if (modrm == 0xF0) {
+                r = twoToXMinusOne(sf, x);
             } else {
-                double d = SoftFloat80.toHostDouble(x);
-                double v = switch (modrm) {
-                    case 0xFE -> StrictMath.sin(d);
-                    case 0xFF -> StrictMath.cos(d);
-                    default -> StrictMath.expm1(d * 0.6931471805599453);
-                };
-                r = inexact(sf, x, v, modrm == 0xFF);
+                r = trigonometric(sf, x, modrm == 0xFE ? Trig.SIN : Trig.COS);
             }
         }
         if (trig) {
@@ -62,13 +68,78 @@ final class X87Transcendentals {
         ins.finish(0, r, 0);
     }
 
-    /** A host result for an argument; tiny arguments keep the argument itself (sin x = x, 2^x - 1 = x ln 2). */
-    private static Float80 inexact(SoftFloat80 sf, Float80 x, double v, boolean cosine) {
+    private enum Trig { SIN, COS, TAN }
+
+    private static Float80 trigonometric(SoftFloat80 sf, Float80 x, Trig fn) {
         sf.flags |= PE;
-        if (!cosine && x.exp() < Float80.BIAS - 40 && (Double.isNaN(v) || Math.abs(v) < 1e-200 || v == 0)) {
+        if (x.exp() < TINY_EXP) {
+            return fn == Trig.COS ? Float80.ONE : tinyResult(sf, x);
+        }
+        // x = q * (pi/2) + r with the x87's 66-bit pi, computed exactly
+        int e = SoftFloat80.normExp(x) - Float80.BIAS - 63;
+        BigInteger sig = SoftFloat80.unsigned(SoftFloat80.normSig(x));
+        int s = Math.min(e, HALF_PI_SCALE);
+        BigInteger xs = sig.shiftLeft(e - s);
+        BigInteger hs = HALF_PI_66.shiftLeft(HALF_PI_SCALE - s);
+        BigInteger[] qr = xs.divideAndRemainder(hs);
+        BigInteger q = qr[0];
+        BigInteger rem = qr[1];
+        if (rem.shiftLeft(1).compareTo(hs) > 0) {
+            q = q.add(BigInteger.ONE);
+            rem = rem.subtract(hs);
+        }
+        double r = Math.scalb(rem.doubleValue(), s);
+        if (x.sign()) {
+            r = -r;
+        }
+        int quadrant = (x.sign() ? -q.intValue() : q.intValue()) & 3;
+        double v = switch (fn) {
+            case SIN -> switch (quadrant) {
+                case 0 -> StrictMath.sin(r);
+                case 1 -> StrictMath.cos(r);
+                case 2 -> -StrictMath.sin(r);
+                default -> -StrictMath.cos(r);
+            };
+            case COS -> switch (quadrant) {
+                case 0 -> StrictMath.cos(r);
+                case 1 -> -StrictMath.sin(r);
+                case 2 -> -StrictMath.cos(r);
+                default -> StrictMath.sin(r);
+            };
+            case TAN -> (quadrant & 1) == 0 ? StrictMath.tan(r) : -1 / StrictMath.tan(r);
+        };
+        return SoftFloat80.fromHostDouble(v);
+    }
+
+    /** A tiny operand returned as the result: normalized like an arithmetic result, UE when denormal. */
+    private static Float80 tinyResult(SoftFloat80 sf, Float80 x) {
+        Float80 r = sf.pack(x.sign(), SoftFloat80.normExp(x), SoftFloat80.normSig(x), 0, 64);
+        if (r.isDenormal()) {
+            sf.flags |= SoftFloat80.UE;
+        }
+        return r;
+    }
+
+    /** F2XM1; operands beyond [-1, 1] are returned unchanged, as the hardware does. */
+    private static Float80 twoToXMinusOne(SoftFloat80 sf, Float80 x) {
+        if (SoftFloat80.compareOrdered(x.abs(), Float80.ONE) == SoftFloat80.GREATER) {
+            sf.flags |= PE;
             return x;
         }
-        return SoftFloat80.fromHostDouble(v);
+        if (x.exp() < DOUBLE_TINY_EXP) {
+            return mul64(sf, x, LN2);
+        }
+        sf.flags |= PE;
+        return SoftFloat80.fromHostDouble(StrictMath.expm1(SoftFloat80.toHostDouble(x) * 0.6931471805599453));
+    }
+
+    /** Extended-range product, never affected by the precision control. */
+    private static Float80 mul64(SoftFloat80 sf, Float80 a, Float80 b) {
+        int precision = sf.precision;
+        sf.precision = 64;
+        Float80 r = sf.mul(a, b);
+        sf.precision = precision;
+        return r;
     }
 
     /** FPTAN (ST0 = tan, push 1) and FSINCOS (ST0 = sin then push cos). */
@@ -100,16 +171,13 @@ final class X87Transcendentals {
             second = first;
         } else if (x.isZero()) {
             first = x;
-            second = modrm == 0xF2 ? Float80.ONE : Float80.ONE;
+            second = Float80.ONE;
+        } else if (modrm == 0xF2) {
+            first = trigonometric(sf, x, Trig.TAN);
+            second = Float80.ONE;
         } else {
-            double d = SoftFloat80.toHostDouble(x);
-            if (modrm == 0xF2) {
-                first = inexact(sf, x, StrictMath.tan(d), false);
-                second = Float80.ONE;
-            } else {
-                first = inexact(sf, x, StrictMath.sin(d), false);
-                second = SoftFloat80.fromHostDouble(StrictMath.cos(d));
-            }
+            first = trigonometric(sf, x, Trig.SIN);
+            second = trigonometric(sf, x, Trig.COS);
         }
         f.sw &= ~X87.SW_C2;
         if (ins.report()) {
@@ -139,15 +207,53 @@ final class X87Transcendentals {
     }
 
     private static Float80 atan(SoftFloat80 sf, Float80 y, Float80 x) {
-        double v = StrictMath.atan2(SoftFloat80.toHostDouble(y), SoftFloat80.toHostDouble(x));
-        if (y.isZero() && !x.sign()) {
+        if (y.isZero()) {
+            if (x.sign()) {
+                sf.flags |= PE;
+                return PI.withSign(y.sign());
+            }
             return y;
         }
-        return inexact(sf, y, v, false);
+        if (x.isZero()) {
+            sf.flags |= PE;
+            return HALF_PI.withSign(y.sign());
+        }
+        sf.flags |= PE;
+        if (y.isInfinity() || x.isInfinity()) {
+            // only the signs and which operand is infinite matter
+            double dy = y.isInfinity() ? Double.POSITIVE_INFINITY : 1.0;
+            double dx = x.isInfinity() ? Double.POSITIVE_INFINITY : 1.0;
+            double v = StrictMath.atan2(y.sign() ? -dy : dy, x.sign() ? -dx : dx);
+            return SoftFloat80.fromHostDouble(v);
+        }
+        int ey = SoftFloat80.normExp(y);
+        int ex = SoftFloat80.normExp(x);
+        if (!x.sign() && ey < ex - 40) {
+            // atan(t) = t for tiny t = y / x
+            int precision = sf.precision;
+            sf.precision = 64;
+            Float80 t = sf.div(y, x);
+            sf.precision = precision;
+            return t;
+        }
+        // atan2 is scale-invariant: bring both into the double range with the same power of two
+        int shift = Float80.BIAS - Math.max(ey, ex);
+        double dy = scaled(y, shift);
+        double dx = scaled(x, shift);
+        return SoftFloat80.fromHostDouble(StrictMath.atan2(dy, dx));
+    }
+
+    private static double scaled(Float80 v, int shift) {
+        int e = SoftFloat80.normExp(v) + shift;
+        if (e < Float80.BIAS - 1060) {
+            return v.sign() ? -0.0 : 0.0;
+        }
+        return SoftFloat80.toHostDouble(new Float80((v.sign() ? 0x8000 : 0) | e, SoftFloat80.normSig(v)));
     }
 
     private static Float80 yl2x(SoftFloat80 sf, Float80 y, Float80 x) {
         if (x.sign() && !x.isZero()) {
+            sf.flags &= ~SoftFloat80.DE;
             return sf.invalid();
         }
         if (x.isZero()) {
@@ -159,34 +265,42 @@ final class X87Transcendentals {
             }
             return Float80.infinity(!y.sign());
         }
+        boolean xIsOne = x.se() == Float80.BIAS && x.sig() == Float80.INTEGER_BIT;
         if (x.isInfinity()) {
             return y.isZero() ? sf.invalid() : Float80.infinity(y.sign());
         }
-        boolean xIsOne = x.se() == Float80.BIAS && x.sig() == Float80.INTEGER_BIT;
         if (xIsOne) {
             return y.isInfinity() ? sf.invalid() : Float80.zero(y.sign());
         }
+        boolean logNegative = SoftFloat80.compareOrdered(x, Float80.ONE) == SoftFloat80.LESS;
         if (y.isInfinity()) {
-            boolean logNegative = SoftFloat80.compareOrdered(x, Float80.ONE) == SoftFloat80.LESS;
             return Float80.infinity(y.sign() ^ logNegative);
         }
         if (y.isZero()) {
-            boolean logNegative = SoftFloat80.compareOrdered(x, Float80.ONE) == SoftFloat80.LESS;
             return Float80.zero(y.sign() ^ logNegative);
         }
-        double lx = log2(x);
-        return inexact(sf, y, SoftFloat80.toHostDouble(y) * lx, false);
+        sf.flags |= PE;
+        return mul64(sf, y, SoftFloat80.fromHostDouble(log2(x)));
     }
 
     /** log2 of a positive finite value, exact in the exponent part so that huge/tiny arguments keep precision. */
     private static double log2(Float80 x) {
         int e = SoftFloat80.normExp(x) - Float80.BIAS;
-        double m = (double) (SoftFloat80.normSig(x) >>> 11) / (double) (1L << 52);
+        long sig = SoftFloat80.normSig(x);
+        double m = (double) (sig >>> 11) / (double) (1L << 52);
+        if (e == -1) {
+            // just below 1: log of the exact distance to 1 keeps the relative precision
+            double below = (double) (-sig >>> 1) / 0x1p63;
+            return StrictMath.log1p(-below) / StrictMath.log(2);
+        }
         return e + StrictMath.log(m) / StrictMath.log(2);
     }
 
     private static Float80 yl2xp1(SoftFloat80 sf, Float80 y, Float80 x) {
-        if (x.isInfinity() || y.isInfinity() && x.isZero()) {
+        if (x.isInfinity()) {
+            return x.sign() || y.isZero() ? sf.invalid() : Float80.infinity(y.sign());
+        }
+        if (y.isInfinity() && x.isZero()) {
             return sf.invalid();
         }
         if (x.isZero() || y.isZero()) {
@@ -195,11 +309,19 @@ final class X87Transcendentals {
         if (y.isInfinity()) {
             return Float80.infinity(y.sign() ^ x.sign());
         }
+        sf.flags |= PE;
+        if (x.exp() < DOUBLE_TINY_EXP) {
+            return mul64(sf, y, mul64(sf, x, LOG2E));
+        }
+        if (!x.sign() && x.exp() > Float80.BIAS + 60) {
+            // x + 1 = x at this magnitude
+            return mul64(sf, y, SoftFloat80.fromHostDouble(log2(x)));
+        }
         double dx = SoftFloat80.toHostDouble(x);
         if (dx <= -1) {
-            return sf.invalid();
+            // outside the domain the hardware returns the operand
+            return x;
         }
-        double v = SoftFloat80.toHostDouble(y) * StrictMath.log1p(dx) / StrictMath.log(2);
-        return inexact(sf, y, v, false);
+        return mul64(sf, y, SoftFloat80.fromHostDouble(StrictMath.log1p(dx) / StrictMath.log(2)));
     }
 }
