@@ -359,7 +359,8 @@ class X87HostOracleTest {
             int n = sp.weight() * perWeight;
             for (int j = 0; j < n; j++) {
                 int rc = j & 3;
-                int pc = new int[] {0, 2, 3}[(j >> 2) % 3];
+                // precision control 01 is reserved; the hardware treats it like 64 bits
+                int pc = new int[] {0, 2, 3, 1}[(j >> 2) % 4];
                 Float80 a = randomValue(r);
                 Float80 b = r.nextInt(3) == 0 ? relatedValue(r, a) : randomValue(r);
                 byte[] ab = new byte[10];
