@@ -39,8 +39,19 @@ import org.virtfx.engine.snapshot.StateWriter;
  * bits of the escape byte and the ModRM byte (11 bits).
  * <li>FXSAVE/FXRSTOR (0F AE /0, /1) are called directly: {@link #fxsave}/{@link #fxrstor} with {@code is64} set for
  * REX.W (64-bit FIP/FDP form); alignment (#GP on a misaligned address) is the CPU's check. MMX instructions use
- * {@link #mmx}/{@link #setMmx} and {@link MmxOps}; EMMS is {@link #emms()}.
+ * {@link #mmx}/{@link #setMmx} and {@link MmxOps}; EMMS is {@link #emms()}. Before an MMX instruction the CPU raises
+ * #UD when CR0.EM=1, #NM when CR0.TS=1, and reports a pending x87 error ({@link #pendingUnmaskedException()}) like
+ * a waiting x87 instruction.
+ * <li>EFLAGS: FCOMI/FCOMIP/FUCOMI/FUCOMIP write ZF, PF, CF (clearing OF, SF, AF) through
+ * {@link FpuMemory#setEflags}; FCMOVcc reads {@link FpuMemory#eflags()}.
  * </ul>
+ *
+ * <h2>Accuracy</h2>
+ * Arithmetic ({@link SoftFloat80}), loads, stores, FRNDINT, FSCALE, FXTRACT, FPREM/FPREM1, compares, BCD, the
+ * constants and all flag/condition-code/stack behaviour are bit-exact with Intel hardware (verified against the host
+ * x87 by X87HostOracleTest). The transcendental instructions carry about 50 correct significand bits (see
+ * {@link X87Transcendentals}). {@link #reset()} gives the FNINIT state rather than the SDM's RESET control word
+ * 0040h, as QEMU does.
  */
 public final class X87 implements Snapshottable {
     static final int SW_ES = 0x80;
