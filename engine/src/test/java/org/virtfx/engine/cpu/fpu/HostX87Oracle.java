@@ -18,13 +18,18 @@ import java.util.concurrent.TimeUnit;
  * (non-waiting, so pending unmasked exceptions are captured instead of trapping), plus the memory operand and EFLAGS.
  */
 final class HostX87Oracle implements AutoCloseable {
-    static final int MEM_SIZE = 112;
+    /** Memory operand bytes exchanged per case (an FXSAVE image's header and registers fit). */
+    static final int MEM_SIZE = 160;
     static final int SAVE_SIZE = 108;
 
     /** One instruction encoding: escape byte and ModRM (mod 00, r/m 000 = [RAX] for memory forms). */
-    record Op(String name, int escape, int modrm, boolean operandSize16) {
+    record Op(String name, int escape, int modrm, boolean operandSize16, String hostBytes) {
         Op(String name, int escape, int modrm) {
-            this(name, escape, modrm, false);
+            this(name, escape, modrm, false, null);
+        }
+
+        Op(String name, int escape, int modrm, boolean operandSize16) {
+            this(name, escape, modrm, operandSize16, null);
         }
 
         boolean memory() {
@@ -41,6 +46,9 @@ final class HostX87Oracle implements AutoCloseable {
     /** Output: the FNSAVE image, the memory operand afterwards and EFLAGS after the instruction. */
     record Result(byte[] save, byte[] mem, long eflags) {
     }
+
+    private static final String XMM_CLOBBERS = java.util.stream.IntStream.range(0, 16).mapToObj(i -> "\"xmm" + i + "\"")
+            .collect(java.util.stream.Collectors.joining(", "));
 
     private final Path dir;
     private final Path exe;
@@ -80,7 +88,7 @@ final class HostX87Oracle implements AutoCloseable {
                 #include <stdio.h>
                 #include <string.h>
                 static unsigned short CW;
-                static unsigned char A[10], B[10], M[%d], SAVE[%d];
+                static unsigned char A[10], B[10], M[512] __attribute__((aligned(16))), SAVE[%d];
                 static unsigned long FLIN, FLOUT;
                 static void setup(int prefill) {
                   __asm__ volatile("fninit\\n\\tfldt %%0\\n\\tfldt %%1\\n\\tfldt %%0\\n\\tfldt %%1\\n\\t"
@@ -89,12 +97,15 @@ final class HostX87Oracle implements AutoCloseable {
                   for (int i = 0; i < prefill; i++) __asm__ volatile("fldz");
                   __asm__ volatile("fldt %%0\\n\\tfldt %%1" :: "m"(B), "m"(A) : "memory");
                 }
-                """.formatted(MEM_SIZE, SAVE_SIZE));
+                """.formatted(SAVE_SIZE));
         for (int i = 0; i < ops.size(); i++) {
             Op op = ops.get(i);
+            String bytes = op.hostBytes() != null ? op.hostBytes()
+                    : (op.operandSize16() ? "0x66," : "") + String.format("0x%02x,0x%02x", op.escape(), op.modrm());
             s.append("static void op").append(i).append("(void) { __asm__ volatile(\"pushq %1\\n\\tpopfq\\n\\t.byte ")
-                    .append(String.format("0x%02x,0x%02x", op.escape(), op.modrm()))
-                    .append("\\n\\tpushfq\\n\\tpopq %0\" : \"=m\"(FLOUT) : \"m\"(FLIN), \"a\"(M) : \"memory\", \"cc\"); }\n");
+                    .append(bytes)
+                    .append("\\n\\tpushfq\\n\\tpopq %0\" : \"=m\"(FLOUT) : \"m\"(FLIN), \"a\"(M) : \"memory\", \"cc\", ")
+                    .append(XMM_CLOBBERS).append("); }\n");
         }
         s.append("static void (*const OPS[])(void) = {");
         for (int i = 0; i < ops.size(); i++) {
@@ -108,20 +119,20 @@ final class HostX87Oracle implements AutoCloseable {
                 }
                 static void put(const unsigned char *p, int n) { for (int i = 0; i < n; i++) printf("%02x", p[i]); }
                 int main(void) {
-                  static char line[4096], a[64], b[64], m[512];
+                  static char line[4096], a[64], b[64], m[1024];
                   int op, cw, pre; unsigned long fl;
                   while (fgets(line, sizeof line, stdin)) {
-                    if (sscanf(line, "%d %x %d %63s %63s %511s %lx", &op, &cw, &pre, a, b, m, &fl) != 7) return 2;
-                    if (!hex(a, A, 10) || !hex(b, B, 10) || !hex(m, M, sizeof M)) return 3;
+                    if (sscanf(line, "%d %x %d %63s %63s %1023s %lx", &op, &cw, &pre, a, b, m, &fl) != 7) return 2;
+                    if (!hex(a, A, 10) || !hex(b, B, 10) || !hex(m, M, MEMSIZE)) return 3;
                     CW = cw; FLIN = fl;
                     setup(pre);
                     OPS[op]();
                     __asm__ volatile("fnsave %0\\n\\tfninit" : "=m"(SAVE) :: "memory");
-                    put(SAVE, sizeof SAVE); putchar(' '); put(M, sizeof M); printf(" %lx\\n", FLOUT);
+                    put(SAVE, sizeof SAVE); putchar(' '); put(M, MEMSIZE); printf(" %lx\\n", FLOUT);
                   }
                   return 0;
                 }
-                """);
+                """.replace("MEMSIZE", String.valueOf(MEM_SIZE)));
         return s.toString();
     }
 
@@ -157,6 +168,10 @@ final class HostX87Oracle implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        if (Boolean.getBoolean("x87.oracle.keep")) {
+            System.out.println("x87 oracle files kept in " + dir);
+            return;
+        }
         try (var files = Files.list(dir)) {
             for (Path f : files.toList()) {
                 Files.deleteIfExists(f);

@@ -29,7 +29,7 @@ class X87HostOracleTest {
     private static final int ADDR_CW = 0x3020;
     private static final long EFLAGS_ARITH = 0x8D5;
 
-    enum Operand { NONE, F32, F64, F80, I16, I32, I64, BCD, STORE, CW, ENV }
+    enum Operand { NONE, F32, F64, F80, I16, I32, I64, BCD, STORE, CW, ENV, FXIMAGE }
 
     record Spec(Op op, Operand operand, int weight) {
     }
@@ -69,6 +69,9 @@ class X87HostOracleTest {
         s.add(new Spec(new Op("fnstenv", 0xD9, 0x30), Operand.STORE, 1));
         s.add(new Spec(new Op("fnstcw", 0xD9, 0x38), Operand.STORE, 1));
         s.add(new Spec(new Op("fldcw", 0xD9, 0x28), Operand.CW, 2));
+        s.add(new Spec(new Op("fxsave", 0x0F, 0xAE, false, "0x0f,0xae,0x00"), Operand.STORE, 2));
+        s.add(new Spec(new Op("fxsave64", 0x0F, 0xAE, false, "0x48,0x0f,0xae,0x00"), Operand.STORE, 1));
+        s.add(new Spec(new Op("fxrstor", 0x0F, 0xAE, false, "0x0f,0xae,0x08"), Operand.FXIMAGE, 2));
         s.add(new Spec(new Op("fldenv", 0xD9, 0x20), Operand.ENV, 2));
         s.add(new Spec(new Op("frstor", 0xDD, 0x20), Operand.ENV, 2));
         // (the 14/94-byte 16-bit images cannot be produced in 64-bit mode, where 66h does not change the layout)
@@ -223,6 +226,18 @@ class X87HostOracleTest {
             case I32 -> putLong(m, 0, r.nextInt(4) == 0 ? r.nextInt(200) - 100 : r.nextInt(), 4);
             case I64 -> putLong(m, 0, r.nextInt(4) == 0 ? Long.MIN_VALUE + r.nextInt(3) : r.nextLong() >> r.nextInt(64), 8);
             case CW -> putLong(m, 0, r.nextInt(), 2);
+            case FXIMAGE -> {
+                for (int i = 0; i < 32; i++) {
+                    m[i] = (byte) r.nextInt();
+                }
+                putLong(m, 0, r.nextInt(4) == 0 ? r.nextInt() : (r.nextInt() | 0x3F), 2);
+                putLong(m, 2, r.nextInt() & (r.nextInt(4) == 0 ? 0xFFFF : 0xFF40), 2);
+                putLong(m, 24, 0x1F80, 4);
+                putLong(m, 28, 0xFFFF, 4);
+                for (int i = 0; i < 8; i++) {
+                    put80(m, 32 + 16 * i, randomValue(r));
+                }
+            }
             case ENV -> {
                 int size = 28;
                 for (int i = 0; i < size; i++) {
@@ -261,6 +276,9 @@ class X87HostOracleTest {
 
     // ------------------------------------------------------------------ emulation of one case
 
+    /** SSE state as the oracle's C program has it (MXCSR at its reset value; XMM registers are not compared). */
+    private static final SseState HOST_SSE = new SseState();
+
     static Result emulate(Op op, Case c) {
         X87 x = new X87();
         ByteArrayFpuMemory mem = new ByteArrayFpuMemory(0x4000);
@@ -282,7 +300,13 @@ class X87HostOracleTest {
         x.execute(0xDB, 0x28, ADDR_B, mem);
         x.execute(0xDB, 0x28, ADDR_A, mem);
         mem.operandSize32 = !op.operandSize16();
-        x.execute(op.escape(), op.modrm(), ADDR_MEM, mem);
+        mem.longMode64 = true;
+        switch (op.name()) {
+            case "fxsave" -> x.fxsave(ADDR_MEM, mem, false, HOST_SSE);
+            case "fxsave64" -> x.fxsave(ADDR_MEM, mem, true, HOST_SSE);
+            case "fxrstor" -> x.fxrstor(ADDR_MEM, mem, false, new SseState());
+            default -> x.execute(op.escape(), op.modrm(), ADDR_MEM, mem);
+        }
         mem.operandSize32 = true;
         x.execute(0xDD, 0x30, ADDR_SAVE, mem);
         byte[] save = new byte[HostX87Oracle.SAVE_SIZE];
@@ -337,6 +361,12 @@ class X87HostOracleTest {
     }
 
     static boolean same(Op op, Result hw, Result sw) {
+        if (op.name().startsWith("fxsave")) {
+            // FOP and the pointers (bytes 6..23) hold host values
+            for (int i = 6; i < 24; i++) {
+                sw.mem()[i] = hw.mem()[i];
+            }
+        }
         if (op.name().startsWith("fnstenv") || op.name().startsWith("fnsave")) {
             // the image's pointer fields hold host addresses
             for (int i = 12; i < 26; i++) {
