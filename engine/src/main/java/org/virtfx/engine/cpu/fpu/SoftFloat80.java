@@ -442,10 +442,56 @@ final class SoftFloat80 {
         if (a.isZero()) {
             return Float80.zero(sign);
         }
-        BigInteger n = unsigned(normSig(a)).shiftLeft(128);
-        BigInteger[] qr = n.divideAndRemainder(unsigned(normSig(b)));
-        // a / b = (q + r/b) * 2^-128 * 2^(ea - eb)
-        return packBig(sign, qr[0], normExp(a) - normExp(b) - 128, qr[1].signum() != 0, precision);
+        // 129 quotient bits of (ma * 2^128) / mb in three 64-bit digits, the remainder as the sticky bit
+        long ma = normSig(a);
+        long mb = normSig(b);
+        boolean top = Long.compareUnsigned(ma, mb) >= 0;
+        long r = top ? ma - mb : ma;
+        long q1 = divideUnsigned128(r, 0, mb);
+        long q2 = divideUnsigned128(divisionRemainder, 0, mb);
+        long sticky = divisionRemainder != 0 ? 1 : 0;
+        int exp = normExp(a) - normExp(b) + Float80.BIAS - 1;
+        if (top) {
+            return pack(sign, exp + 1, Long.MIN_VALUE | (q1 >>> 1), (q1 << 63) | (q2 >>> 1) | (q2 & 1) | sticky, precision);
+        }
+        return pack(sign, exp, q1, q2 | sticky, precision);
+    }
+
+    /** Remainder of the last {@link #divideUnsigned128}. */
+    private long divisionRemainder;
+
+    /**
+     * (hi:lo) / d for a normalized divisor (bit 63 set) and hi < d, so that the quotient fits in 64 bits: schoolbook
+     * division in 32-bit digits with the usual quotient-digit estimate and correction (Knuth vol. 2, 4.3.1).
+     */
+    private long divideUnsigned128(long hi, long lo, long d) {
+        long dHigh = d >>> 32;
+        long dLow = d & 0xFFFFFFFFL;
+        long loHigh = lo >>> 32;
+        long loLow = lo & 0xFFFFFFFFL;
+        long q1 = Long.divideUnsigned(hi, dHigh);
+        long rhat = hi - q1 * dHigh;
+        while (Long.compareUnsigned(q1, 0xFFFFFFFFL) > 0
+                || Long.compareUnsigned(q1 * dLow, (rhat << 32) | loHigh) > 0) {
+            q1--;
+            rhat += dHigh;
+            if (Long.compareUnsigned(rhat, 0xFFFFFFFFL) > 0) {
+                break;
+            }
+        }
+        long mid = (hi << 32) + loHigh - q1 * d;
+        long q0 = Long.divideUnsigned(mid, dHigh);
+        rhat = mid - q0 * dHigh;
+        while (Long.compareUnsigned(q0, 0xFFFFFFFFL) > 0
+                || Long.compareUnsigned(q0 * dLow, (rhat << 32) | loLow) > 0) {
+            q0--;
+            rhat += dHigh;
+            if (Long.compareUnsigned(rhat, 0xFFFFFFFFL) > 0) {
+                break;
+            }
+        }
+        divisionRemainder = (mid << 32) + loLow - q0 * d;
+        return (q1 << 32) | q0;
     }
 
     Float80 sqrt(Float80 a) {
@@ -779,8 +825,8 @@ final class SoftFloat80 {
             return a;
         }
         if (b.isInfinity()) {
-            // a pseudo-denormal comes back normalized, like any arithmetic result
-            return pack(a.sign(), normExp(a), normSig(a), 0, 64);
+            // a comes back unchanged, except that a pseudo-denormal is given its proper exponent 1
+            return a.isDenormal() && a.sig() < 0 ? new Float80(a.se() | 1, a.sig()) : a;
         }
         int ea = normExp(a);
         int eb = normExp(b);

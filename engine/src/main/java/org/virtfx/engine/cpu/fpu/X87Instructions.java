@@ -615,7 +615,7 @@ final class X87Instructions {
         if (f.isEmpty(0)) {
             sf.flags |= IE | SF;
             if (report()) {
-                writeFloat(a, mem, bits, null);
+                writeIndefinite(a, mem, bits);
                 if (pop) {
                     f.pop();
                 }
@@ -651,8 +651,8 @@ final class X87Instructions {
         return v == null ? null : (long) v;
     }
 
-    /** Writes the indefinite of the format (value null) for a masked stack underflow. */
-    private static void writeFloat(long a, FpuMemory mem, int bits, Float80 value) {
+    /** Writes the indefinite of the format for a masked stack underflow. */
+    private static void writeIndefinite(long a, FpuMemory mem, int bits) {
         switch (bits) {
             case 32 -> mem.write32(a, 0xFFC00000);
             case 64 -> mem.write64(a, 0xFFF8000000000000L);
