@@ -90,6 +90,7 @@ public final class X87 implements Snapshottable {
     private int nextDs;
 
     final SoftFloat80 arith = new SoftFloat80();
+    private SseState sse = new SseState();
 
     public X87() {
         this("x87");
@@ -272,6 +273,25 @@ public final class X87 implements Snapshottable {
      */
     public void fxsave(long address, FpuMemory mem, boolean is64, SseState sse) {
         FpuImages.fxsave(this, address, mem, is64, sse);
+    }
+
+    /** FXSAVE with the SSE state attached by {@link #setSseState} (a private one by default). */
+    public void fxsave(long address, FpuMemory mem, boolean is64) {
+        fxsave(address, mem, is64, sse);
+    }
+
+    /** FXRSTOR into the SSE state attached by {@link #setSseState}. */
+    public void fxrstor(long address, FpuMemory mem, boolean is64) {
+        fxrstor(address, mem, is64, sse);
+    }
+
+    /** Attaches the CPU's SSE state for the three-argument FXSAVE/FXRSTOR. */
+    public void setSseState(SseState state) {
+        sse = java.util.Objects.requireNonNull(state);
+    }
+
+    public SseState sseState() {
+        return sse;
     }
 
     /** FXRSTOR; throws FpuException #GP (13) before changing anything when the image's MXCSR has reserved bits. */
