@@ -245,6 +245,25 @@ class X87Test {
     }
 
     @Test
+    void threeArgumentFxsaveUsesTheAttachedSseState() {
+        SseState cpuSse = new SseState();
+        cpuSse.mxcsr = 0x1F80 | 0x20;
+        cpuSse.xmm[3] = 0x1122334455667788L;
+        x.setSseState(cpuSse);
+        fld(value(2.5));
+        x.fxsave(IMAGE, mem, false);
+        assertEquals(0x1F80 | 0x20, mem.read32(IMAGE + 24));
+        assertEquals(0x1122334455667788L, mem.read64(IMAGE + 168 + 16));
+        X87 other = new X87();
+        SseState otherSse = new SseState();
+        other.setSseState(otherSse);
+        other.fxrstor(IMAGE, mem, false);
+        assertEquals(value(2.5), other.st(0));
+        assertEquals(cpuSse.mxcsr, otherSse.mxcsr);
+        assertEquals(cpuSse.xmm[3], otherSse.xmm[3]);
+    }
+
+    @Test
     void fxrstorRejectsReservedMxcsrBitsWithoutChangingState() {
         fld(Float80.ONE);
         SseState sse = new SseState();
