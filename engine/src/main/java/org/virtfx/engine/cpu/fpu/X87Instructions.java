@@ -253,7 +253,7 @@ final class X87Instructions {
                 }
                 // FNOP
             }
-            case 3 -> storeRegister(i, true);
+            case 3 -> fstp1(i);
             default -> {
                 switch (modrm) {
                     case 0xE0, 0xE1 -> {
@@ -384,6 +384,20 @@ final class X87Instructions {
             f.top = (f.top - 1) & 7;
             f.setSt(0, v);
         }
+    }
+
+    /**
+     * Stack underflow of FXTRACT/FPTAN/FSINCOS (ST0 empty): masked, ST0 and the pushed register both become the
+     * indefinite, whatever ST7 held (no overflow is reported).
+     */
+    void underflowPushing() {
+        sf.flags |= IE | SF;
+        if (report()) {
+            f.setSt(0, Float80.INDEFINITE);
+            f.top = (f.top - 1) & 7;
+            f.setSt(0, Float80.INDEFINITE);
+        }
+        setC1(false);
     }
 
     /** Stack overflow of FXTRACT/FPTAN/FSINCOS: masked, ST0 and the pushed register both become the indefinite. */
@@ -584,6 +598,19 @@ final class X87Instructions {
         }
     }
 
+    /**
+     * FSTP1 (D9 D8+i), the undocumented FSTP alias: with ST0 empty it only pops (no stack underflow, ST(i)
+     * untouched), as the hardware does; otherwise it is FSTP ST(i).
+     */
+    private void fstp1(int i) {
+        if (f.isEmpty(0)) {
+            setC1(false);
+            f.pop();
+            return;
+        }
+        storeRegister(i, true);
+    }
+
     private void stackUnderflowStore(int i, boolean pop) {
         sf.flags |= IE | SF;
         if (report()) {
@@ -751,7 +778,7 @@ final class X87Instructions {
 
     private void extract() {
         if (f.isEmpty(0)) {
-            stackUnderflow(0, 0);
+            underflowPushing();
             return;
         }
         if (!f.isEmpty(7)) {

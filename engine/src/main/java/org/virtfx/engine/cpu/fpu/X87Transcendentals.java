@@ -145,10 +145,7 @@ final class X87Transcendentals {
     /** FPTAN (ST0 = tan, push 1) and FSINCOS (ST0 = sin then push cos). */
     private static void pushing(X87Instructions ins, X87 f, SoftFloat80 sf, int modrm) {
         if (f.isEmpty(0)) {
-            ins.stackUnderflow(0, 0);
-            if (!ins.blocked() && f.isEmpty(7)) {
-                ins.push(Float80.INDEFINITE);
-            }
+            ins.underflowPushing();
             return;
         }
         if (!f.isEmpty(7)) {

@@ -105,6 +105,12 @@ class X87HostOracleTest {
         s.add(new Spec(new Op("fnsave", 0xDD, 0x30), Operand.STORE, 1));
         s.add(new Spec(new Op("fnstsw m16", 0xDD, 0x38), Operand.STORE, 1));
         s.add(new Spec(new Op("ffreep st1", 0xDF, 0xC1), Operand.NONE, 1));
+        s.add(new Spec(new Op("fxch7 st1", 0xDF, 0xC9), Operand.NONE, 1));
+        s.add(new Spec(new Op("fstp8 st2", 0xDF, 0xD2), Operand.NONE, 1));
+        s.add(new Spec(new Op("fstp9 st2", 0xDF, 0xDA), Operand.NONE, 1));
+        s.add(new Spec(new Op("fxch4 st2", 0xDD, 0xCA), Operand.NONE, 1));
+        s.add(new Spec(new Op("fcom2 st1", 0xDC, 0xD1), Operand.NONE, 1));
+        s.add(new Spec(new Op("fcomp5 st1", 0xDE, 0xD1), Operand.NONE, 1));
         s.add(new Spec(new Op("fucomip st1", 0xDF, 0xE9), Operand.NONE, 2));
         s.add(new Spec(new Op("fcomip st1", 0xDF, 0xF1), Operand.NONE, 2));
         s.add(new Spec(new Op("fild m16int", 0xDF, 0x00), Operand.I16, 2));
@@ -115,8 +121,23 @@ class X87HostOracleTest {
         s.add(new Spec(new Op("fild m64int", 0xDF, 0x28), Operand.I64, 2));
         s.add(new Spec(new Op("fbstp", 0xDF, 0x30), Operand.STORE, 4));
         s.add(new Spec(new Op("fistp m64int", 0xDF, 0x38), Operand.STORE, 4));
+        // the same instructions with ST0 freed first (FFREE ST0): stack underflow through ST0
+        List<Spec> withEmptyTop = new ArrayList<>();
+        List<Spec> candidates = new ArrayList<>(s);
+        candidates.addAll(transcendentalSpecs());
+        for (Spec sp : candidates) {
+            Op op = sp.op();
+            if (op.hostBytes() == null && !op.name().startsWith("fld") && !op.name().startsWith("fn")
+                    && !op.name().startsWith("fild") && !op.name().equals("fbld")) {
+                String bytes = String.format("0xdd,0xc0,0x%02x,0x%02x", op.escape(), op.modrm());
+                withEmptyTop.add(new Spec(new Op(op.name() + EMPTY_TOP, op.escape(), op.modrm(), false, bytes), sp.operand(), 1));
+            }
+        }
+        s.addAll(withEmptyTop);
         return s;
     }
+
+    static final String EMPTY_TOP = " [st0 empty]";
 
     // ------------------------------------------------------------------ operand generation
 
@@ -305,7 +326,12 @@ class X87HostOracleTest {
             case "fxsave" -> x.fxsave(ADDR_MEM, mem, false, HOST_SSE);
             case "fxsave64" -> x.fxsave(ADDR_MEM, mem, true, HOST_SSE);
             case "fxrstor" -> x.fxrstor(ADDR_MEM, mem, false, new SseState());
-            default -> x.execute(op.escape(), op.modrm(), ADDR_MEM, mem);
+            default -> {
+                if (op.name().endsWith(EMPTY_TOP)) {
+                    x.execute(0xDD, 0xC0, 0, mem);
+                }
+                x.execute(op.escape(), op.modrm(), ADDR_MEM, mem);
+            }
         }
         mem.operandSize32 = true;
         x.execute(0xDD, 0x30, ADDR_SAVE, mem);
