@@ -510,9 +510,10 @@ final class SoftFloat80 {
         if (a.isInfinity()) {
             return a;
         }
-        // a = m * 2^k with k = e - BIAS - 63; make k - shift even with a ~256-bit radicand
+        // a = m * 2^k with k = e - BIAS - 63; make k - shift even with a ~134-bit radicand, so that the root has
+        // 67 bits (64 + guard bits) and the remainder gives the exact sticky bit
         int k = normExp(a) - Float80.BIAS - 63;
-        int shift = ((k & 1) == 0) ? 192 : 193;
+        int shift = ((k & 1) == 0) ? 70 : 71;
         BigInteger m = unsigned(normSig(a)).shiftLeft(shift);
         BigInteger root = m.sqrt();
         boolean inexact = !root.multiply(root).equals(m);

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class SoftFloat80PropertyTest {
     private static final MathContext WIDE = new MathContext(300, RoundingMode.DOWN);
-    private static final int CASES = 250;
+    private static final int CASES = 150;
 
     static java.util.stream.Stream<int[]> modes() {
         java.util.List<int[]> m = new java.util.ArrayList<>();
