@@ -54,7 +54,23 @@ final class HostX87Oracle implements AutoCloseable {
     private final Path exe;
     private final List<Op> ops;
 
+    /**
+     * Whether the host can serve as the x87 oracle: x86-64 Linux with gcc and an Intel CPU (the emulated x87 is
+     * Intel's; AMD differs in corner cases such as the FPREM reduction step).
+     */
     static boolean available() {
+        return gccOnX86Linux() && intelHost();
+    }
+
+    static boolean intelHost() {
+        try {
+            return Files.readString(Path.of("/proc/cpuinfo")).contains("GenuineIntel");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static boolean gccOnX86Linux() {
         String arch = System.getProperty("os.arch");
         if (!("amd64".equals(arch) || "x86_64".equals(arch)) || !System.getProperty("os.name").startsWith("Linux")) {
             return false;

@@ -502,7 +502,7 @@ class X87HostOracleTest {
 
     @Test
     void transcendentalsMatchHostX87Closely() throws Exception {
-        assumeTrue(HostX87Oracle.available(), "gcc on x86-64 Linux needed for the host x87 oracle");
+        assumeTrue(HostX87Oracle.available(), "gcc on an Intel x86-64 Linux host needed for the x87 oracle");
         List<Spec> specs = transcendentalSpecs();
         List<Op> ops = specs.stream().map(Spec::op).toList();
         Random r = new Random(0x7A7);
@@ -545,7 +545,7 @@ class X87HostOracleTest {
 
     @Test
     void matchesHostX87BitForBit() throws Exception {
-        assumeTrue(HostX87Oracle.available(), "gcc on x86-64 Linux needed for the host x87 oracle");
+        assumeTrue(HostX87Oracle.available(), "gcc on an Intel x86-64 Linux host needed for the x87 oracle");
         List<Spec> specs = specs();
         List<Op> ops = specs.stream().map(Spec::op).toList();
         int perWeight = Integer.getInteger("x87.oracle.perWeight", 48);
