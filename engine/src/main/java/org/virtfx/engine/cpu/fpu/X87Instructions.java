@@ -19,9 +19,6 @@ final class X87Instructions {
     private static final int EFLAGS_SF = 0x80;
     private static final int EFLAGS_OF = 0x800;
 
-    private static final int INT16_INDEFINITE = 0x8000;
-    private static final int INT32_INDEFINITE = 0x80000000;
-    private static final long INT64_INDEFINITE = Long.MIN_VALUE;
 
     private final X87 f;
     private final SoftFloat80 sf;
@@ -108,41 +105,41 @@ final class X87Instructions {
             case 0xD9 -> {
                 switch (reg) {
                     case 0 -> loadConverted(sf.fromSingle(mem.read32(a)));
-                    case 2, 3 -> storeFloat(a, mem, 32, reg == 3);
+                    case 2, 3 -> X87Stores.storeFloat(this, f, sf, a, mem, 32, reg == 3);
                     default -> undefined(opcode, modrm);
                 }
             }
             case 0xDB -> {
                 switch (reg) {
                     case 0 -> push(SoftFloat80.fromInteger(mem.read32(a)));
-                    case 1 -> storeInteger(a, mem, 32, true, true);
-                    case 2, 3 -> storeInteger(a, mem, 32, reg == 3, false);
+                    case 1 -> X87Stores.storeInteger(this, f, sf, a, mem, 32, true, true);
+                    case 2, 3 -> X87Stores.storeInteger(this, f, sf, a, mem, 32, reg == 3, false);
                     case 5 -> {
                         long sig = mem.read64(a);
                         int se = mem.read16(a + 8);
                         push(new Float80(se, sig));
                     }
-                    case 7 -> storeFloat(a, mem, 80, true);
+                    case 7 -> X87Stores.storeFloat(this, f, sf, a, mem, 80, true);
                     default -> undefined(opcode, modrm);
                 }
             }
             case 0xDD -> {
                 switch (reg) {
                     case 0 -> loadConverted(sf.fromDouble(mem.read64(a)));
-                    case 1 -> storeInteger(a, mem, 64, true, true);
-                    case 2, 3 -> storeFloat(a, mem, 64, reg == 3);
+                    case 1 -> X87Stores.storeInteger(this, f, sf, a, mem, 64, true, true);
+                    case 2, 3 -> X87Stores.storeFloat(this, f, sf, a, mem, 64, reg == 3);
                     default -> undefined(opcode, modrm);
                 }
             }
             default -> {
                 switch (reg) {
                     case 0 -> push(SoftFloat80.fromInteger((short) mem.read16(a)));
-                    case 1 -> storeInteger(a, mem, 16, true, true);
-                    case 2, 3 -> storeInteger(a, mem, 16, reg == 3, false);
-                    case 4 -> push(loadBcd(a, mem));
+                    case 1 -> X87Stores.storeInteger(this, f, sf, a, mem, 16, true, true);
+                    case 2, 3 -> X87Stores.storeInteger(this, f, sf, a, mem, 16, reg == 3, false);
+                    case 4 -> push(X87Stores.loadBcd(a, mem));
                     case 5 -> push(SoftFloat80.fromInteger(mem.read64(a)));
-                    case 6 -> storeBcd(a, mem);
-                    default -> storeInteger(a, mem, 64, true, false);
+                    case 6 -> X87Stores.storeBcd(this, f, sf, a, mem);
+                    default -> X87Stores.storeInteger(this, f, sf, a, mem, 64, true, false);
                 }
             }
         }
@@ -318,7 +315,7 @@ final class X87Instructions {
 
     // ---------------------------------------------------------------- result delivery
 
-    private void setC1(boolean on) {
+    void setC1(boolean on) {
         f.sw = on ? f.sw | X87.SW_C1 : f.sw & ~X87.SW_C1;
     }
 
@@ -635,143 +632,6 @@ final class X87Instructions {
             f.setSt(0, f.st(i));
         }
         setC1(false);
-    }
-
-    /** FST/FSTP to m32fp, m64fp or m80fp. */
-    private void storeFloat(long a, FpuMemory mem, int bits, boolean pop) {
-        if (f.isEmpty(0)) {
-            sf.flags |= IE | SF;
-            if (report()) {
-                writeIndefinite(a, mem, bits);
-                if (pop) {
-                    f.pop();
-                }
-            }
-            setC1(false);
-            return;
-        }
-        Float80 v = f.st(0);
-        if (bits == 80) {
-            mem.write64(a, v.sig());
-            mem.write16(a + 8, v.se());
-            setC1(false);
-            if (pop) {
-                f.pop();
-            }
-            return;
-        }
-        Long result = bits == 32 ? toLong(sf.toSingle(v)) : sf.toDoubleBits(v);
-        if (!report() || result == null) {
-            return;
-        }
-        if (bits == 32) {
-            mem.write32(a, (int) (long) result);
-        } else {
-            mem.write64(a, result);
-        }
-        if (pop) {
-            f.pop();
-        }
-    }
-
-    private static Long toLong(Integer v) {
-        return v == null ? null : (long) v;
-    }
-
-    /** Writes the indefinite of the format for a masked stack underflow. */
-    private static void writeIndefinite(long a, FpuMemory mem, int bits) {
-        switch (bits) {
-            case 32 -> mem.write32(a, 0xFFC00000);
-            case 64 -> mem.write64(a, 0xFFF8000000000000L);
-            default -> {
-                mem.write64(a, Float80.INDEFINITE.sig());
-                mem.write16(a + 8, Float80.INDEFINITE.se());
-            }
-        }
-    }
-
-    /** FIST/FISTP/FISTTP to m16/m32/m64 integers. */
-    private void storeInteger(long a, FpuMemory mem, int bits, boolean pop, boolean truncate) {
-        Long value;
-        if (f.isEmpty(0)) {
-            sf.flags |= IE | SF;
-            value = null;
-        } else {
-            value = sf.toInteger(f.st(0), bits, truncate ? SoftFloat80.RC_ZERO : sf.rc);
-        }
-        if (!report()) {
-            return;
-        }
-        long v = value != null ? value : bits == 16 ? INT16_INDEFINITE : bits == 32 ? INT32_INDEFINITE : INT64_INDEFINITE;
-        switch (bits) {
-            case 16 -> mem.write16(a, (int) v);
-            case 32 -> mem.write32(a, (int) v);
-            default -> mem.write64(a, v);
-        }
-        if (f.isEmpty(0)) {
-            setC1(false);
-        }
-        if (pop) {
-            f.pop();
-        }
-    }
-
-    private static final long BCD_LIMIT = 1_000_000_000_000_000_000L;
-
-    private static Float80 loadBcd(long a, FpuMemory mem) {
-        long low = mem.read64(a);
-        int high = mem.read16(a + 8);
-        long value = 0;
-        for (int digit = 17; digit >= 0; digit--) {
-            int nibble = digit < 16 ? (int) (low >>> (4 * digit)) & 0xF : (high >>> (4 * (digit - 16))) & 0xF;
-            value = value * 10 + nibble;
-        }
-        Float80 v = SoftFloat80.fromInteger(value);
-        return (high & 0x8000) != 0 ? v.withSign(true) : v;
-    }
-
-    private void storeBcd(long a, FpuMemory mem) {
-        Float80 v = f.st(0);
-        long magnitude = -1;
-        if (f.isEmpty(0)) {
-            sf.flags |= IE | SF;
-        } else if (v.isUnsupported() || v.isNaN() || v.isInfinity()) {
-            sf.flags |= IE;
-        } else if (v.isZero()) {
-            magnitude = 0;
-        } else {
-            int savedFlags = sf.flags;
-            if (sf.roundToInteger(v, sf.rc) && !sf.intCarry && Long.compareUnsigned(sf.intLow, BCD_LIMIT) < 0) {
-                magnitude = sf.intLow;
-            } else {
-                sf.flags = savedFlags | IE;
-                sf.roundedUp = false;
-            }
-        }
-        if (!report()) {
-            return;
-        }
-        if (magnitude < 0) {
-            mem.write64(a, 0xC000000000000000L);
-            mem.write16(a + 8, 0xFFFF);
-        } else {
-            long low = 0;
-            long m = magnitude;
-            for (int digit = 0; digit < 16; digit++) {
-                low |= (m % 10) << (4 * digit);
-                m /= 10;
-            }
-            int high = (int) (m % 10) | (int) ((m / 10) % 10) << 4;
-            if (v.sign()) {
-                high |= 0x8000;
-            }
-            mem.write64(a, low);
-            mem.write16(a + 8, high);
-        }
-        if (f.isEmpty(0)) {
-            setC1(false);
-        }
-        f.pop();
     }
 
     // ---------------------------------------------------------------- FXTRACT, FPREM
