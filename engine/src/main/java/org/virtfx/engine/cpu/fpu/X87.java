@@ -49,7 +49,7 @@ import org.virtfx.engine.snapshot.StateWriter;
  * <h2>Accuracy</h2>
  * Arithmetic ({@link SoftFloat80}), loads, stores, FRNDINT, FSCALE, FXTRACT, FPREM/FPREM1, compares, BCD, the
  * constants and all flag/condition-code/stack behaviour are bit-exact with Intel hardware (verified against the host
- * x87 by X87HostOracleTest). The transcendental instructions carry about 50 correct significand bits (see
+ * x87 by X87HostOracleTest). The transcendental instructions carry 51-52 correct significand bits (see
  * {@link X87Transcendentals}). {@link #reset()} gives the FNINIT state rather than the SDM's RESET control word
  * 0040h, as QEMU does.
  */

@@ -8,7 +8,7 @@ import java.math.BigInteger;
 /**
  * FSIN, FCOS, FSINCOS, FPTAN, FPATAN, F2XM1, FYL2X, FYL2XP1. Stack handling, special operands (NaN, infinities,
  * zeros, invalid domains, C2 for |x| >= 2^63) follow the hardware; the finite results keep the full extended
- * exponent range but their significands come from the host's double-precision {@link StrictMath}: about 50 correct
+ * exponent range but their significands come from the host's double-precision {@link StrictMath}: 51-52 correct
  * bits instead of the hardware's 64 (checked against the host x87 in X87HostOracleTest). The trigonometric
  * argument reduction uses the x87's own 66-bit approximation of pi, exactly, so large arguments reduce like on the
  * hardware. PE is reported for every inexact result; C1 is not a reliable round-up indication here.
