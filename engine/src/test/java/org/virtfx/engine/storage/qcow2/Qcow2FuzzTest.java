@@ -75,12 +75,12 @@ class Qcow2FuzzTest {
     }
 
     private static void exercise(Path p) throws IOException {
-        try (DiskImage d = DiskImages.open(p, true)) {
+        try (DiskImage d = DiskImages.open(p, "qcow2", true, true)) {
             ImageTestSupport.readAll(d);
             d.check(RepairMode.NONE);
             d.map(0, d.size());
         }
-        try (DiskImage d = DiskImages.open(p, false)) {
+        try (DiskImage d = DiskImages.open(p, "qcow2", false, true)) {
             long size = d.size();
             if (size > 0) {
                 d.write(size / 3, ByteBuffer.wrap(new byte[700]));
