@@ -76,6 +76,16 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
     /** Partly used cluster that the next compressed cluster may share (host byte offset of its free part). */
     private long compressedTail;
     private boolean closed;
+    /**
+     * Clusters already counted in the refcounts (and synced) but not yet used: single-cluster allocations take one
+     * from here without another barrier. A crash leaks them, which is harmless; close and check give them back.
+     */
+    private long reserveNext;
+    private long reserveEnd;
+    /** At most 32 clusters and 1 MiB are reserved at a time. */
+    private int reserveClusters() {
+        return (int) Math.max(1, Math.min(32, (1 << 20) / cs));
+    }
 
     Qcow2Image(Qcow2Format format, Path path, HostFile file, Qcow2Header h, boolean readOnly, DiskImage backing)
             throws IOException {
@@ -420,8 +430,7 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
             remainingAfterFirst -= cs;
         }
         int k = maxRun;
-        long host = refs.allocate(k);
-        barrier();
+        long host = allocateSynced(k);
         int consumed = 0;
         long[] oldEntries = new long[k];
         ByteBuffer buf = ByteBuffer.allocate(k * cs);
@@ -453,6 +462,31 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
             lastDecompressed = null;
         }
         return consumed;
+    }
+
+    /** Allocates {@code n} contiguous clusters whose refcounts are already durable. Under meta. */
+    private long allocateSynced(long n) throws IOException {
+        if (n == 1) {
+            if (reserveNext == reserveEnd) {
+                reserveNext = refs.allocate(reserveClusters());
+                reserveEnd = reserveNext + (long) reserveClusters() * cs;
+                barrier();
+            }
+            long c = reserveNext;
+            reserveNext += cs;
+            return c;
+        }
+        long off = refs.allocate(n);
+        barrier();
+        return off;
+    }
+
+    /** Gives unused reserved clusters back (before close and check). Under meta. */
+    private void releaseReserve() throws IOException {
+        if (reserveNext < reserveEnd) {
+            refs.setRange(reserveNext >>> clusterBits, (reserveEnd - reserveNext) >>> clusterBits, 0);
+        }
+        reserveNext = reserveEnd = 0;
     }
 
     /** Drops this reference to the data an L2 entry pointed to. Under meta. */
@@ -494,8 +528,7 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
                         t[(l2i + i) * w + 1] = bitmaps[done + i];
                     }
                 }
-                long nl2 = refs.allocate(1);
-                barrier();
+                long nl2 = allocateSynced(1);
                 ByteBuffer b = ByteBuffer.allocate(cs);
                 for (int i = 0; i < t.length; i++) {
                     b.putLong(i * 8, t[i]);
@@ -814,6 +847,9 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
         try {
             synchronized (meta) {
                 compressedTail = 0;
+                if (!readOnly) {
+                    releaseReserve();
+                }
                 CheckResult r = new Qcow2Check(this).run(mode);
                 l2Cache.clear();
                 return r;
@@ -1178,6 +1214,9 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
             closed = true;
             try {
                 if (!readOnly) {
+                    synchronized (meta) {
+                        releaseReserve();
+                    }
                     file.flush();
                     if (dirtyMarked) {
                         h.incompatible &= ~Qcow2Header.INCOMPAT_DIRTY;
