@@ -215,6 +215,22 @@ class Qcow2InteropTest {
     }
 
     @Test
+    void zstdCompressedClustersGiveAClearError() throws Exception {
+        Path raw = tmp.resolve("z.raw");
+        Files.write(raw, filled(1 << 20, 0x42));
+        Path z = tmp.resolve("z.qcow2");
+        QemuTools.Result r = run("qemu-img", "convert", "-c", "-O", "qcow2", "-o", "compression_type=zstd",
+                raw.toString(), z.toString());
+        org.junit.jupiter.api.Assumptions.assumeTrue(r.exit() == 0, "qemu-img without zstd: " + r.output());
+        try (DiskImage d = DiskImages.open(z, true)) {
+            assertEquals("zstd", d.info().formatSpecific().get("compression-type"));
+            var e = org.junit.jupiter.api.Assertions.assertThrows(
+                    org.virtfx.engine.storage.ImageFormatException.class, () -> d.read(0, ByteBuffer.allocate(512)));
+            assertTrue(e.getMessage().contains("zstd") && e.getMessage().contains(z.toString()), e.getMessage());
+        }
+    }
+
+    @Test
     void snapshotsMadeByQemuAppliedByVirtfx() throws Exception {
         Path img = tmp.resolve("s.qcow2");
         ok("qemu-img", "create", "-q", "-f", "qcow2", img.toString(), "4M");
