@@ -100,4 +100,12 @@ public interface DiskImage extends BlockDevice {
     default void resize(long newSize, boolean allowShrink) throws IOException {
         throw new UnsupportedOperationException("format '" + format().name() + "' does not support resizing");
     }
+
+    /**
+     * Records a different backing file in the image header without touching data ({@code qemu-img rebase -u});
+     * {@code backingFile == null} removes the backing file. Only for formats with {@link Capability#BACKING_FILE}.
+     */
+    default void changeBackingFile(String backingFile, String backingFormat) throws IOException {
+        throw new UnsupportedOperationException("format '" + format().name() + "' cannot change its backing file");
+    }
 }

@@ -1189,6 +1189,39 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
         }
     }
 
+    /**
+     * Rewrites the header cluster with another backing file name and format (takes effect when the image is opened
+     * next; the open backing image is not swapped).
+     */
+    @Override
+    public void changeBackingFile(String backingFile, String backingFormat) throws IOException {
+        checkWritable();
+        rw.writeLock().lock();
+        try {
+            synchronized (meta) {
+                String oldFile = h.backingFile;
+                String oldFormat = h.backingFormat;
+                h.backingFile = backingFile;
+                h.backingFormat = backingFile == null ? null : backingFormat;
+                h.refcountTableOffset = refs.tableOffset;
+                h.refcountTableClusters = refs.tableClusters;
+                byte[] header;
+                try {
+                    header = h.toCluster(!h.featureNames.isEmpty());
+                } catch (IllegalArgumentException e) {
+                    h.backingFile = oldFile;
+                    h.backingFormat = oldFormat;
+                    throw new ImageFormatException(path, e.getMessage());
+                }
+                file.flush();
+                file.write(0, header);
+                file.flush();
+            }
+        } finally {
+            rw.writeLock().unlock();
+        }
+    }
+
     // ---- lifecycle ----
 
     /** Clears autoclear bits VirtFX does not maintain (bitmaps), as the spec requires of a writer. */

@@ -173,6 +173,14 @@ class Qcow2InteropTest {
         String info = ok("qemu-img", "info", "--output=json", top.toString());
         assertTrue(info.contains("\"backing-filename-format\": \"qcow2\""), info);
         ok("qemu-img", "check", "-q", top.toString());
+        // rebase -u: point at a copy under another name; qemu reads the new header
+        Files.copy(base, tmp.resolve("copy.qcow2"));
+        try (DiskImage d = DiskImages.open(top, false)) {
+            d.changeBackingFile("copy.qcow2", "qcow2");
+        }
+        info = ok("qemu-img", "info", "--output=json", top.toString());
+        assertTrue(info.contains("\"backing-filename\": \"copy.qcow2\""), info);
+        ok("qemu-img", "check", "-q", top.toString());
         byte[] c = contents(top, tmp);
         assertEquals(0x44, c[0]);
         assertEquals(0, c[65536 + 100]);
