@@ -108,6 +108,30 @@ class Qcow2InteropTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("qemuOptions")
+    void snapshotsOfEveryLayoutAreQemuCompatible(String opts) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(opts.contains("refcount_bits=1"), "1-bit refcounts cannot share");
+        Path img = tmp.resolve("snaps.qcow2");
+        Path ref = tmp.resolve("snaps.raw");
+        Random rnd = new Random(opts.hashCode() + 1);
+        try (DiskImage d = DiskImages.create(img, "qcow2", CreateOptions.parse(SIZE, opts));
+             DiskImage r = DiskImages.create(ref, "raw", CreateOptions.ofSize(SIZE))) {
+            randomOps(rnd, d, r, 15);
+            d.snapshots().orElseThrow().create("before");
+            for (int i = 0; i < 15; i++) {
+                byte[] b = new byte[1 + rnd.nextInt(100_000)];
+                rnd.nextBytes(b);
+                d.write(rnd.nextLong(SIZE - b.length), ByteBuffer.wrap(b));
+            }
+        }
+        ok("qemu-img", "check", "-q", img.toString());
+        assertTrue(ok("qemu-img", "snapshot", "-l", img.toString()).contains("before"));
+        ok("qemu-img", "snapshot", "-a", "before", img.toString());
+        ok("qemu-img", "check", "-q", img.toString());
+        ok("qemu-img", "compare", "-q", "-f", "qcow2", "-F", "raw", img.toString(), ref.toString());
+    }
+
     /** Random writes, zero writes and discards applied to both images. */
     static void randomOps(Random rnd, DiskImage d, DiskImage ref, int count) throws Exception {
         long size = d.size();
