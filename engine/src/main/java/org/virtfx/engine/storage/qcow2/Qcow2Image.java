@@ -224,9 +224,24 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
                 long[] e;
                 synchronized (meta) {
                     e = lookup(gc);
+                    long host = e[0] & OFFSET_MASK;
+                    if (plainData(e[0]) && host != 0 && (host & (cs - 1)) == 0) {
+                        // coalesce following clusters stored contiguously into one host read
+                        while (n < dst.remaining()) {
+                            long[] next = lookup(gc + ((in + n) >>> clusterBits));
+                            if (!plainData(next[0]) || (next[0] & OFFSET_MASK) != host + in + n) {
+                                break;
+                            }
+                            n = (int) Math.min(dst.remaining(), (long) n + cs);
+                        }
+                    }
                 }
                 ByteBuffer part = dst.slice(dst.position(), n);
-                readCluster(gc, in, part, e[0], e[1]);
+                if (n > cs - in) {
+                    file.readZeroPadded((e[0] & OFFSET_MASK) + in, part);
+                } else {
+                    readCluster(gc, in, part, e[0], e[1]);
+                }
                 dst.position(dst.position() + n);
                 pos += n;
             }
@@ -234,6 +249,12 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
             rw.readLock().unlock();
         }
         counters.countRead(total);
+    }
+
+    /** An ordinary allocated data cluster (not compressed, not zero, no subclusters). */
+    private boolean plainData(long entry) {
+        return !extL2 && (entry & COMPRESSED) == 0 && (entry & OFFSET_MASK) != 0
+                && (h.version < 3 || (entry & ZERO) == 0);
     }
 
     /** Reads {@code dst.remaining()} bytes at {@code in} inside guest cluster {@code gc} given its L2 entry. */
