@@ -1,0 +1,222 @@
+package org.virtfx.engine.storage;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An open raw image. Positional FileChannel I/O is thread-safe, so reads and writes run concurrently without locks;
+ * only resize takes the lock. Zeroing and discarding punch holes so sparse files stay sparse.
+ */
+final class RawImage implements DiskImage {
+    private static final int ZERO_CHUNK = 1 << 20;
+
+    private final RawFormat format;
+    private final Path file;
+    private final boolean readOnly;
+    private final FileChannel channel;
+    private final int fd;
+    private final IoCounters counters = new IoCounters();
+    private volatile long size;
+
+    RawImage(RawFormat format, Path file, boolean readOnly) throws IOException {
+        this.format = format;
+        this.file = file;
+        this.readOnly = readOnly;
+        this.channel = readOnly ? FileChannel.open(file, StandardOpenOption.READ)
+                : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.fd = NativeFiles.open(file, !readOnly);
+        this.size = channel.size();
+    }
+
+    @Override
+    public ImageFormat format() {
+        return format;
+    }
+
+    @Override
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public DiskImage backing() {
+        return null;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        int len = dst.remaining();
+        Ranges.check(file, offset, len, size);
+        long pos = offset;
+        while (dst.hasRemaining()) {
+            int n = channel.read(dst, pos);
+            if (n < 0) {
+                // the file was shortened behind our back: what is missing reads as zeros
+                while (dst.hasRemaining()) {
+                    dst.put((byte) 0);
+                }
+                break;
+            }
+            pos += n;
+        }
+        counters.countRead(len);
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) throws IOException {
+        Ranges.checkWritable(file, readOnly);
+        int len = src.remaining();
+        Ranges.check(file, offset, len, size);
+        long pos = offset;
+        while (src.hasRemaining()) {
+            pos += channel.write(src, pos);
+        }
+        counters.countWrite(len);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        if (!readOnly) {
+            channel.force(false);
+        }
+        counters.countFlush();
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        Ranges.checkWritable(file, readOnly);
+        Ranges.check(file, offset, length, size);
+        // a discard is only a hint; where holes cannot be punched the data simply stays
+        NativeFiles.fallocate(fd, NativeFiles.FALLOC_PUNCH_HOLE | NativeFiles.FALLOC_KEEP_SIZE, offset, length);
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length) throws IOException {
+        Ranges.checkWritable(file, readOnly);
+        Ranges.check(file, offset, length, size);
+        if (length == 0) {
+            return;
+        }
+        if (!NativeFiles.fallocate(fd, NativeFiles.FALLOC_PUNCH_HOLE | NativeFiles.FALLOC_KEEP_SIZE, offset, length)) {
+            writeZeroBytes(channel, offset, length);
+        }
+        counters.countWrite(length);
+    }
+
+    static void writeZeroBytes(FileChannel ch, long offset, long length) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocateDirect((int) Math.min(ZERO_CHUNK, length));
+        long done = 0;
+        while (done < length) {
+            zeros.clear().limit((int) Math.min(zeros.capacity(), length - done));
+            while (zeros.hasRemaining()) {
+                done += ch.write(zeros, offset + done);
+            }
+        }
+    }
+
+    /** Grows the file from {@code from} to {@code to} bytes as the preallocation mode asks. */
+    static void extend(Path file, FileChannel ch, long from, long to, Preallocation mode) throws IOException {
+        if (to <= from) {
+            return;
+        }
+        switch (mode) {
+            case FULL -> writeZeroBytes(ch, from, to - from);
+            case FALLOC -> {
+                int fd = NativeFiles.open(file, true);
+                try {
+                    if (!NativeFiles.fallocate(fd, 0, from, to - from)) {
+                        throw new IOException(file + ": preallocation=falloc is not supported here (fallocate failed)");
+                    }
+                } finally {
+                    NativeFiles.close(fd);
+                }
+            }
+            default -> {
+                try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+                    raf.setLength(to);
+                }
+            }
+        }
+    }
+
+    @Override
+    public synchronized void resize(long newSize, boolean allowShrink) throws IOException {
+        Ranges.checkWritable(file, readOnly);
+        if (newSize < 0) {
+            throw new IllegalArgumentException("negative size");
+        }
+        if (newSize < size) {
+            if (!allowShrink) {
+                throw new IOException(file + ": shrinking would discard data; use --shrink to allow it");
+            }
+            channel.truncate(newSize);
+        } else {
+            extend(file, channel, size, newSize, Preallocation.OFF);
+        }
+        size = newSize;
+    }
+
+    @Override
+    public ImageInfo info() throws IOException {
+        return new ImageInfo("raw", file, size, NativeFiles.allocatedBytes(file), 0, null, null, null, false,
+                List.of(), Map.of());
+    }
+
+    @Override
+    public List<MapExtent> mapLayer(long offset, long length) throws IOException {
+        Ranges.check(file, offset, length, size);
+        List<MapExtent> out = new ArrayList<>();
+        long end = offset + length;
+        long pos = offset;
+        while (pos < end) {
+            long data = NativeFiles.seek(fd, pos, true);
+            if (data == -2) {
+                // no SEEK_DATA: everything counts as data (the portable, conservative answer)
+                out.add(new MapExtent(pos, end - pos, 0, true, false, true, false, pos, file));
+                break;
+            }
+            long dataStart = data == -1 ? end : Math.min(data, end);
+            if (dataStart > pos) {
+                out.add(new MapExtent(pos, dataStart - pos, 0, true, true, false, false, -1, file));
+                pos = dataStart;
+                continue;
+            }
+            long hole = NativeFiles.seek(fd, pos, false);
+            long dataEnd = hole < 0 ? end : Math.min(hole, end);
+            if (dataEnd <= pos) {
+                dataEnd = end;
+            }
+            out.add(new MapExtent(pos, dataEnd - pos, 0, true, false, true, false, pos, file));
+            pos = dataEnd;
+        }
+        return out;
+    }
+
+    @Override
+    public IoCounters counters() {
+        return counters;
+    }
+
+    @Override
+    public void close() throws IOException {
+        NativeFiles.close(fd);
+        channel.close();
+    }
+}
