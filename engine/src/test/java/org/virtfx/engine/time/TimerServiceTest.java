@@ -15,8 +15,7 @@ class TimerServiceTest {
     @Test
     void timersFireInDeadlineOrderUnderTheDeviceLock() throws Exception {
         ReentrantLock lock = new ReentrantLock();
-        VirtualClock clock = new VirtualClock();
-        clock.start();
+        VirtualClock clock = new VirtualClock();   // stays paused while the timers are armed: nothing can fire early
         List<String> order = new CopyOnWriteArrayList<>();
         CountDownLatch done = new CountDownLatch(3);
         try (TimerService ts = new TimerService(clock, lock)) {
@@ -34,6 +33,8 @@ class TimerServiceTest {
                     done.countDown();
                 }).armAt(at);
             }
+            clock.start();
+            ts.poke();
             assertTrue(done.await(5, TimeUnit.SECONDS));
             assertEquals(List.of("a", "b", "c"), order);
         }
@@ -41,8 +42,7 @@ class TimerServiceTest {
 
     @Test
     void cancelledAndRearmedTimers() throws Exception {
-        VirtualClock clock = new VirtualClock();
-        clock.start();
+        VirtualClock clock = new VirtualClock();   // paused until everything is armed
         CountDownLatch fired = new CountDownLatch(1);
         try (TimerService ts = new TimerService(clock, new ReentrantLock())) {
             ts.start("t");
@@ -53,6 +53,8 @@ class TimerServiceTest {
             TimerService.Timer t = ts.newTimer("t", fired::countDown);
             t.armAfter(10_000_000_000L);
             t.armAfter(1_000_000); // re-arming replaces the earlier deadline
+            clock.start();
+            ts.poke();
             assertTrue(fired.await(5, TimeUnit.SECONDS));
         }
     }
