@@ -114,4 +114,16 @@ class BareMetalProgramsTest {
             assertEquals(0, board.exitCode, out);
         }
     }
+
+    @Test
+    void exceptionsTaskSwitchAndVirtual8086() throws Exception {
+        try (TestBoard board = new TestBoard(assemble("tasks.asm"))) {
+            board.run();
+            String out = board.serial.toString();
+            assertTrue(out.contains("#DE #UD #BR handled"), out);
+            assertTrue(out.contains("task switch and back"), out);
+            assertTrue(out.endsWith("PASS\n"), out);
+            assertEquals(0, board.exitCode, out);
+        }
+    }
 }
