@@ -59,6 +59,15 @@ final class Interpreter {
     // ---- fetch --------------------------------------------------------------------------------------------------
 
     int fetch8() {
+        if (fetchRam >= 0) {
+            // fast path: the whole 15-byte window is inside the CS limit and one RAM page (checked at the start)
+            int k = length++;
+            if (k >= 15) {
+                throw CpuFault.gp(0);
+            }
+            c.rip++;
+            return mmu.ram.get(java.lang.foreign.ValueLayout.JAVA_BYTE, fetchRam + k) & 0xFF;
+        }
         if (++length > 15) {
             throw CpuFault.gp(0);
         }
@@ -314,9 +323,23 @@ final class Interpreter {
 
     // ---- execute ------------------------------------------------------------------------------------------------
 
+    /** RAM offset of the current instruction's first byte when it can be fetched without checks, else -1. */
+    private long fetchRam = -1;
+
     void execute() {
         startRip = c.rip;
         length = 0;
+        long ip = c.rip;
+        long lin = (c.segBase[CS] + ip) & 0xFFFFFFFFL;
+        fetchRam = -1;
+        if ((lin & 0xFFF) <= 0xFF0 && ip + 15 <= (c.segLimit[CS] & 0xFFFFFFFFL)) {
+            long off = mmu.execRamOffset(lin);
+            if (off < 0) {
+                mmu.fetch8(lin); // fills the TLB (or raises the fetch's #PF, as the first byte would)
+                off = mmu.execRamOffset(lin);
+            }
+            fetchRam = off;
+        }
         o32 = c.code32;
         a32 = c.code32;
         segOverride = -1;

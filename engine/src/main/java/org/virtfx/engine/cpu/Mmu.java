@@ -121,6 +121,13 @@ final class Mmu {
         return (int) readSlow(lin, 1, EXEC);
     }
 
+    /** RAM offset of {@code lin} for instruction fetch when the execute TLB already holds its page, else -1. */
+    long execRamOffset(long lin) {
+        int vpn = (int) (lin >>> 12);
+        int i = (vpn & MASK) | userHalf;
+        return tags[EXEC][i] == vpn ? offs[EXEC][i] + (lin & 0xFFF) : -1;
+    }
+
     void write8(long lin, int v) {
         int vpn = (int) (lin >>> 12);
         int i = (vpn & MASK) | userHalf;
