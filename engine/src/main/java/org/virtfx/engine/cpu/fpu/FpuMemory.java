@@ -50,6 +50,11 @@ public interface FpuMemory {
         return true;
     }
 
+    /** Whether the CPU is in 64-bit mode (FXSAVE/FXRSTOR then include XMM8..XMM15). */
+    default boolean longMode64() {
+        return false;
+    }
+
     /** Whether the CPU is in protected mode (CR0.PE=1, not virtual-8086); real-mode image layouts otherwise. */
     default boolean protectedMode() {
         return true;
