@@ -7,9 +7,9 @@ package org.virtfx.engine.cpu;
 final class Cpuid {
     /** Family 6, model 15 (0x0F), stepping 11: the signature in EAX of leaf 1 and in EDX after reset. */
     static final int SIGNATURE = 0x06FB;
-    // EDX of leaf 1: FPU VME- DE- PSE TSC MSR PAE MCE- CX8 APIC SEP MTRR PGE MCA- CMOV PAT PSE36- CLFSH- MMX- FXSR
+    // EDX of leaf 1: FPU VME- DE- PSE TSC MSR PAE MCE- CX8 APIC SEP MTRR PGE MCA- CMOV PAT PSE36- CLFSH- MMX FXSR
     private static final int FEATURES_EDX = 1 | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9)
-            | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 24);
+            | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 23) | (1 << 24);
     private static final int EXT_FEATURES_EDX = 1 << 20; // NX
 
     private Cpuid() {

@@ -41,21 +41,6 @@ final class Interpreter {
         this.fpuMemory = new CpuFpuMemory();
     }
 
-    // ---- code cache hooks (the interpreter decodes from memory each time, so there is nothing to drop) -----------
-
-    void invalidateAll() {
-    }
-
-    boolean isCodePage(long ramPage) {
-        return false;
-    }
-
-    void noteCodePage(long ramPage) {
-    }
-
-    void codeWritten(long ramOffset, int length) {
-    }
-
     // ---- fetch --------------------------------------------------------------------------------------------------
 
     int fetch8() {

@@ -33,18 +33,10 @@ final class Mmu {
     /** 0 for supervisor accesses, SIZE for CPL 3 ones. */
     int userHalf;
     private long generation;
-    /** Physical pages holding code this CPU decoded; CPU writes there notify the code cache. */
-    private final CodeObserver codeObserver;
-
-    interface CodeObserver {
-        void ramWritten(long ramOffset, int length);
-    }
-
-    Mmu(SoftwareCpu cpu, PhysicalMemory phys, CodeObserver codeObserver) {
+    Mmu(SoftwareCpu cpu, PhysicalMemory phys) {
         this.cpu = cpu;
         this.phys = phys;
         this.ram = phys.ram().segment();
-        this.codeObserver = codeObserver;
         flush();
     }
 
@@ -67,15 +59,6 @@ final class Mmu {
     void checkGeneration() {
         if (phys.generation() != generation) {
             flush();
-        }
-    }
-
-    /** Drops write entries of pages whose RAM offset lies in [offset, offset+length): they now hold code. */
-    void protectCode(long ramPage) {
-        for (int i = 0; i < wTag.length; i++) {
-            if (wTag[i] != -1 && wOff[i] == ramPage) {
-                wTag[i] = -1;
-            }
         }
     }
 
@@ -213,9 +196,6 @@ final class Mmu {
             int i = ((int) (lin >>> 12) & MASK) | userHalf;
             tags[access][i] = (int) (lin >>> 12);
             offs[access][i] = off;
-            if (access == EXEC) {
-                cpu.codeFetchedFromRam(off);
-            }
             off += lin & 0xFFF;
             return switch (size) {
                 case 1 -> ram.get(ValueLayout.JAVA_BYTE, off) & 0xFF;
@@ -238,14 +218,9 @@ final class Mmu {
         long pa = translate(lin, WRITE, userHalf != 0);
         long off = phys.ramOffset(pa & ~0xFFFL);
         if (off >= 0) {
-            if (cpu.isCodePage(off)) {
-                // page holds decoded instructions: keep taking the slow path and tell the code cache
-                codeObserver.ramWritten(off + (lin & 0xFFF), size);
-            } else {
-                int i = ((int) (lin >>> 12) & MASK) | userHalf;
-                wTag[i] = (int) (lin >>> 12);
-                wOff[i] = off;
-            }
+            int i = ((int) (lin >>> 12) & MASK) | userHalf;
+            wTag[i] = (int) (lin >>> 12);
+            wOff[i] = off;
             off += lin & 0xFFF;
             switch (size) {
                 case 1 -> ram.set(ValueLayout.JAVA_BYTE, off, (byte) v);

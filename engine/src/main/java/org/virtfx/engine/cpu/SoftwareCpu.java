@@ -71,7 +71,6 @@ public final class SoftwareCpu implements X86Cpu {
     private boolean nmiBlocked;
     boolean shutdown;
     long retired;
-    private int deliveryDepth;
     private int firstFaultVector = -1;
     private boolean ferrAsserted;
     long tscOffset;
@@ -80,7 +79,7 @@ public final class SoftwareCpu implements X86Cpu {
     public SoftwareCpu(CpuHost host) {
         this.host = host;
         this.phys = host.memory();
-        this.mmu = new Mmu(this, phys, this::codeWritten);
+        this.mmu = new Mmu(this, phys);
         this.interp = new Interpreter(this);
         this.msrs = new Msrs(this);
         reset();
@@ -127,7 +126,6 @@ public final class SoftwareCpu implements X86Cpu {
         interruptShadow = false;
         nmiBlocked = false;
         shutdown = false;
-        deliveryDepth = 0;
         tscOffset = 0;
         fpu.reset();
         sse.mxcsr = 0x1F80;
@@ -135,7 +133,6 @@ public final class SoftwareCpu implements X86Cpu {
         msrs.reset();
         mmu.userHalf = 0;
         mmu.flush();
-        interp.invalidateAll();
     }
 
     @Override
@@ -216,11 +213,16 @@ public final class SoftwareCpu implements X86Cpu {
     void step() {
         long startRip = rip;
         long startSp = r[RSP];
+        boolean singleStep = (eflags & TF) != 0;
         try {
             interp.execute();
             retired++;
-            deliveryDepth = 0;
             firstFaultVector = -1;
+            if (singleStep && (eflags & TF) != 0) {
+                // single-step trap after the instruction (DR6.BS)
+                dr[6] |= 0x4000;
+                ControlTransfer.interrupt(this, CpuFault.DB, ControlTransfer.EXCEPTION, false, 0);
+            }
         } catch (CpuFault f) {
             rip = startRip;
             r[RSP] = startSp;
@@ -450,7 +452,6 @@ public final class SoftwareCpu implements X86Cpu {
             if ((v & CR0_PE) == 0) {
                 cpl = 0;
             }
-            interp.invalidateAll();
         }
         modeChanged();
     }
@@ -503,22 +504,6 @@ public final class SoftwareCpu implements X86Cpu {
             host.machine().warnOnce("x87 error with CR0.NE=0: FERR#/IRQ13 is not wired on this board");
         }
         ferrAsserted = es;
-    }
-
-    // ---- code cache hooks ---------------------------------------------------------------------------------------
-
-    /** Whether the RAM page at {@code ramPage} holds instructions the decoder has cached. */
-    boolean isCodePage(long ramPage) {
-        return interp.isCodePage(ramPage);
-    }
-
-    void codeFetchedFromRam(long ramPage) {
-        interp.noteCodePage(ramPage);
-        mmu.protectCode(ramPage);
-    }
-
-    private void codeWritten(long ramOffset, int length) {
-        interp.codeWritten(ramOffset, length);
     }
 
     /** After a port or MMIO access the board may have changed the memory map (PAM, A20, BAR moves). */

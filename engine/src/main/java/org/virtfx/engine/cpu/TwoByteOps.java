@@ -5,17 +5,19 @@ import static org.virtfx.engine.cpu.SoftwareCpu.*;
 /**
  * The 0F opcode map: system instructions (descriptor tables, control/debug registers, MSRs, SYSENTER/SYSEXIT,
  * CPUID), CMOVcc/SETcc/Jcc near, bit instructions, double shifts, MOVZX/MOVSX, CMPXCHG/CMPXCHG8B/XADD/BSWAP and
- * FXSAVE/FXRSTOR. Opcodes of instruction sets this CPU does not advertise (SSE, MMX, 0F38/0F3A) raise #UD.
+ * FXSAVE/FXRSTOR. Opcodes of instruction sets this CPU does not advertise (SSE, SSE2, 0F38/0F3A) raise #UD.
  */
 final class TwoByteOps {
     private final Interpreter in;
     private final SoftwareCpu c;
     private final long[] r;
+    private final MmxOps0F mmx;
 
     TwoByteOps(Interpreter in) {
         this.in = in;
         this.c = in.c;
         this.r = in.r;
+        this.mmx = new MmxOps0F(in);
     }
 
     private void requireCpl0() {
@@ -172,7 +174,12 @@ final class TwoByteOps {
                 int v = (int) r[op & 7];
                 r[op & 7] = size == 4 ? Integer.reverseBytes(v) & 0xFFFFFFFFL : r[op & 7] & ~0xFFFFL;
             }
-            default -> throw CpuFault.ud();
+            default -> {
+                if (!MmxOps0F.isMmx(op)) {
+                    throw CpuFault.ud();
+                }
+                mmx.execute(op);
+            }
         }
     }
 

@@ -126,4 +126,15 @@ class BareMetalProgramsTest {
             assertEquals(0, board.exitCode, out);
         }
     }
+
+    @Test
+    void x87MmxAndDeviceNotAvailable() throws Exception {
+        try (TestBoard board = new TestBoard(assemble("fpu.asm"))) {
+            board.run();
+            String out = board.serial.toString();
+            assertTrue(out.contains("#NM, x87 arithmetic"), out);
+            assertTrue(out.endsWith("PASS\n"), out);
+            assertEquals(0, board.exitCode, out);
+        }
+    }
 }
