@@ -270,24 +270,25 @@ public final class SoftwareCpu implements X86Cpu {
             attention = true;
             return false;
         }
+        // cleared before looking, so that an interruptPending() racing with this check is not lost; set again
+        // after a delivery (another interrupt may be waiting) and by IF 0->1 changes (interruptsMayBeEnabled)
+        attention = false;
         InterruptController ic = host.interrupts();
         if (ic == null) {
-            attention = false;
             return false;
         }
         if (!nmiBlocked && ic.hasNmi()) {
             ic.acknowledgeNmi();
             nmiBlocked = true;
+            attention = true;
             deliverExternal(CpuFault.NMI);
             return true;
         }
-        if ((eflags & IF) != 0) {
-            if (ic.hasInterrupt()) {
-                int vector = ic.acknowledge() & 0xFF;
-                deliverExternal(vector);
-                return true;
-            }
-            attention = false;
+        if ((eflags & IF) != 0 && ic.hasInterrupt()) {
+            int vector = ic.acknowledge() & 0xFF;
+            attention = true;
+            deliverExternal(vector);
+            return true;
         }
         return false;
     }

@@ -69,7 +69,7 @@ class BareMetalProgramsTest {
 
         /** Runs until the exit port is written, the CPU halts for good, or a step budget runs out. */
         void run() {
-            for (int i = 0; i < 200 && exitCode < 0 && !cpu.halted; i++) {
+            for (int i = 0; i < 2000 && exitCode < 0 && !cpu.halted; i++) {
                 cpu.runBatch(100_000);
                 if (cpu.shutdown) {
                     serial.append("[triple fault]\n").append(cpu.describeState());
@@ -136,5 +136,51 @@ class BareMetalProgramsTest {
             assertTrue(out.endsWith("PASS\n"), out);
             assertEquals(0, board.exitCode, out);
         }
+    }
+
+    /**
+     * The integer instruction mix of alu32.asm hashed on VirtFX and on QEMU (TCG), booted there from a floppy whose
+     * boot sector loads the program to the same place: the hashes must be equal.
+     */
+    @Test
+    void integerMixMatchesQemu() throws Exception {
+        byte[] program = assemble("alu32.asm");
+        String virtfx;
+        try (TestBoard board = new TestBoard(program)) {
+            board.run();
+            assertEquals(0, board.exitCode, board.serial.toString());
+            virtfx = board.serial.toString();
+        }
+        Path bootSrc = Path.of("src/test/asm/floppy-boot.asm");
+        Path boot = tmp.resolve("boot.bin");
+        int sectors = (program.length + 511) / 512;
+        Process nasm = new ProcessBuilder("nasm", "-f", "bin", "-DSECTORS=" + sectors, "-o", boot.toString(),
+                bootSrc.toString()).redirectErrorStream(true).start();
+        nasm.getInputStream().readAllBytes();
+        assertEquals(0, nasm.waitFor());
+        byte[] image = new byte[1474560];
+        byte[] bootBytes = Files.readAllBytes(boot);
+        System.arraycopy(bootBytes, 0, image, 0, 512);
+        System.arraycopy(program, 0, image, 512, program.length);
+        Path floppy = tmp.resolve("floppy.img");
+        Files.write(floppy, image);
+        Path serial = tmp.resolve("qemu-serial.txt");
+        Process qemu;
+        try {
+            qemu = new ProcessBuilder("qemu-system-i386", "-accel", "tcg", "-m", "16", "-display", "none",
+                    "-monitor", "none", "-serial", "file:" + serial, "-drive",
+                    "if=floppy,format=raw,file=" + floppy, "-boot", "a", "-device",
+                    "isa-debug-exit,iobase=0xf4,iosize=0x04").redirectErrorStream(true).start();
+        } catch (IOException e) {
+            Assumptions.abort("qemu-system-i386 not installed");
+            return;
+        }
+        qemu.getInputStream().readAllBytes();
+        if (!qemu.waitFor(120, TimeUnit.SECONDS)) {
+            qemu.destroyForcibly();
+            throw new AssertionError("QEMU did not finish");
+        }
+        assertEquals(1, qemu.exitValue(), "QEMU exit status (isa-debug-exit with 0)");
+        assertEquals(Files.readString(serial), virtfx);
     }
 }
