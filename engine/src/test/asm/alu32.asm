@@ -3,7 +3,7 @@
 ; the instruction are folded into a hash printed on the serial port (compared with QEMU by a test).
 ; Loaded at 0x10000, entered at 1000:0000. ITERATIONS may be set with -D.
 %ifndef ITERATIONS
-%define ITERATIONS 20000
+%define ITERATIONS 5000
 %endif
 bits 16
 org 0x10000
