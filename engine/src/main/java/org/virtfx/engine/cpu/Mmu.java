@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import org.virtfx.engine.memory.GuestMemory;
 import org.virtfx.engine.memory.PhysicalMemory;
 
 /**
@@ -26,6 +27,8 @@ final class Mmu {
     private final SoftwareCpu cpu;
     private final PhysicalMemory phys;
     final MemorySegment ram;
+    /** For the dirty-page bitmap: writes through {@link #ram} must be reported (display, snapshots use it). */
+    private final GuestMemory guestRam;
     private final int[][] tags = {new int[2 * SIZE], new int[2 * SIZE], new int[2 * SIZE]};
     private final long[][] offs = {new long[2 * SIZE], new long[2 * SIZE], new long[2 * SIZE]};
     private final int[] rTag = tags[READ], wTag = tags[WRITE];
@@ -37,6 +40,7 @@ final class Mmu {
         this.cpu = cpu;
         this.phys = phys;
         this.ram = phys.ram().segment();
+        this.guestRam = phys.ram();
         flush();
     }
 
@@ -115,7 +119,9 @@ final class Mmu {
         int vpn = (int) (lin >>> 12);
         int i = (vpn & MASK) | userHalf;
         if (wTag[i] == vpn) {
-            ram.set(ValueLayout.JAVA_BYTE, wOff[i] + (lin & 0xFFF), (byte) v);
+            long off = wOff[i] + (lin & 0xFFF);
+            ram.set(ValueLayout.JAVA_BYTE, off, (byte) v);
+            guestRam.markDirty(off, 1);
             return;
         }
         writeSlow(lin, 1, v);
@@ -125,7 +131,9 @@ final class Mmu {
         int vpn = (int) (lin >>> 12);
         int i = (vpn & MASK) | userHalf;
         if (wTag[i] == vpn && (lin & 0xFFF) <= 0xFFE) {
-            ram.set(LE16, wOff[i] + (lin & 0xFFF), (short) v);
+            long off = wOff[i] + (lin & 0xFFF);
+            ram.set(LE16, off, (short) v);
+            guestRam.markDirty(off, 2);
             return;
         }
         writeSlow(lin, 2, v);
@@ -135,7 +143,9 @@ final class Mmu {
         int vpn = (int) (lin >>> 12);
         int i = (vpn & MASK) | userHalf;
         if (wTag[i] == vpn && (lin & 0xFFF) <= 0xFFC) {
-            ram.set(LE32, wOff[i] + (lin & 0xFFF), v);
+            long off = wOff[i] + (lin & 0xFFF);
+            ram.set(LE32, off, v);
+            guestRam.markDirty(off, 4);
             return;
         }
         writeSlow(lin, 4, v);
@@ -176,6 +186,31 @@ final class Mmu {
         } finally {
             userHalf = saved;
         }
+    }
+
+    /**
+     * RAM offset of linear address {@code lin} after the access checks of a {@code write} or read (A/D bits set as
+     * the access would), filling the TLB; -1 when the page is not RAM (ROM, MMIO). For bulk string operations.
+     */
+    long ramOffsetFor(long lin, boolean write) {
+        int vpn = (int) (lin >>> 12);
+        int i = (vpn & MASK) | userHalf;
+        int[] t = write ? wTag : rTag;
+        long[] o = write ? wOff : rOff;
+        if (t[i] != vpn) {
+            long pa = translate(lin, write ? WRITE : READ, userHalf != 0);
+            long off = phys.ramOffset(pa & ~0xFFFL);
+            if (off < 0) {
+                return -1;
+            }
+            t[i] = vpn;
+            o[i] = off;
+        }
+        return o[i] + (lin & 0xFFF);
+    }
+
+    void markDirty(long ramOffset, long length) {
+        guestRam.markDirty(ramOffset, length);
     }
 
     // ---- slow paths -------------------------------------------------------------------------------------------
@@ -222,6 +257,7 @@ final class Mmu {
             wTag[i] = (int) (lin >>> 12);
             wOff[i] = off;
             off += lin & 0xFFF;
+            guestRam.markDirty(off, size);
             switch (size) {
                 case 1 -> ram.set(ValueLayout.JAVA_BYTE, off, (byte) v);
                 case 2 -> ram.set(LE16, off, (short) v);

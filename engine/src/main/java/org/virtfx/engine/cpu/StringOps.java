@@ -10,6 +10,8 @@ import static org.virtfx.engine.cpu.SoftwareCpu.*;
  */
 final class StringOps {
     private static final int BATCH = 4096;
+    /** Elements a bulk REP MOVS/STOS moves before letting the run loop look at interrupts. */
+    private static final long BULK_LIMIT = 1 << 16;
     private final Interpreter in;
     private final SoftwareCpu c;
     private final long[] r;
@@ -32,7 +34,11 @@ final class StringOps {
             return;
         }
         boolean compares = op == 0xA6 || op == 0xA7 || op == 0xAE || op == 0xAF;
+        boolean bulkable = (op == 0xA4 || op == 0xA5 || op == 0xAA || op == 0xAB) && (c.eflags & DF) == 0;
         for (int n = 0; ; n++) {
+            if (bulkable && bulk(op == 0xA4 || op == 0xA5, size, am)) {
+                return;
+            }
             long count = r[RCX] & am;
             if (count == 0) {
                 return;
@@ -49,6 +55,73 @@ final class StringOps {
                     return;
                 }
             }
+        }
+    }
+
+    /**
+     * Forward REP MOVS/STOS on RAM, a page-sized chunk at a time straight on the RAM segment. Returns true when the
+     * count is exhausted or the batch limit reached (instruction pointer left on the instruction), false when the
+     * next element needs the element-by-element path (page edge, ROM/MMIO, overlapping copy, offset wrap).
+     */
+    private boolean bulk(boolean movs, int size, long am) {
+        Mmu mmu = c.mmu;
+        long done = 0;
+        int src = in.segDefault(DS);
+        while (true) {
+            long count = r[RCX] & am;
+            if (count == 0) {
+                return true;
+            }
+            if (done >= BULK_LIMIT) {
+                c.rip = in.startRip;
+                return true;
+            }
+            long di = r[RDI] & am;
+            long n = Math.min(count, (am - di) / size + 1);
+            long dstLin = in.linear(ES, di, size, true);
+            n = Math.min(n, (0x1000 - (dstLin & 0xFFF)) / size);
+            long si = 0, srcLin = 0;
+            if (movs) {
+                si = r[RSI] & am;
+                n = Math.min(n, (am - si) / size + 1);
+                srcLin = in.linear(src, si, size, false);
+                n = Math.min(n, (0x1000 - (srcLin & 0xFFF)) / size);
+            }
+            if (n < 4) {
+                return false;
+            }
+            int bytes = (int) (n * size);
+            in.linear(ES, di, bytes, true);
+            long dOff = mmu.ramOffsetFor(dstLin, true);
+            if (dOff < 0) {
+                return false;
+            }
+            if (movs) {
+                in.linear(src, si, bytes, false);
+                long sOff = mmu.ramOffsetFor(srcLin, false);
+                if (sOff < 0 || (dOff > sOff && dOff < sOff + bytes)) {
+                    return false; // an overlapping forward copy replicates data element by element
+                }
+                java.lang.foreign.MemorySegment.copy(mmu.ram, sOff, mmu.ram, dOff, bytes);
+                set(RSI, si + bytes, am);
+            } else {
+                int v = in.getReg(RAX, size);
+                if (size == 1) {
+                    mmu.ram.asSlice(dOff, bytes).fill((byte) v);
+                } else {
+                    for (int k = 0; k < bytes; k += size) {
+                        if (size == 2) {
+                            mmu.ram.set(Mmu.LE16, dOff + k, (short) v);
+                        } else {
+                            mmu.ram.set(Mmu.LE32, dOff + k, v);
+                        }
+                    }
+                }
+            }
+            mmu.markDirty(dOff, bytes);
+            set(RDI, di + bytes, am);
+            set(RCX, count - n, am);
+            done += n;
         }
     }
 
