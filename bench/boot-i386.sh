@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # CPU speed comparison: VirtFX's software CPU against qemu-system-i386 -accel tcg, one run each.
 #
-# Until the PC board can boot the i386 guest, this runs the bare-metal speed loop engine/src/test/asm/mips.asm
-# (32-bit protected mode with paging; ALU, load/store and branches) on both: in VirtFX on the CPU test board,
-# in QEMU from a floppy whose boot sector loads it to 1000:0000, the same start state. Both print the loop's
-# checksum on the serial port (it must match) and leave through isa-debug-exit. Prints both times, the ratio,
-# and VirtFX guest MIPS. Needs nasm, qemu-system-i386 and a built engine (mvn -pl engine test-compile).
+# 1. Guest MIPS: the bare-metal speed loop engine/src/test/asm/mips.asm (32-bit protected mode with paging; ALU,
+#    load/store and branches) on both: in VirtFX on the CPU test board, in QEMU from a floppy whose boot sector
+#    loads it to 1000:0000, the same start state. Both print the loop's checksum (it must match).
+# 2. Boot: the Debian i386 (686-pae) kernel + initramfs from the guest cache, direct boot, until the kernel starts
+#    /init ("Run /init" on the serial console); skipped when the fixtures are missing (virtfx guests fetch).
+# Prints both times and the VirtFX/QEMU ratio of each. Needs nasm, qemu-system-i386, and Maven for the build.
 #   bench/boot-i386.sh [ITERATIONS]      (default 20000000 loop iterations = 200 M instructions)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
@@ -48,3 +49,35 @@ if [[ "$QEMU_OUT" != "$VIRTFX_OUT" ]]; then
     exit 1
 fi
 printf 'ratio VirtFX/QEMU: %.2f\n' "$(echo "$VIRTFX_S / $QEMU_S" | bc -l)"
+
+GUESTS="${VIRTFX_GUESTS:-$HOME/.cache/virtfx/guests}"
+KERNEL="$GUESTS/i386/vmlinuz"
+INITRD="$GUESTS/i386/initramfs.cpio.gz"
+MARKER='Run /init'
+if [[ ! -f "$KERNEL" || ! -f "$INITRD" ]]; then
+    echo "boot: skipped (no i386 kernel/initramfs in $GUESTS)"
+    exit 0
+fi
+START=$(date +%s.%N)
+"$ROOT/virtfx" run --kernel "$KERNEL" --initrd "$INITRD" --append console=ttyS0 -m 256 \
+    --serial file:"$WORK/virtfx-boot.txt" --expect-serial "$MARKER" --timeout 1800 >/dev/null 2>&1 || {
+    echo "boot: VirtFX did not reach '$MARKER' (see the serial log below)" >&2; tail -5 "$WORK/virtfx-boot.txt" >&2; exit 1; }
+END=$(date +%s.%N)
+VIRTFX_BOOT=$(echo "$END - $START" | bc -l)
+
+: > "$WORK/qemu-boot.txt"
+START=$(date +%s.%N)
+qemu-system-i386 -accel tcg -m 256 -display none -monitor none -serial file:"$WORK/qemu-boot.txt" \
+    -kernel "$KERNEL" -initrd "$INITRD" -append console=ttyS0 -no-reboot &
+QEMU_PID=$!
+for _ in $(seq 1 6000); do
+    grep -q "$MARKER" "$WORK/qemu-boot.txt" && break
+    sleep 0.1
+done
+END=$(date +%s.%N)
+kill "$QEMU_PID" 2>/dev/null || true
+wait "$QEMU_PID" 2>/dev/null || true
+QEMU_BOOT=$(echo "$END - $START" | bc -l)
+printf 'boot to "%s": virtfx %.1f s, qemu %.1f s, ratio VirtFX/QEMU: %.2f\n' "$MARKER" "$VIRTFX_BOOT" "$QEMU_BOOT" \
+    "$(echo "$VIRTFX_BOOT / $QEMU_BOOT" | bc -l)"
+
