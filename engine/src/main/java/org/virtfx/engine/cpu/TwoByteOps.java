@@ -68,6 +68,10 @@ final class TwoByteOps {
                 r[RAX] = v & 0xFFFFFFFFL;
                 r[RDX] = v >>> 32;
             }
+            case 0x33 -> {
+                // RDPMC: this model has no performance counters, so every counter index is invalid
+                throw CpuFault.gp(0);
+            }
             case 0x34 -> sysenter();
             case 0x35 -> sysexit();
             case 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4A, 0x4B, 0x4C, 0x4D, 0x4E, 0x4F -> {
@@ -358,7 +362,7 @@ final class TwoByteOps {
             case 2 -> c.cr2 = v;
             case 3 -> c.writeCr3(v);
             default -> {
-                if ((v & ~0x6FFL) != 0 || (v & (CR4_VME | CR4_PVI)) != 0) {
+                if ((v & ~0x7FFL) != 0 || (v & (CR4_VME | CR4_PVI)) != 0) {
                     throw CpuFault.gp(0);
                 }
                 c.writeCr4(v);
