@@ -6,6 +6,9 @@ import org.virtfx.engine.cpu.fpu.FpuException;
 import org.virtfx.engine.cpu.fpu.SseState;
 import org.virtfx.engine.cpu.fpu.X87;
 import org.virtfx.engine.memory.PhysicalMemory;
+import org.virtfx.engine.snapshot.Snapshottable;
+import org.virtfx.engine.snapshot.StateReader;
+import org.virtfx.engine.snapshot.StateWriter;
 
 /**
  * The engine's own x86 vCPU: an interpreter for real, 16/32-bit protected and virtual-8086 mode with paging, behaving
@@ -17,7 +20,7 @@ import org.virtfx.engine.memory.PhysicalMemory;
  * package-private for those classes. General registers are {@code long[16]} and the instruction pointer a long so that
  * long mode can be added without changing the layout; in the modes implemented here only the low 32 bits are used.
  */
-public final class SoftwareCpu implements X86Cpu {
+public final class SoftwareCpu implements X86Cpu, Snapshottable {
     static final long CR0_PE = 1, CR0_MP = 2, CR0_EM = 4, CR0_TS = 8, CR0_ET = 0x10, CR0_NE = 0x20, CR0_WP = 1L << 16,
             CR0_AM = 1L << 18, CR0_NW = 1L << 29, CR0_CD = 1L << 30, CR0_PG = 1L << 31;
     static final long CR4_VME = 1, CR4_PVI = 2, CR4_TSD = 4, CR4_DE = 8, CR4_PSE = 0x10, CR4_PAE = 0x20, CR4_MCE = 0x40,
@@ -510,6 +513,22 @@ public final class SoftwareCpu implements X86Cpu {
     /** After a port or MMIO access the board may have changed the memory map (PAM, A20, BAR moves). */
     void afterDeviceAccess() {
         mmu.checkGeneration();
+    }
+
+    @Override
+    public String stateId() {
+        return "cpu" + host.index();
+    }
+
+    /** Only while not running (the machine pauses vCPUs before a snapshot). Version {@link CpuState#VERSION}. */
+    @Override
+    public void saveState(StateWriter out) throws java.io.IOException {
+        CpuState.save(this, out);
+    }
+
+    @Override
+    public void loadState(StateReader in) throws java.io.IOException {
+        CpuState.load(this, in);
     }
 
     @Override
