@@ -33,6 +33,8 @@ final class Mmu {
     private final long[][] offs = {new long[2 * SIZE], new long[2 * SIZE], new long[2 * SIZE]};
     private final int[] rTag = tags[READ], wTag = tags[WRITE];
     private final long[] rOff = offs[READ], wOff = offs[WRITE];
+    private final int[] xTag = tags[EXEC];
+    private final long[] xOff = offs[EXEC];
     /** 0 for supervisor accesses, SIZE for CPL 3 ones. */
     int userHalf;
     private long generation;
@@ -102,8 +104,8 @@ final class Mmu {
     int fetch8(long lin) {
         int vpn = (int) (lin >>> 12);
         int i = (vpn & MASK) | userHalf;
-        if (tags[EXEC][i] == vpn) {
-            return ram.get(ValueLayout.JAVA_BYTE, offs[EXEC][i] + (lin & 0xFFF)) & 0xFF;
+        if (xTag[i] == vpn) {
+            return ram.get(ValueLayout.JAVA_BYTE, xOff[i] + (lin & 0xFFF)) & 0xFF;
         }
         return (int) readSlow(lin, 1, EXEC);
     }
@@ -112,7 +114,7 @@ final class Mmu {
     long execRamOffset(long lin) {
         int vpn = (int) (lin >>> 12);
         int i = (vpn & MASK) | userHalf;
-        return tags[EXEC][i] == vpn ? offs[EXEC][i] + (lin & 0xFFF) : -1;
+        return xTag[i] == vpn ? xOff[i] + (lin & 0xFFF) : -1;
     }
 
     void write8(long lin, int v) {
