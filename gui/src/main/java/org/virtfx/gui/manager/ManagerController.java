@@ -108,7 +108,6 @@ public final class ManagerController implements AppServices.Notifier {
         sorted.comparatorProperty().bind(table.comparatorProperty());
         table.setItems(sorted);
         table.getSelectionModel().setSelectionMode(SelectionMode.MULTIPLE);
-        table.setId("vmTable");
 
         stateColumn.setCellValueFactory(c -> c.getValue().stateProperty());
         stateColumn.setCellFactory(c -> new StateCell());
