@@ -186,6 +186,12 @@ public final class ManagerController implements AppServices.Notifier {
         services.addSampleListener(this::refreshGraphs);
         updateActions();
         updateStatus();
+        Platform.runLater(() -> {
+            if (table.getSelectionModel().isEmpty() && !table.getItems().isEmpty()) {
+                table.getSelectionModel().selectFirst();
+            }
+            table.requestFocus();
+        });
     }
 
     private final javafx.beans.value.ChangeListener<MachineState> stateListener = (o, a, b) -> {
@@ -272,7 +278,8 @@ public final class ManagerController implements AppServices.Notifier {
     private void updateStatus() {
         long running = services.sessions().stream().filter(v -> v.state().isActive()).count();
         long broken = services.sessions().stream().filter(VmSession::broken).count();
-        String text = services.sessions().size() + " machines, " + running + " running"
+        int n = services.sessions().size();
+        String text = n + (n == 1 ? " machine, " : " machines, ") + running + " running"
                 + (broken > 0 ? ", " + broken + " broken definition" + (broken > 1 ? "s" : "") : "");
         statusBar.setText(text);
     }
