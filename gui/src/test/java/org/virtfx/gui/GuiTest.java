@@ -62,7 +62,7 @@ class GuiTest {
         dir = Files.createTempDirectory("virtfx-gui-test");
         library = new VmLibrary(dir.resolve("machines"));
         library.create(machine("Web server", "debian12", 256));
-        library.create(machine("Build box", "ubuntu2404", 384));
+        library.create(machine("Build box", "ubuntu24.04", 384));
         library.create(machine("Old desktop", "win10", 512));
         Files.write(library.directory().resolve("Half written.json"), BROKEN);
         services = new AppServices(library, TestBoardFactory.forTests(), dir.resolve("settings.json"));
@@ -75,8 +75,13 @@ class GuiTest {
 
     /** A machine that boots: the fixtures' demo guest on the real board; any definition on the stand-in board. */
     private static VmDefinition machine(String name, String os, long mib) {
-        VmDefinition base = REAL ? DemoMachine.fromFixtures().orElseThrow() : VmDefinition.create(name, os, mib, 1);
+        // ttyS0 last: the fixtures' shell then runs on the serial port, which the serial test types into.
+        VmDefinition base = REAL ? withSerialShell(DemoMachine.fromFixtures().orElseThrow()) : VmDefinition.create(name, os, mib, 1);
         return base.withName(name).withOs(os).withMemoryMiB(mib);
+    }
+
+    private static VmDefinition withSerialShell(VmDefinition d) {
+        return d.kernel() == null ? d : d.withBoot(d.bios(), d.kernel(), d.initrd(), "console=tty0 console=ttyS0");
     }
 
     @AfterEach

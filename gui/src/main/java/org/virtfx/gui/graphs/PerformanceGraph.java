@@ -90,7 +90,7 @@ public final class PerformanceGraph extends Region {
             }
         }
         g.fillText(head.toString(), 8, 5);
-        double left = 62, top = 24, right = w - 10, bottom = h - 20;
+        double left = 76, top = 24, right = w - 10, bottom = h - 20;
         if (emptyText != null) {
             g.setFont(small);
             g.setFill(Color.GRAY);
