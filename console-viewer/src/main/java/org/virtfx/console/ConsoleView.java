@@ -90,6 +90,7 @@ public final class ConsoleView extends Region {
     private double lastMouseX = Double.NaN, lastMouseY = Double.NaN;
     private int buttons;
     private long fxNanos, frames;
+    private javafx.scene.robot.Robot robot;
 
     private final AnimationTimer timer = new AnimationTimer() {
         @Override
@@ -554,7 +555,29 @@ public final class ConsoleView extends Region {
         }
         lastMouseX = e.getX();
         lastMouseY = e.getY();
+        recentreNearEdge();
         e.consume();
+    }
+
+    /**
+     * JavaFX cannot lock the pointer, so a captured mouse that nears the edge is moved back to the middle (the jump
+     * itself is not sent to the guest), letting the guest pointer travel any distance.
+     */
+    private void recentreNearEdge() {
+        double w = getWidth(), h = getHeight(), margin = Math.min(40, Math.min(w, h) / 4);
+        if (lastMouseX > margin && lastMouseX < w - margin && lastMouseY > margin && lastMouseY < h - margin) {
+            return;
+        }
+        javafx.geometry.Point2D centre = localToScreen(w / 2, h / 2);
+        if (centre == null) {
+            return;
+        }
+        if (robot == null) {
+            robot = new javafx.scene.robot.Robot();
+        }
+        robot.mouseMove(centre);
+        lastMouseX = w / 2;
+        lastMouseY = h / 2;
     }
 
     private void scrolled(ScrollEvent e) {

@@ -71,6 +71,7 @@ public final class ManagerController implements AppServices.Notifier {
     @FXML TableColumn<VmSession, VmSession> diskColumn;
     @FXML TableColumn<VmSession, VmSession> networkColumn;
     @FXML TextField filterField;
+    @FXML javafx.scene.control.ToolBar toolBar;
     @FXML StatusBar statusBar;
     @FXML Button newButton, openButton, runButton, cloneButton, deleteButton;
     @FXML ToggleButton pauseButton;
@@ -165,9 +166,9 @@ public final class ManagerController implements AppServices.Notifier {
         });
         table.setContextMenu(buildContextMenu());
 
-        newButton.setTooltip(new Tooltip("Creating machines comes with the New VM wizard (not in this build yet); "
-                + "the library directory is " + services.library().directory()));
-        cloneButton.setTooltip(new Tooltip("Cloning comes with the wizards (not in this build yet)"));
+        explainDisabled(newButton, "Creating machines comes with the New VM wizard (not in this build yet); "
+                + "the library folder is " + services.library().directory());
+        explainDisabled(cloneButton, "Cloning comes with the wizards (not in this build yet)");
 
         // Enablement follows the selection and the states of the selected machines.
         var sel = table.getSelectionModel().getSelectedItems();
@@ -199,6 +200,15 @@ public final class ManagerController implements AppServices.Notifier {
         updateStatus();
         table.refresh();
     };
+
+    /** Disabled controls get no mouse events, so their tooltip sits on a wrapper that does. */
+    private void explainDisabled(Button b, String text) {
+        int i = toolBar.getItems().indexOf(b);
+        javafx.scene.layout.StackPane wrapper = new javafx.scene.layout.StackPane();
+        toolBar.getItems().set(i, wrapper);
+        wrapper.getChildren().add(b);
+        Tooltip.install(wrapper, new Tooltip(text));
+    }
 
     private void bindColumn(CheckMenuItem item, TableColumn<VmSession, ?> col, boolean initial, Consumer<Boolean> store) {
         col.setVisible(initial);

@@ -65,15 +65,22 @@ public final class SerialConsolePane extends BorderPane {
         return output;
     }
 
+    /** Terminal control sequences (colours, cursor moves) would show as garbage in a text area: drop them. */
+    static String plain(String s) {
+        return ANSI.matcher(s).replaceAll("").replace("\u0007", "");
+    }
+
+    private static final java.util.regex.Pattern ANSI = java.util.regex.Pattern.compile("\u001B(\\[[0-9;?]*[ -/]*[@-~]|[()][0-9A-Za-z]|[=>78DEHM])");
+
     private void refresh() {
         long end = vm.serialEnd();
         if (end == shownUpTo) {
             return;
         }
         if (shownUpTo < vm.serialStart()) {
-            output.setText(vm.serialSince(vm.serialStart()));
+            output.setText(plain(vm.serialSince(vm.serialStart())));
         } else {
-            output.appendText(vm.serialSince(shownUpTo));
+            output.appendText(plain(vm.serialSince(shownUpTo)));
         }
         shownUpTo = end;
         if (output.getLength() > 2 * 256 * 1024) {
