@@ -24,13 +24,14 @@ import org.testfx.util.WaitForAsyncUtils;
 class ConsoleViewTest {
     private final FakeSurface surface = new FakeSurface(320, 200);
     private final List<Integer> keys = new CopyOnWriteArrayList<>();
+    private final List<int[]> pointer = new CopyOnWriteArrayList<>();
     private ConsoleView console;
 
     @Start
     void start(Stage stage) {
         console = new ConsoleView();
         console.scalingProperty().set(ScalingMode.ALWAYS);
-        console.attach(surface, (code, pressed) -> keys.add(pressed ? code : -code), (dx, dy, dz, b) -> { });
+        console.attach(surface, (code, pressed) -> keys.add(pressed ? code : -code), (dx, dy, dz, b) -> pointer.add(new int[] {dx, dy, dz, b}));
         stage.setScene(new Scene(console, 700, 450));
         stage.show();
     }
@@ -72,6 +73,19 @@ class ConsoleViewTest {
         assertFalse(console.grabbedProperty().get());
         assertEquals(29, keys.get(2));
         assertEquals(-29, keys.get(keys.size() - 1), "keys held at release are let go in the guest");
+    }
+
+    @Test
+    void capturedMouseMovesTheGuestPointerRelatively(FxRobot robot) throws Exception {
+        waitFor(() -> console.frameWidth() == 320);
+        robot.clickOn(console);
+        pointer.clear();
+        robot.moveBy(30, 0).moveBy(30, 0);
+        waitFor(() -> pointer.stream().mapToInt(p -> p[0]).sum() > 0);
+        assertTrue(pointer.stream().allMatch(p -> p[1] == 0 && p[3] == 0), "horizontal moves, no buttons");
+        robot.press(javafx.scene.input.MouseButton.PRIMARY).release(javafx.scene.input.MouseButton.PRIMARY);
+        waitFor(() -> pointer.stream().anyMatch(p -> p[3] == 1));
+        waitFor(() -> pointer.get(pointer.size() - 1)[3] == 0);
     }
 
     @Test
