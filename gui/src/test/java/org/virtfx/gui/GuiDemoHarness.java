@@ -15,7 +15,7 @@ import org.virtfx.gui.vmwindow.VmWindow;
 /**
  * Screenshots and memory figures without the real PC board: the app's windows over a scratch library, machines on
  * the test board (or the real board when {@link TestBoardFactory#realBoardAvailable()}). Argument: manager | console
- * | details. Prints the process RSS once the chosen view has been up for a few seconds.
+ * | details | idle (one machine running) | none (no machine running). Prints the process RSS once the chosen view has been up for a few seconds.
  */
 public final class GuiDemoHarness {
     public static void main(String[] args) throws Exception {
@@ -35,9 +35,13 @@ public final class GuiDemoHarness {
             ManagerWindow m = new ManagerWindow(new Stage(), services);
             m.show();
             VmSession demo = services.find("Demo Linux");
-            demo.start();
-            services.find("Debian web server").start();
-            if (!view.equals("manager")) {
+            if (!view.equals("none")) {
+                demo.start();   // "idle": only this one
+            }
+            if (!view.equals("idle") && !view.equals("none")) {
+                services.find("Debian web server").start();
+            }
+            if (view.equals("console") || view.equals("details")) {
                 VmWindow w = m.controller().openWindow(demo);
                 w.stage().setX(120);
                 w.stage().setY(60);
