@@ -313,6 +313,32 @@ class GuiTest {
     }
 
     @Test
+    void deleteAsksAndRemovesOnlyTheDefinition(FxRobot robot) throws IOException {
+        select(robot, "Old desktop");
+        robot.push(KeyCode.DELETE);
+        WaitForAsyncUtils.waitForFxEvents();
+        DialogPane confirm = robot.lookup(".dialog-pane").queryAs(DialogPane.class);
+        assertTrue(confirm.getHeaderText().contains("Old desktop"), confirm.getHeaderText());
+        robot.clickOn((Node) confirm.lookupButton(javafx.scene.control.ButtonType.OK));
+        waitFor(5, () -> !Files.exists(library.fileFor("Old desktop")) && services.find("Old desktop") == null);
+        assertTrue(Files.exists(library.fileFor("Web server")));
+        assertEquals(3, table(robot).getItems().size());
+    }
+
+    @Test
+    void windowSizeAndColumnsAreRemembered(FxRobot robot) throws IOException {
+        robot.clickOn("View").clickOn("Disk Column");
+        robot.interact(() -> {
+            manager.stage().setWidth(1010);
+            manager.stage().close();
+        });
+        String json = Files.readString(dir.resolve("settings.json"));
+        assertTrue(json.contains("\"managerWidth\" : 1010.0"), json);
+        assertTrue(json.contains("\"showDiskColumn\" : true"), json);
+        assertTrue(json.contains("\"nameColumn\""), json);
+    }
+
+    @Test
     void aboutDialogOpens(FxRobot robot) {
         robot.clickOn("Help").clickOn("About VirtFX");
         DialogPane about = robot.lookup("#aboutDialog").queryAs(DialogPane.class);
