@@ -56,14 +56,32 @@ import org.virtfx.resources.KeyMap;
  * crisp; fractional scales (shrinking into a small window) use a smoothing {@link ImageView}.
  *
  * <p>Input: clicking the console grabs keyboard and mouse; keys go to the guest as evdev codes (through
- * {@link KeyMap}), mouse motion as relative movement. Pressing Ctrl+Alt releases the grab (a hint says so).
+ * {@link KeyMap}), mouse motion as relative movement. Pressing Ctrl+Alt (or Ctrl+Alt+G, see {@link ReleaseKeys})
+ * releases the grab (a hint says so).
  */
 public final class ConsoleView extends Region {
+    /** The keys that end a grab. Ctrl+Alt alone is quickest; Ctrl+Alt+G leaves Ctrl+Alt+Del typeable in the guest. */
+    public enum ReleaseKeys {
+        CTRL_ALT("Ctrl+Alt"), CTRL_ALT_G("Ctrl+Alt+G");
+
+        private final String label;
+
+        ReleaseKeys(String label) {
+            this.label = label;
+        }
+
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
+
     private final ImageView imageView = new ImageView();
     private final Canvas canvas = new Canvas();
     private final Label message = new Label();
-    private final Label hint = new Label("Press Ctrl+Alt to release keyboard and mouse");
+    private final Label hint = new Label();
     private final ObjectProperty<ScalingMode> scaling = new SimpleObjectProperty<>(this, "scaling", ScalingMode.WHEN_SMALLER);
+    private final ObjectProperty<ReleaseKeys> releaseKeys = new SimpleObjectProperty<>(this, "releaseKeys", ReleaseKeys.CTRL_ALT);
     private final ReadOnlyBooleanWrapper grabbed = new ReadOnlyBooleanWrapper(this, "grabbed", false);
     private final BooleanProperty shown = new SimpleBooleanProperty(this, "shown", true);
     private final StringProperty placeholder = new SimpleStringProperty(this, "placeholder", "The machine is not running");
@@ -148,6 +166,7 @@ public final class ConsoleView extends Region {
         hint.setManaged(false);
         hint.setMouseTransparent(true);
         hint.visibleProperty().bind(grabbed.getReadOnlyProperty());
+        hint.textProperty().bind(releaseKeys.map(k -> "Press " + k + " to release keyboard and mouse"));
         getChildren().addAll(imageView, canvas, message, hint);
         setMinSize(0, 0);
         setPrefSize(640, 400);
@@ -222,8 +241,8 @@ public final class ConsoleView extends Region {
         return grabbed.getReadOnlyProperty();
     }
 
-    public void setReleaseHint(String text) {
-        hint.setText(text);
+    public ObjectProperty<ReleaseKeys> releaseKeysProperty() {
+        return releaseKeys;
     }
 
     /** Width and height of the guest screen as shown (0 when none). */
@@ -506,8 +525,11 @@ public final class ConsoleView extends Region {
         });
     }
 
-    private static boolean releaseComboHeld(KeyEvent e) {
-        return (e.getCode() == KeyCode.CONTROL && e.isAltDown()) || (e.getCode() == KeyCode.ALT && e.isControlDown());
+    private boolean releaseComboHeld(KeyEvent e) {
+        return switch (releaseKeys.get()) {
+            case CTRL_ALT -> (e.getCode() == KeyCode.CONTROL && e.isAltDown()) || (e.getCode() == KeyCode.ALT && e.isControlDown());
+            case CTRL_ALT_G -> e.getCode() == KeyCode.G && e.isControlDown() && e.isAltDown();
+        };
     }
 
     private void mousePressed(MouseEvent e) {

@@ -76,6 +76,19 @@ class ConsoleViewTest {
     }
 
     @Test
+    void ctrlAltGModeLetsCtrlAltDeleteThrough(FxRobot robot) throws Exception {
+        waitFor(() -> console.frameWidth() == 320);
+        robot.interact(() -> console.releaseKeysProperty().set(ConsoleView.ReleaseKeys.CTRL_ALT_G));
+        robot.clickOn(console);
+        robot.press(KeyCode.CONTROL, KeyCode.ALT, KeyCode.DELETE).release(KeyCode.DELETE, KeyCode.ALT, KeyCode.CONTROL);
+        waitFor(() -> keys.containsAll(List.of(29, 56, 111, -111, -56, -29)));
+        assertTrue(console.grabbedProperty().get(), "Ctrl+Alt alone does not release in this mode");
+        robot.press(KeyCode.CONTROL, KeyCode.ALT, KeyCode.G).release(KeyCode.G, KeyCode.ALT, KeyCode.CONTROL);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertFalse(console.grabbedProperty().get());
+    }
+
+    @Test
     void capturedMouseMovesTheGuestPointerRelatively(FxRobot robot) throws Exception {
         waitFor(() -> console.frameWidth() == 320);
         robot.clickOn(console);

@@ -21,7 +21,7 @@ import java.util.Map;
 public final class Settings {
     // Console
     public String scaling = "WHEN_SMALLER";
-    public String releaseHint = "Ctrl+Alt";
+    public String releaseKeys = "CTRL_ALT";
     // Graphs
     public int graphIntervalMillis = 1000;
     public int graphSamples = 120;

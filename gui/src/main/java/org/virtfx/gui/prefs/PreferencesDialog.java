@@ -16,10 +16,13 @@ import org.virtfx.console.ScalingMode;
 import org.virtfx.gui.model.AppServices;
 import org.virtfx.gui.model.Settings;
 
-/** Preferences: console, graphs, storage defaults and confirmations. OK saves them to the settings file. */
+/**
+ * Preferences: console, graphs, storage defaults and confirmations. OK saves them to the settings file; console
+ * settings apply to machine windows opened afterwards.
+ */
 public final class PreferencesDialog extends Dialog<ButtonType> {
     final ChoiceBox<ScalingMode> scaling = new ChoiceBox<>();
-    final ChoiceBox<String> releaseHint = new ChoiceBox<>();
+    final ChoiceBox<org.virtfx.console.ConsoleView.ReleaseKeys> releaseKeys = new ChoiceBox<>();
     final Spinner<Integer> interval = new Spinner<>(250, 60_000, 1000, 250);
     final Spinner<Integer> samples = new Spinner<>(10, 3600, 120, 10);
     final TextField imageDir = new TextField();
@@ -38,8 +41,12 @@ public final class PreferencesDialog extends Dialog<ButtonType> {
         } catch (IllegalArgumentException e) {
             scaling.setValue(ScalingMode.WHEN_SMALLER);
         }
-        releaseHint.getItems().setAll("Ctrl+Alt");
-        releaseHint.setValue("Ctrl+Alt");
+        releaseKeys.getItems().setAll(org.virtfx.console.ConsoleView.ReleaseKeys.values());
+        try {
+            releaseKeys.setValue(org.virtfx.console.ConsoleView.ReleaseKeys.valueOf(s.releaseKeys));
+        } catch (IllegalArgumentException e) {
+            releaseKeys.setValue(org.virtfx.console.ConsoleView.ReleaseKeys.CTRL_ALT);
+        }
         interval.setId("graphInterval");
         interval.setEditable(true);
         interval.getValueFactory().setValue(s.graphIntervalMillis);
@@ -53,7 +60,7 @@ public final class PreferencesDialog extends Dialog<ButtonType> {
         confirmDelete.setSelected(s.confirmDelete);
 
         TabPane tabs = new TabPane(
-                tab("Console", row(0, "Scale display", scaling), row(1, "Release keyboard and mouse", releaseHint)),
+                tab("Console", row(0, "Scale display", scaling), row(1, "Release keyboard and mouse", releaseKeys)),
                 tab("Graphs", row(0, "Sample interval (ms)", interval), row(1, "Samples kept", samples)),
                 tab("New machines", row(0, "Default image folder", imageDir), row(1, "Default image format", imageFormat)),
                 tab("Confirmations", row(0, "", confirmForceOff), row(1, "", confirmDelete)));
@@ -65,6 +72,7 @@ public final class PreferencesDialog extends Dialog<ButtonType> {
                 interval.commitValue();
                 samples.commitValue();
                 s.scaling = scaling.getValue().name();
+                s.releaseKeys = releaseKeys.getValue().name();
                 s.graphIntervalMillis = interval.getValue();
                 s.graphSamples = samples.getValue();
                 s.imageDirectory = imageDir.getText();

@@ -69,7 +69,7 @@ public final class VmWindow implements AppServices.Notifier {
         this.vm = vm;
         console.setId("console");
         console.scalingProperty().set(parseScaling(services.settings().scaling));
-        console.setReleaseHint("Press " + services.settings().releaseHint + " to release keyboard and mouse");
+        console.releaseKeysProperty().set(parseReleaseKeys(services.settings().releaseKeys));
         details = new DetailsPane(services, vm);
         serial = new SerialConsolePane(vm);
 
@@ -325,6 +325,14 @@ public final class VmWindow implements AppServices.Notifier {
             case SHUTTING_DOWN -> "Shutting down";
             case CRASHED -> "Crashed";
         };
+    }
+
+    static ConsoleView.ReleaseKeys parseReleaseKeys(String s) {
+        try {
+            return ConsoleView.ReleaseKeys.valueOf(s);
+        } catch (RuntimeException e) {
+            return ConsoleView.ReleaseKeys.CTRL_ALT;
+        }
     }
 
     static ScalingMode parseScaling(String s) {
