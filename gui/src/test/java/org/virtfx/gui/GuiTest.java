@@ -239,7 +239,8 @@ class GuiTest {
             w.tabs().getSelectionModel().select(1);
             w.details().select("Boot options");
         });
-        robot.clickOn("#kernelField").write("/nonexistent/vmlinuz");
+        robot.clickOn("#kernelField").write("/x");   // typed: marks the page changed; then the full path at once
+        robot.interact(() -> robot.lookup("#kernelField").queryTextInputControl().setText("/nonexistent/vmlinuz"));
         robot.clickOn("#applyButton");
         Label error = robot.lookup("#detailsError").queryAs(Label.class);
         assertTrue(error.getText().contains("no such file: /nonexistent/vmlinuz"), error.getText());
@@ -292,7 +293,9 @@ class GuiTest {
         TextArea out = robot.lookup("#serialOutput").queryAs(TextArea.class);
         String ready = REAL ? org.virtfx.engine.guests.GuestFixtures.MARKER : "TEST-BOARD-READY";
         waitFor(REAL ? 120 : 10, () -> out.getText().contains(ready));
-        robot.clickOn("#serialInput").write("echo hello-serial").push(KeyCode.ENTER);
+        robot.clickOn("#serialInput").write("echo ");
+        robot.interact(() -> robot.lookup("#serialInput").queryTextInputControl().appendText("hello-serial"));
+        robot.push(KeyCode.ENTER);
         waitFor(REAL ? 30 : 5, () -> out.getText().contains("hello-serial"));
     }
 
