@@ -14,7 +14,7 @@ import org.virtfx.gui.vmwindow.VmWindow;
 
 /**
  * Screenshots and memory figures without the real PC board: the app's windows over a scratch library, machines on
- * the test board (or the real board when {@link TestBoardFactory#realBoardAvailable()}). Argument: manager | console
+ * the test board (the real PC board with {@code -Dharness.real=true}). Argument: manager | console
  * | details | idle (one machine running) | none (no machine running). Prints the process RSS once the chosen view has been up for a few seconds.
  */
 public final class GuiDemoHarness {
@@ -28,7 +28,8 @@ public final class GuiDemoHarness {
         lib.create(VmDefinition.create("Windows 11 test", "win11", 4096, 2));
         Files.writeString(lib.directory().resolve("Old FreeDOS.json"), "{\"formatVersion\": 3, \"name\": \"Old FreeDOS\"}");
         Platform.startup(() -> {
-            AppServices services = new AppServices(lib, TestBoardFactory.forTests(), dir.resolve("settings.json"));
+            AppServices services = new AppServices(lib, TestBoardFactory.recording(TestBoardFactory.realBoardAvailable() && Boolean.getBoolean("harness.real")
+                    ? new org.virtfx.engine.platform.PcBoardFactory() : TestBoardFactory.testBoard()), dir.resolve("settings.json"));
             services.settings().showDiskColumn = true;
             services.reload();
             services.startSampling();

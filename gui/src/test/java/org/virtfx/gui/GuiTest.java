@@ -33,7 +33,6 @@ import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
 import org.testfx.util.WaitForAsyncUtils;
 import org.virtfx.console.ConsoleView;
-import org.virtfx.engine.library.DemoMachine;
 import org.virtfx.engine.library.VmDefinition;
 import org.virtfx.engine.library.VmLibrary;
 import org.virtfx.engine.machine.MachineState;
@@ -43,14 +42,14 @@ import org.virtfx.gui.model.VmSession;
 import org.virtfx.gui.vmwindow.VmWindow;
 
 /**
- * End-to-end tests of the desktop app, headless (Monocle). Machines run on the real PC board when it and the guest
- * fixtures are available, else on {@link TestBoardFactory}'s stand-in board.
+ * End-to-end tests of the desktop app's windows, headless (Monocle), on {@link TestBoardFactory}'s stand-in board so
+ * they stay fast and independent of guest boot times. {@link DemoMachineGuestTest} runs the demo machine on the real
+ * PC board.
  */
 @ExtendWith(ApplicationExtension.class)
 class GuiTest {
     private static final byte[] BROKEN = "{\"formatVersion\": 1, \"name\": \"Half written\", \"memoryMiB\": "
             .getBytes(StandardCharsets.UTF_8);
-    private static final boolean REAL = TestBoardFactory.realBoardAvailable();
 
     private Path dir;
     private VmLibrary library;
@@ -65,7 +64,7 @@ class GuiTest {
         library.create(machine("Build box", "ubuntu24.04", 384));
         library.create(machine("Old desktop", "win10", 512));
         Files.write(library.directory().resolve("Half written.json"), BROKEN);
-        services = new AppServices(library, TestBoardFactory.forTests(), dir.resolve("settings.json"));
+        services = new AppServices(library, TestBoardFactory.recording(TestBoardFactory.testBoard()), dir.resolve("settings.json"));
         services.settings().graphIntervalMillis = 200;
         services.reload();
         services.startSampling();
@@ -73,15 +72,8 @@ class GuiTest {
         manager.show();
     }
 
-    /** A machine that boots: the fixtures' demo guest on the real board; any definition on the stand-in board. */
     private static VmDefinition machine(String name, String os, long mib) {
-        // ttyS0 last: the fixtures' shell then runs on the serial port, which the serial test types into.
-        VmDefinition base = REAL ? withSerialShell(DemoMachine.fromFixtures().orElseThrow()) : VmDefinition.create(name, os, mib, 1);
-        return base.withName(name).withOs(os).withMemoryMiB(mib);
-    }
-
-    private static VmDefinition withSerialShell(VmDefinition d) {
-        return d.kernel() == null ? d : d.withBoot(d.bios(), d.kernel(), d.initrd(), "console=tty0 console=ttyS0");
+        return VmDefinition.create(name, os, mib, 1);
     }
 
     @AfterEach
@@ -97,7 +89,7 @@ class GuiTest {
         }
     }
 
-    private static void waitFor(int seconds, Callable<Boolean> condition) {
+    static void waitFor(int seconds, Callable<Boolean> condition) {
         try {
             WaitForAsyncUtils.waitFor(seconds, TimeUnit.SECONDS, condition);
         } catch (java.util.concurrent.TimeoutException e) {
@@ -256,7 +248,7 @@ class GuiTest {
         ConsoleView console = w.console();
         waitFor(60, () -> console.frameWidth() > 0);
         long first = checksum(robot, console);
-        waitFor(REAL ? 120 : 10, () -> checksum(robot, console) != first);
+        waitFor(10, () -> checksum(robot, console) != first);
         TestBoardFactory.KEYS.clear();
         robot.clickOn(console);
         assertTrue(console.grabbedProperty().get(), "a click grabs keyboard and mouse");
@@ -269,7 +261,7 @@ class GuiTest {
         assertTrue(TestBoardFactory.KEYS.containsAll(java.util.List.of(29, 56, 111, -111, -56, -29)));
     }
 
-    private static long checksum(FxRobot robot, ConsoleView console) {
+    static long checksum(FxRobot robot, ConsoleView console) {
         AtomicReference<Long> sum = new AtomicReference<>(0L);
         robot.interact(() -> {
             long s = 0;
@@ -291,12 +283,11 @@ class GuiTest {
         robot.clickOn("#vmRunButton");
         waitFor(30, () -> vm.state() == MachineState.RUNNING);
         TextArea out = robot.lookup("#serialOutput").queryAs(TextArea.class);
-        String ready = REAL ? org.virtfx.engine.guests.GuestFixtures.MARKER : "TEST-BOARD-READY";
-        waitFor(REAL ? 120 : 10, () -> out.getText().contains(ready));
+        waitFor(10, () -> out.getText().contains("TEST-BOARD-READY"));
         robot.clickOn("#serialInput").write("echo ");
         robot.interact(() -> robot.lookup("#serialInput").queryTextInputControl().appendText("hello-serial"));
         robot.push(KeyCode.ENTER);
-        waitFor(REAL ? 30 : 5, () -> out.getText().contains("hello-serial"));
+        waitFor(5, () -> out.getText().contains("hello-serial"));
     }
 
     @Test

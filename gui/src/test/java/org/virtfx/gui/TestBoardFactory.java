@@ -13,7 +13,6 @@ import org.virtfx.engine.machine.Board;
 import org.virtfx.engine.machine.BoardFactory;
 import org.virtfx.engine.machine.MachineConfig;
 import org.virtfx.engine.machine.MachineContext;
-import org.virtfx.engine.platform.PcBoardFactory;
 import org.virtfx.engine.storage.IoCounters;
 
 /**
@@ -39,11 +38,6 @@ final class TestBoardFactory {
             return false;
         }
         return org.virtfx.engine.library.DemoMachine.fromFixtures().isPresent();
-    }
-
-    /** The real PC board when it can boot the fixtures, else the stand-in; both recording input. */
-    static BoardFactory forTests() {
-        return recording(realBoardAvailable() ? new PcBoardFactory() : testBoard());
     }
 
     static BoardFactory recording(BoardFactory delegate) {
