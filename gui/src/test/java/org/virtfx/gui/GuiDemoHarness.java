@@ -54,7 +54,7 @@ public final class GuiDemoHarness {
                 }
             }
         });
-        Thread.sleep(12_000);
+        Thread.sleep(Long.getLong("harness.seconds", 12) * 1000);
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("VmRSS") || line.startsWith("VmHWM")) {
                 System.out.println("harness " + view + ": " + line.replaceAll("\\s+", " "));
