@@ -22,13 +22,15 @@ public final class GuiDemoHarness {
         String view = args.length > 0 ? args[0] : "manager";
         Path dir = Files.createTempDirectory("virtfx-harness");
         VmLibrary lib = new VmLibrary(dir.resolve("machines"));
-        lib.create(VmDefinition.create("Demo Linux", "linux", 256, 1).withNotes("test board"));
+        boolean real = TestBoardFactory.realBoardAvailable() && Boolean.getBoolean("harness.real");
+        lib.create(real ? org.virtfx.engine.library.DemoMachine.fromFixtures().orElseThrow()
+                : VmDefinition.create("Demo Linux", "linux", 256, 1).withNotes("test board"));
         lib.create(VmDefinition.create("Debian web server", "debian12", 1024, 2));
         lib.create(VmDefinition.create("Ubuntu build box", "ubuntu24.04", 4096, 2));
         lib.create(VmDefinition.create("Windows 11 test", "win11", 4096, 2));
         Files.writeString(lib.directory().resolve("Old FreeDOS.json"), "{\"formatVersion\": 3, \"name\": \"Old FreeDOS\"}");
         Platform.startup(() -> {
-            AppServices services = new AppServices(lib, TestBoardFactory.recording(TestBoardFactory.realBoardAvailable() && Boolean.getBoolean("harness.real")
+            AppServices services = new AppServices(lib, TestBoardFactory.recording(real
                     ? new org.virtfx.engine.platform.PcBoardFactory() : TestBoardFactory.testBoard()), dir.resolve("settings.json"));
             services.settings().showDiskColumn = true;
             services.reload();
