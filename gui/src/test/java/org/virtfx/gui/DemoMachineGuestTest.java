@@ -87,11 +87,11 @@ class DemoMachineGuestTest {
         robot.interact(() -> window.set(manager.controller().openWindow(vm)));
         VmWindow w = window.get();
         robot.clickOn("#vmRunButton");
-        GuiTest.waitFor(60, () -> vm.state() == MachineState.RUNNING);
+        GuiTest.waitFor(30, () -> vm.state() == MachineState.RUNNING);
         ConsoleView console = w.console();
-        GuiTest.waitFor(120, () -> console.frameWidth() > 0);
+        GuiTest.waitFor(60, () -> console.frameWidth() > 0);
         long first = GuiTest.checksum(robot, console);
-        GuiTest.waitFor(240, () -> GuiTest.checksum(robot, console) != first);
+        GuiTest.waitFor(120, () -> GuiTest.checksum(robot, console) != first);
 
         TestBoardFactory.KEYS.clear();
         robot.clickOn(console);
@@ -101,7 +101,7 @@ class DemoMachineGuestTest {
 
         robot.interact(() -> w.tabs().getSelectionModel().select(2));
         TextArea out = robot.lookup("#serialOutput").queryAs(TextArea.class);
-        GuiTest.waitFor(300, () -> out.getText().contains(GuestFixtures.MARKER));
+        GuiTest.waitFor(180, () -> out.getText().contains(GuestFixtures.MARKER));
         assertTrue(vm.cpu.size() > 0, "the sampler followed the machine");
         robot.interact(vm::forceOff);
         GuiTest.waitFor(30, () -> vm.state() == MachineState.SHUT_OFF);
