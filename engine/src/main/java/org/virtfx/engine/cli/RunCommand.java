@@ -16,6 +16,8 @@ import java.util.regex.PatternSyntaxException;
 import org.virtfx.engine.boot.KernelImage;
 import org.virtfx.engine.display.ScreenTextSource;
 import org.virtfx.engine.display.ScreenshotSource;
+import org.virtfx.engine.library.VmDefinition;
+import org.virtfx.engine.library.VmLibrary;
 import org.virtfx.engine.machine.BoardFactory;
 import org.virtfx.engine.machine.Machine;
 import org.virtfx.engine.machine.MachineConfig;
@@ -26,6 +28,7 @@ import org.virtfx.engine.platform.PcBoardFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** `virtfx run`: one machine, headless, with its serial console on the terminal. */
@@ -37,6 +40,14 @@ import picocli.CommandLine.Spec;
 public final class RunCommand implements java.util.concurrent.Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME",
+            description = "Run this machine of the VirtFX library (as the desktop app defined it); the hardware options "
+                    + "below are then ignored.")
+    String machineName;
+
+    /** Where NAME is looked up; tests point it elsewhere. */
+    VmLibrary library = VmLibrary.standard();
 
     @Option(names = {"-m", "--memory"}, paramLabel = "SIZE", defaultValue = "512M",
             description = "Guest RAM in QEMU syntax: 512 (MiB), 512M, 2G.")
@@ -172,6 +183,18 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                 onTripleFault.equals("reset") ? MachineConfig.TripleFaultAction.RESET : MachineConfig.TripleFaultAction.CRASH);
     }
 
+    /** The configuration of library machine NAME; every message names the machine or the file. */
+    MachineConfig libraryConfig() throws IOException {
+        for (var entry : library.list()) {
+            if (entry.broken() && entry.displayName().equals(machineName)) {
+                throw new UsageException("machine '" + machineName + "' cannot be read: " + entry.error());
+            }
+        }
+        VmDefinition def = library.find(machineName).orElseThrow(() -> new UsageException(
+                "no machine called '" + machineName + "' in " + library.directory()));
+        return def.toMachineConfig();
+    }
+
     private static Pattern compile(String option, String regex) {
         if (regex == null) {
             return null;
@@ -204,7 +227,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         PrintWriter err = spec.commandLine().getErr();
         MachineConfig config;
         try {
-            config = toConfig();
+            config = machineName != null ? libraryConfig() : toConfig();
         } catch (IOException | IllegalArgumentException e) {
             err.println("virtfx run: " + e.getMessage());
             return ExitStatus.BAD_INPUT;

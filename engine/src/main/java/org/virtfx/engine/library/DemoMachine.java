@@ -1,0 +1,48 @@
+package org.virtfx.engine.library;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import org.virtfx.engine.guests.GuestFixtures;
+
+/**
+ * The machine the library starts with, so that a first run shows something that works at once: the guest fixtures'
+ * Linux kernel and busybox initramfs booted directly, or their GRUB ISO when only that is there.
+ */
+public final class DemoMachine {
+    public static final String NAME = "Demo Linux";
+
+    private DemoMachine() {
+    }
+
+    /** The demo definition if the fixtures are present (i386 preferred: it needs the fewest CPU features). */
+    public static Optional<VmDefinition> fromFixtures() {
+        for (GuestFixtures.Arch arch : List.of(GuestFixtures.Arch.I386, GuestFixtures.Arch.AMD64)) {
+            if (GuestFixtures.present(GuestFixtures.kernel(arch)) && GuestFixtures.present(GuestFixtures.initramfs(arch))) {
+                return Optional.of(VmDefinition.create(NAME, "linux", 256, 1)
+                        .withBoot(null, GuestFixtures.kernel(arch).toString(), GuestFixtures.initramfs(arch).toString(),
+                                "console=ttyS0 console=tty0")
+                        .withNotes("Debian " + arch.dir() + " kernel with a busybox initramfs from the guest fixtures."));
+            }
+            if (GuestFixtures.present(GuestFixtures.grubIso(arch))) {
+                return Optional.of(VmDefinition.create(NAME, "linux", 256, 1)
+                        .withCdrom(GuestFixtures.grubIso(arch).toString())
+                        .withNotes("GRUB ISO from the guest fixtures, booting a Debian " + arch.dir() + " kernel."));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Creates the demo machine when the library holds no file at all; returns whether it did. */
+    public static boolean createIfEmpty(VmLibrary library) throws IOException {
+        if (!library.list().isEmpty()) {
+            return false;
+        }
+        Optional<VmDefinition> demo = fromFixtures();
+        if (demo.isEmpty()) {
+            return false;
+        }
+        library.create(demo.get());
+        return true;
+    }
+}

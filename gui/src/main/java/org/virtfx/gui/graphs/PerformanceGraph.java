@@ -1,0 +1,185 @@
+package org.virtfx.gui.graphs;
+
+import java.util.function.DoubleFunction;
+import javafx.geometry.VPos;
+import javafx.scene.canvas.Canvas;
+import javafx.scene.canvas.GraphicsContext;
+import javafx.scene.layout.Region;
+import javafx.scene.paint.Color;
+import javafx.scene.text.Font;
+import javafx.scene.text.TextAlignment;
+
+/**
+ * A full graph for the Performance page: title, current value, a value axis with units, a time axis in seconds and
+ * one or two series (e.g. disk read and write). Canvas-drawn: one repaint per sample tick.
+ */
+public final class PerformanceGraph extends Region {
+    private static final Color[] COLORS = {Color.web("#2f6fb3"), Color.web("#d9822b")};
+    private final Canvas canvas = new Canvas();
+    private final String title;
+    private final String[] seriesNames;
+    private final RingBuffer[] series;
+    private final DoubleFunction<String> format;
+    private double fixedMax;
+    private double intervalSeconds = 1;
+    private String emptyText;
+
+    /**
+     * @param format turns a value into text with its unit ("42 %", "1.5 MiB/s")
+     * @param fixedMax the top of the value axis, or 0 to follow the data
+     */
+    public PerformanceGraph(String title, DoubleFunction<String> format, double fixedMax, String[] seriesNames,
+                            RingBuffer... series) {
+        this.title = title;
+        this.format = format;
+        this.fixedMax = fixedMax;
+        this.seriesNames = seriesNames;
+        this.series = series;
+        getStyleClass().add("graph-canvas-box");
+        getChildren().add(canvas);
+        setMinSize(200, 120);
+        setPrefSize(420, 160);
+    }
+
+    public void setIntervalSeconds(double s) {
+        intervalSeconds = s;
+    }
+
+    /** Text shown instead of a graph (e.g. "no network devices"); null to graph again. */
+    public void setEmptyText(String text) {
+        emptyText = text;
+        redraw();
+    }
+
+    public void setFixedMax(double max) {
+        fixedMax = max;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    public int samples() {
+        return series.length == 0 ? 0 : series[0].size();
+    }
+
+    @Override
+    protected void layoutChildren() {
+        canvas.setWidth(getWidth());
+        canvas.setHeight(getHeight());
+        redraw();
+    }
+
+    public void redraw() {
+        GraphicsContext g = canvas.getGraphicsContext2D();
+        double w = canvas.getWidth(), h = canvas.getHeight();
+        g.clearRect(0, 0, w, h);
+        if (w < 50 || h < 50) {
+            return;
+        }
+        Font small = Font.font(10.5);
+        g.setFont(Font.font(null, javafx.scene.text.FontWeight.BOLD, 12));
+        g.setFill(Color.web("#222"));
+        g.setTextAlign(TextAlignment.LEFT);
+        g.setTextBaseline(VPos.TOP);
+        StringBuilder head = new StringBuilder(title);
+        if (emptyText == null) {
+            for (int s = 0; s < series.length; s++) {
+                head.append(s == 0 ? ":  " : "   ").append(seriesNames.length > s && !seriesNames[s].isEmpty()
+                        ? seriesNames[s] + " " : "").append(format.apply(series[s].last()));
+            }
+        }
+        g.fillText(head.toString(), 8, 5);
+        double left = 76, top = 24, right = w - 10, bottom = h - 20;
+        if (emptyText != null) {
+            g.setFont(small);
+            g.setFill(Color.GRAY);
+            g.setTextAlign(TextAlignment.CENTER);
+            g.setTextBaseline(VPos.CENTER);
+            g.fillText(emptyText, w / 2, (top + bottom) / 2);
+            return;
+        }
+        double max = fixedMax;
+        if (max <= 0) {
+            for (RingBuffer r : series) {
+                max = Math.max(max, r.max());
+            }
+            max = niceCeiling(max);
+        }
+        g.setFont(small);
+        g.setStroke(Color.web("#e3e6ea"));
+        g.setLineWidth(1);
+        g.setTextAlign(TextAlignment.RIGHT);
+        g.setTextBaseline(VPos.CENTER);
+        g.setFill(Color.web("#555"));
+        for (int i = 0; i <= 4; i++) {
+            double y = Math.round(bottom - i * (bottom - top) / 4) + 0.5;
+            g.strokeLine(left, y, right, y);
+            g.fillText(format.apply(max * i / 4), left - 4, y);
+        }
+        int cap = series.length == 0 ? 2 : series[0].capacity();
+        double span = (cap - 1) * intervalSeconds;
+        g.setTextAlign(TextAlignment.CENTER);
+        g.setTextBaseline(VPos.TOP);
+        for (int i = 0; i <= 4; i++) {
+            double x = left + i * (right - left) / 4;
+            double secondsAgo = span * (4 - i) / 4;
+            g.fillText(i == 4 ? "now" : "-" + Math.round(secondsAgo) + " s", x, bottom + 3);
+        }
+        g.setStroke(Color.web("#9aa1ab"));
+        g.strokeLine(left + 0.5, top, left + 0.5, bottom);
+        double step = (right - left) / (cap - 1);
+        for (int s = 0; s < series.length; s++) {
+            RingBuffer r = series[s];
+            int n = r.size();
+            if (n < 1) {
+                continue;
+            }
+            g.setStroke(COLORS[s % COLORS.length]);
+            g.setLineWidth(1.6);
+            g.beginPath();
+            double x0 = right - (n - 1) * step;
+            for (int i = 0; i < n; i++) {
+                double y = bottom - Math.min(1, r.get(i) / max) * (bottom - top);
+                if (i == 0) {
+                    g.moveTo(x0, y);
+                } else {
+                    g.lineTo(x0 + i * step, y);
+                }
+            }
+            g.stroke();
+        }
+    }
+
+    /** 1, 2, 5 x 10^n at or above v, so the axis labels are round numbers. */
+    static double niceCeiling(double v) {
+        if (v <= 0) {
+            return 1;
+        }
+        double p = Math.pow(10, Math.floor(Math.log10(v)));
+        for (double m : new double[] {1, 2, 5, 10}) {
+            if (m * p >= v) {
+                return m * p;
+            }
+        }
+        return 10 * p;
+    }
+
+    public static String percent(double v) {
+        return Math.round(v) + " %";
+    }
+
+    public static String mib(double v) {
+        return v >= 1024 ? String.format("%.1f GiB", v / 1024) : Math.round(v) + " MiB";
+    }
+
+    public static String bytesPerSecond(double v) {
+        if (v >= 1 << 20) {
+            return String.format("%.1f MiB/s", v / (1 << 20));
+        }
+        if (v >= 1 << 10) {
+            return String.format("%.1f KiB/s", v / (1 << 10));
+        }
+        return Math.round(v) + " B/s";
+    }
+}

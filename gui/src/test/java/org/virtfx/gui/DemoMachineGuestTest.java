@@ -1,0 +1,109 @@
+package org.virtfx.gui;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import javafx.scene.control.TextArea;
+import javafx.scene.input.KeyCode;
+import javafx.stage.Stage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.testfx.api.FxRobot;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.framework.junit5.Start;
+import org.virtfx.console.ConsoleView;
+import org.virtfx.engine.guests.GuestFixtures;
+import org.virtfx.engine.library.DemoMachine;
+import org.virtfx.engine.library.VmDefinition;
+import org.virtfx.engine.library.VmLibrary;
+import org.virtfx.engine.machine.MachineState;
+import org.virtfx.engine.platform.PcBoardFactory;
+import org.virtfx.gui.manager.ManagerWindow;
+import org.virtfx.gui.model.AppServices;
+import org.virtfx.gui.model.VmSession;
+import org.virtfx.gui.vmwindow.VmWindow;
+
+/**
+ * The first-run experience on the real PC board: the demo machine created from the guest fixtures starts from the
+ * manager, its console shows changing pixels, its serial console shows the fixtures' ready marker, and keys typed
+ * into the console reach the board's keyboard. Skipped where the fixtures or the PC board/CPU are missing.
+ */
+@Tag("guest")
+@ExtendWith(ApplicationExtension.class)
+class DemoMachineGuestTest {
+    private Path dir;
+    private AppServices services;
+    private ManagerWindow manager;
+
+    @BeforeAll
+    static void needsTheRealBoard() {
+        Assumptions.assumeTrue(TestBoardFactory.realBoardAvailable(), "needs the guest fixtures and the PC board with its CPU");
+    }
+
+    @Start
+    void start(Stage stage) throws IOException {
+        dir = Files.createTempDirectory("virtfx-gui-guest");
+        VmLibrary library = new VmLibrary(dir.resolve("machines"));
+        DemoMachine.createIfEmpty(library);
+        // ttyS0 last: the fixtures' shell then runs on the serial port as well as printing the marker there.
+        VmDefinition demo = library.find(DemoMachine.NAME).orElseThrow();
+        if (demo.kernel() != null) {
+            library.update(demo.name(), demo.withBoot(demo.bios(), demo.kernel(), demo.initrd(), "console=tty0 console=ttyS0"));
+        }
+        services = new AppServices(library, TestBoardFactory.recording(new PcBoardFactory()), dir.resolve("settings.json"));
+        services.reload();
+        services.startSampling();
+        manager = new ManagerWindow(stage, services);
+        manager.show();
+    }
+
+    @AfterEach
+    void tearDown(FxRobot robot) throws IOException {
+        if (services == null) {
+            return;
+        }
+        robot.interact(() -> robot.listTargetWindows().stream().filter(w -> w instanceof Stage).map(w -> (Stage) w)
+                .toList().forEach(Stage::close));
+        services.close();
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Test
+    void demoMachineBootsWithConsoleSerialAndKeyboard(FxRobot robot) {
+        VmSession vm = services.find(DemoMachine.NAME);
+        AtomicReference<VmWindow> window = new AtomicReference<>();
+        robot.interact(() -> window.set(manager.controller().openWindow(vm)));
+        VmWindow w = window.get();
+        robot.clickOn("#vmRunButton");
+        GuiTest.waitFor(30, () -> vm.state() == MachineState.RUNNING);
+        ConsoleView console = w.console();
+        GuiTest.waitFor(60, () -> console.frameWidth() > 0);
+        long first = GuiTest.checksum(robot, console);
+        GuiTest.waitFor(120, () -> GuiTest.checksum(robot, console) != first);
+
+        TestBoardFactory.KEYS.clear();
+        robot.clickOn(console);
+        robot.type(KeyCode.A);
+        GuiTest.waitFor(10, () -> TestBoardFactory.KEYS.containsAll(List.of(30, -30)));
+        robot.press(KeyCode.CONTROL).press(KeyCode.ALT).release(KeyCode.ALT).release(KeyCode.CONTROL);
+
+        robot.interact(() -> w.tabs().getSelectionModel().select(2));
+        TextArea out = robot.lookup("#serialOutput").queryAs(TextArea.class);
+        GuiTest.waitFor(180, () -> out.getText().contains(GuestFixtures.MARKER));
+        assertTrue(vm.cpu.size() > 0, "the sampler followed the machine");
+        robot.interact(vm::forceOff);
+        GuiTest.waitFor(30, () -> vm.state() == MachineState.SHUT_OFF);
+    }
+}

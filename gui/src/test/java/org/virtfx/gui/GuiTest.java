@@ -1,0 +1,353 @@
+package org.virtfx.gui;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import javafx.scene.Node;
+import javafx.scene.control.Button;
+import javafx.scene.control.DialogPane;
+import javafx.scene.control.Label;
+import javafx.scene.control.ListView;
+import javafx.scene.control.Spinner;
+import javafx.scene.control.TableView;
+import javafx.scene.control.TextArea;
+import javafx.scene.input.KeyCode;
+import javafx.stage.Stage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.testfx.api.FxRobot;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.framework.junit5.Start;
+import org.testfx.util.WaitForAsyncUtils;
+import org.virtfx.console.ConsoleView;
+import org.virtfx.engine.library.VmDefinition;
+import org.virtfx.engine.library.VmLibrary;
+import org.virtfx.engine.machine.MachineState;
+import org.virtfx.gui.manager.ManagerWindow;
+import org.virtfx.gui.model.AppServices;
+import org.virtfx.gui.model.VmSession;
+import org.virtfx.gui.vmwindow.VmWindow;
+
+/**
+ * End-to-end tests of the desktop app's windows, headless (Monocle), on {@link TestBoardFactory}'s stand-in board so
+ * they stay fast and independent of guest boot times. {@link DemoMachineGuestTest} runs the demo machine on the real
+ * PC board.
+ */
+@ExtendWith(ApplicationExtension.class)
+class GuiTest {
+    private static final byte[] BROKEN = "{\"formatVersion\": 1, \"name\": \"Half written\", \"memoryMiB\": "
+            .getBytes(StandardCharsets.UTF_8);
+
+    private Path dir;
+    private VmLibrary library;
+    private AppServices services;
+    private ManagerWindow manager;
+
+    @Start
+    void start(Stage stage) throws IOException {
+        dir = Files.createTempDirectory("virtfx-gui-test");
+        library = new VmLibrary(dir.resolve("machines"));
+        library.create(machine("Web server", "debian12", 256));
+        library.create(machine("Build box", "ubuntu24.04", 384));
+        library.create(machine("Old desktop", "win10", 512));
+        Files.write(library.directory().resolve("Half written.json"), BROKEN);
+        services = new AppServices(library, TestBoardFactory.recording(TestBoardFactory.testBoard()), dir.resolve("settings.json"));
+        services.settings().graphIntervalMillis = 200;
+        services.reload();
+        services.startSampling();
+        manager = new ManagerWindow(stage, services);
+        manager.show();
+    }
+
+    private static VmDefinition machine(String name, String os, long mib) {
+        return VmDefinition.create(name, os, mib, 1);
+    }
+
+    @AfterEach
+    void tearDown(FxRobot robot) throws IOException {
+        robot.interact(() -> {
+            for (Stage s : robot.listTargetWindows().stream().filter(w -> w instanceof Stage).map(w -> (Stage) w).toList()) {
+                s.close();
+            }
+        });
+        services.close();
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    static void waitFor(int seconds, Callable<Boolean> condition) {
+        try {
+            WaitForAsyncUtils.waitFor(seconds, TimeUnit.SECONDS, condition);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("condition not met within " + seconds + " s", e);
+        }
+    }
+
+    private TableView<VmSession> table(FxRobot robot) {
+        return robot.lookup("#table").queryTableView();
+    }
+
+    private VmSession select(FxRobot robot, String name) {
+        VmSession vm = services.find(name);
+        robot.interact(() -> {
+            table(robot).getSelectionModel().clearSelection();
+            table(robot).getSelectionModel().select(vm);
+            table(robot).requestFocus();
+        });
+        return vm;
+    }
+
+    private VmWindow openWindow(FxRobot robot, String name) {
+        select(robot, name);
+        robot.push(KeyCode.ENTER);
+        WaitForAsyncUtils.waitForFxEvents();
+        AtomicReference<VmWindow> w = new AtomicReference<>();
+        robot.interact(() -> w.set(manager.controller().openWindows().get(services.find(name))));
+        assertNotNull(w.get(), "Enter opens the VM window");
+        return w.get();
+    }
+
+    // ------------------------------------------------------------------ manager
+
+    @Test
+    void managerListsMachinesAndFilters(FxRobot robot) {
+        assertEquals(4, table(robot).getItems().size());
+        robot.push(KeyCode.CONTROL, KeyCode.F);
+        assertTrue(robot.lookup("#filterField").query().isFocused(), "Ctrl+F focuses the filter");
+        robot.write("build");
+        WaitForAsyncUtils.waitForFxEvents();
+        assertEquals(1, table(robot).getItems().size());
+        assertEquals("Build box", table(robot).getItems().get(0).name());
+        robot.push(KeyCode.ESCAPE);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertEquals(4, table(robot).getItems().size());
+        Label status = robot.lookup(".status-bar .label").queryAs(Label.class);
+        assertNotNull(status);
+    }
+
+    @Test
+    void brokenFileIsShownAsBrokenAndLeftByteIdentical(FxRobot robot) throws IOException {
+        VmSession broken = services.find("Half written");
+        assertTrue(broken.broken());
+        Label subtitle = robot.lookup(".error-text").queryAs(Label.class);
+        assertTrue(subtitle.getText().contains("Half written.json"), subtitle.getText());
+        select(robot, "Half written");
+        assertTrue(robot.lookup("#runButton").queryButton().isDisabled(), "a broken machine cannot run");
+        assertTrue(robot.lookup("#openButton").queryButton().isDisabled());
+        robot.interact(services::reload);
+        assertArrayEquals(BROKEN, Files.readAllBytes(library.directory().resolve("Half written.json")));
+    }
+
+    @Test
+    void startPauseResumeForceOff(FxRobot robot) {
+        VmSession vm = select(robot, "Web server");
+        robot.clickOn("#runButton");
+        waitFor(30, () -> vm.state() == MachineState.RUNNING);
+        robot.clickOn("#pauseButton");
+        waitFor(10, () -> vm.state() == MachineState.PAUSED);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertEquals("Resume", robot.lookup("#pauseButton").queryAs(javafx.scene.control.ToggleButton.class).getText());
+        robot.clickOn("#pauseButton");
+        waitFor(10, () -> vm.state() == MachineState.RUNNING);
+        robot.push(KeyCode.CONTROL, KeyCode.SHIFT, KeyCode.F4);   // Force Off, asks first
+        WaitForAsyncUtils.waitForFxEvents();
+        DialogPane confirm = robot.lookup(".dialog-pane").queryAs(DialogPane.class);
+        assertTrue(confirm.getHeaderText().contains("Web server"), confirm.getHeaderText());
+        robot.clickOn((Node) confirm.lookupButton(javafx.scene.control.ButtonType.OK));
+        waitFor(15, () -> vm.state() == MachineState.SHUT_OFF);
+    }
+
+    @Test
+    void multiSelectionStartsSeveralMachines(FxRobot robot) {
+        robot.interact(() -> {
+            table(robot).getSelectionModel().clearSelection();
+            table(robot).getSelectionModel().select(services.find("Web server"));
+            table(robot).getSelectionModel().select(services.find("Build box"));
+            table(robot).requestFocus();
+        });
+        robot.push(KeyCode.CONTROL, KeyCode.R);
+        waitFor(30, () -> services.find("Web server").state() == MachineState.RUNNING
+                && services.find("Build box").state() == MachineState.RUNNING);
+        assertEquals(MachineState.SHUT_OFF, services.find("Old desktop").state());
+        assertTrue(robot.lookup(".status-bar").query() != null);
+    }
+
+    @Test
+    void graphsGainPoints(FxRobot robot) {
+        VmSession vm = select(robot, "Build box");
+        robot.clickOn("#runButton");
+        waitFor(30, () -> vm.state() == MachineState.RUNNING);
+        int before = vm.cpu.size();
+        waitFor(10, () -> vm.cpu.size() >= before + 3 && services.hostCpu.size() >= 3);
+        waitFor(10, () -> vm.memory.last() == 384.0);
+        VmWindow w = openWindow(robot, "Build box");
+        robot.interact(() -> {
+            w.tabs().getSelectionModel().select(1);
+            w.details().select("Performance");
+        });
+        Node graph = robot.lookup("#graphCpu").query();
+        assertNotNull(graph);
+        assertTrue(((org.virtfx.gui.graphs.PerformanceGraph) graph).samples() >= 3);
+    }
+
+    // ------------------------------------------------------------------ VM window
+
+    @Test
+    void applyingAMemoryChangeIsPersisted(FxRobot robot) throws IOException {
+        VmWindow w = openWindow(robot, "Old desktop");
+        robot.interact(() -> {
+            w.tabs().getSelectionModel().select(1);
+            w.details().select("Memory");
+        });
+        @SuppressWarnings("unchecked")
+        Spinner<Integer> spinner = robot.lookup("#memorySpinner").queryAs(Spinner.class);
+        robot.doubleClickOn(spinner.getEditor()).eraseText(6).write("768");
+        robot.clickOn("#applyButton");
+        Path file = library.fileFor("Old desktop");
+        waitFor(10, () -> Files.readString(file).contains("\"memoryMiB\" : 768"));
+        assertEquals(768, library.find("Old desktop").orElseThrow().memoryMiB());
+        assertEquals(768, services.find("Old desktop").definition().memoryMiB());
+        assertTrue(robot.lookup("#applyButton").queryButton().isDisabled(), "nothing left to apply");
+    }
+
+    @Test
+    void invalidEditIsRefusedWithAMessage(FxRobot robot) throws IOException {
+        VmWindow w = openWindow(robot, "Web server");
+        robot.interact(() -> {
+            w.tabs().getSelectionModel().select(1);
+            w.details().select("Boot options");
+        });
+        robot.clickOn("#kernelField").write("/x");   // typed: marks the page changed; then the full path at once
+        robot.interact(() -> robot.lookup("#kernelField").queryTextInputControl().setText("/nonexistent/vmlinuz"));
+        robot.clickOn("#applyButton");
+        Label error = robot.lookup("#detailsError").queryAs(Label.class);
+        assertTrue(error.getText().contains("no such file: /nonexistent/vmlinuz"), error.getText());
+        assertFalse(Files.readString(library.fileFor("Web server")).contains("nonexistent"));
+    }
+
+    @Test
+    void consoleShowsChangingPixelsAndTypingReachesTheKeyboard(FxRobot robot) {
+        VmWindow w = openWindow(robot, "Web server");
+        VmSession vm = services.find("Web server");
+        robot.clickOn("#vmRunButton");
+        waitFor(30, () -> vm.state() == MachineState.RUNNING);
+        ConsoleView console = w.console();
+        waitFor(60, () -> console.frameWidth() > 0);
+        long first = checksum(robot, console);
+        waitFor(10, () -> checksum(robot, console) != first);
+        TestBoardFactory.KEYS.clear();
+        robot.clickOn(console);
+        assertTrue(console.grabbedProperty().get(), "a click grabs keyboard and mouse");
+        robot.type(KeyCode.A, KeyCode.B);
+        waitFor(5, () -> TestBoardFactory.KEYS.containsAll(java.util.List.of(30, -30, 48, -48)));
+        robot.press(KeyCode.CONTROL).press(KeyCode.ALT).release(KeyCode.ALT).release(KeyCode.CONTROL);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertFalse(console.grabbedProperty().get(), "Ctrl+Alt releases the grab");
+        robot.interact(() -> console.sendKeys(29, 56, 111));
+        assertTrue(TestBoardFactory.KEYS.containsAll(java.util.List.of(29, 56, 111, -111, -56, -29)));
+    }
+
+    static long checksum(FxRobot robot, ConsoleView console) {
+        AtomicReference<Long> sum = new AtomicReference<>(0L);
+        robot.interact(() -> {
+            long s = 0;
+            for (int y = 0; y < console.frameHeight(); y += 3) {
+                for (int x = 0; x < console.frameWidth(); x += 3) {
+                    s = s * 31 + console.pixel(x, y);
+                }
+            }
+            sum.set(s);
+        });
+        return sum.get();
+    }
+
+    @Test
+    void serialConsoleShowsOutputAndSendsInput(FxRobot robot) {
+        VmWindow w = openWindow(robot, "Build box");
+        VmSession vm = services.find("Build box");
+        robot.interact(() -> w.tabs().getSelectionModel().select(2));
+        robot.clickOn("#vmRunButton");
+        waitFor(30, () -> vm.state() == MachineState.RUNNING);
+        TextArea out = robot.lookup("#serialOutput").queryAs(TextArea.class);
+        waitFor(10, () -> out.getText().contains("TEST-BOARD-READY"));
+        robot.clickOn("#serialInput").write("echo ");
+        robot.interact(() -> robot.lookup("#serialInput").queryTextInputControl().appendText("hello-serial"));
+        robot.push(KeyCode.ENTER);
+        waitFor(5, () -> out.getText().contains("hello-serial"));
+    }
+
+    @Test
+    void preferencesAreSaved(FxRobot robot) throws IOException {
+        robot.push(KeyCode.CONTROL, KeyCode.COMMA);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertNotNull(robot.lookup("#preferencesDialog").query());
+        robot.clickOn("Graphs");
+        @SuppressWarnings("unchecked")
+        Spinner<Integer> samples = robot.lookup("#graphSamples").queryAs(Spinner.class);
+        robot.doubleClickOn(samples.getEditor()).eraseText(6).write("60");
+        DialogPane pane = robot.lookup("#preferencesDialog").queryAs(DialogPane.class);
+        robot.clickOn((Button) pane.lookupButton(javafx.scene.control.ButtonType.OK));
+        waitFor(5, () -> Files.isRegularFile(dir.resolve("settings.json"))
+                && Files.readString(dir.resolve("settings.json")).contains("\"graphSamples\" : 60"));
+        waitFor(5, () -> services.find("Web server").cpu.capacity() == 60);
+    }
+
+    @Test
+    void deleteAsksAndRemovesOnlyTheDefinition(FxRobot robot) throws IOException {
+        select(robot, "Old desktop");
+        robot.push(KeyCode.DELETE);
+        WaitForAsyncUtils.waitForFxEvents();
+        DialogPane confirm = robot.lookup(".dialog-pane").queryAs(DialogPane.class);
+        assertTrue(confirm.getHeaderText().contains("Old desktop"), confirm.getHeaderText());
+        robot.clickOn((Node) confirm.lookupButton(javafx.scene.control.ButtonType.OK));
+        waitFor(5, () -> !Files.exists(library.fileFor("Old desktop")) && services.find("Old desktop") == null);
+        assertTrue(Files.exists(library.fileFor("Web server")));
+        assertEquals(3, table(robot).getItems().size());
+    }
+
+    @Test
+    void windowSizeAndColumnsAreRemembered(FxRobot robot) throws IOException {
+        robot.clickOn("View").clickOn("Disk Column");
+        robot.interact(() -> {
+            manager.stage().setWidth(1010);
+            manager.stage().close();
+        });
+        String json = Files.readString(dir.resolve("settings.json"));
+        assertTrue(json.contains("\"managerWidth\" : 1010.0"), json);
+        assertTrue(json.contains("\"showDiskColumn\" : true"), json);
+        assertTrue(json.contains("\"nameColumn\""), json);
+    }
+
+    @Test
+    void aboutDialogOpens(FxRobot robot) {
+        robot.clickOn("Help").clickOn("About VirtFX");
+        DialogPane about = robot.lookup("#aboutDialog").queryAs(DialogPane.class);
+        assertTrue(about.getHeaderText().startsWith("VirtFX"));
+        robot.clickOn((Button) about.lookupButton(javafx.scene.control.ButtonType.CLOSE));
+    }
+
+    @Test
+    void hardwareListHasEveryDevicePage(FxRobot robot) {
+        VmWindow w = openWindow(robot, "Web server");
+        robot.interact(() -> w.tabs().getSelectionModel().select(1));
+        @SuppressWarnings("unchecked")
+        ListView<Object> list = robot.lookup("#hardwareList").queryAs(ListView.class);
+        var titles = list.getItems().stream().map(Object::toString).toList();
+        assertTrue(titles.containsAll(java.util.List.of("Overview", "OS information", "Performance", "CPUs", "Memory",
+                "Boot options", "CD-ROM", "Display", "Input", "Serial 1")), titles.toString());
+    }
+}
