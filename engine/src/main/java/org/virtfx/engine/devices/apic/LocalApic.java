@@ -197,12 +197,12 @@ public final class LocalApic implements InterruptController, Snapshottable {
         }
     }
 
-    /** CR8 in 64-bit mode: TPR bits 7:4. */
+    /** TPR as the CPU's CR8 accesses see it: the full register value (CR8 = TPR bits 7:4). */
     @Override
-    public void setTaskPriority(int cr8) {
+    public void setTaskPriority(int tprValue) {
         ctx.deviceLock().lock();
         try {
-            tpr = (cr8 & 0xF) << 4;
+            tpr = tprValue & 0xFF;
             update();
         } finally {
             ctx.deviceLock().unlock();
@@ -211,7 +211,7 @@ public final class LocalApic implements InterruptController, Snapshottable {
 
     @Override
     public int taskPriority() {
-        return tpr >>> 4;
+        return tpr;
     }
 
     @Override

@@ -98,7 +98,8 @@ class ApicTest {
         w(bsp, 0x80, 0x50); // TPR above 0x41's class
         assertFalse(bsp.hasInterrupt());
         assertEquals(0xFF, bsp.acknowledge(), "masked by TPR: spurious vector");
-        bsp.setTaskPriority(0); // CR8
+        bsp.setTaskPriority(0x30); // CR8 = 3: still below 0x41's class
+        assertEquals(0x30, r(bsp, 0x80));
         assertEquals(0x41, bsp.acknowledge());
         assertEquals(1 << 1, r(bsp, 0x100 + 0x20) , "ISR bit of 0x41");
         w(bsp, 0xB0, 0);
