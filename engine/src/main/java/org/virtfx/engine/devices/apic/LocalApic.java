@@ -183,6 +183,7 @@ public final class LocalApic implements InterruptController, Snapshottable {
 
     @Override
     public boolean hasNmi() {
+        bindToCurrentThread(); // polled whatever IF is, so the vCPU thread is known before its first MMIO access
         return nmiFlag;
     }
 
