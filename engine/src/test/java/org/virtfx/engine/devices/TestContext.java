@@ -14,6 +14,8 @@ public final class TestContext implements MachineContext, AutoCloseable {
     public final VirtualClock clock = new VirtualClock();
     public final TimerService timers = new TimerService(clock, lock);
     public final List<String> warnings = new ArrayList<>();
+    private final SerialHub[] serial = {new SerialHub("com1"), new SerialHub("com2"), new SerialHub("com3"),
+            new SerialHub("com4")};
 
     @Override
     public String name() {
@@ -37,7 +39,7 @@ public final class TestContext implements MachineContext, AutoCloseable {
 
     @Override
     public SerialHub serial(int index) {
-        throw new UnsupportedOperationException("no serial ports in device tests");
+        return serial[index];
     }
 
     @Override
