@@ -1,0 +1,67 @@
+package org.virtfx.engine.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.virtfx.engine.cpu.SingleStepTestRunner;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** `virtfx cpu-test`: runs SingleStepTests-format instruction vectors through the software CPU. */
+@Command(name = "cpu-test", mixinStandardHelpOptions = true,
+        description = "Run SingleStepTests-format CPU test files (*.json.gz, or folders of them) through the software x86 CPU.")
+public final class CpuTestCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "PATH", description = "test files or folders")
+    List<Path> paths;
+
+    @picocli.CommandLine.Option(names = "--all-failures", description = "list every failing test (default: 5 per file)")
+    boolean allFailures;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        List<Path> files = new ArrayList<>();
+        for (Path p : paths) {
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> s = Files.list(p)) {
+                    s.filter(f -> f.getFileName().toString().endsWith(".json.gz")).sorted().forEach(files::add);
+                }
+            } else if (Files.isRegularFile(p)) {
+                files.add(p);
+            } else {
+                throw new IOException(p + ": no such file or folder");
+            }
+        }
+        long passed = 0, failed = 0, excluded = 0;
+        try (SingleStepTestRunner runner = new SingleStepTestRunner()) {
+            runner.setMaxFailuresListed(allFailures ? Integer.MAX_VALUE : 5);
+            for (Path f : files) {
+                SingleStepTestRunner.FileResult r = runner.runFile(f);
+                passed += r.passed();
+                failed += r.failed();
+                excluded += r.excluded();
+                out.printf("%-8s %6d passed %5d failed%s%n", r.file(), r.passed(), r.failed(),
+                        r.excluded() > 0 ? String.format(" (%d excluded)", r.excluded()) : "");
+                for (String why : r.failures()) {
+                    out.println("    " + why);
+                }
+                out.flush();
+            }
+        }
+        if (excluded > 0) {
+            out.printf("%d failures are on the exclusion list%n", excluded);
+        }
+        out.printf("%d passed, %d failed%n", passed, failed + excluded);
+        return failed == 0 ? 0 : 1;
+    }
+}

@@ -1,0 +1,137 @@
+package org.virtfx.engine.cpu;
+
+import java.util.Arrays;
+
+/**
+ * Model-specific registers of a P6-class CPU: TSC, APIC base, SYSENTER, PAT, MTRRs, EFER, MISC_ENABLE and the few
+ * read-only identification MSRs firmware and Linux probe. Any other MSR raises #GP(0), as on hardware.
+ */
+final class Msrs {
+    static final int TSC = 0x10, PLATFORM_ID = 0x17, APIC_BASE = 0x1B, FEATURE_CONTROL = 0x3A, BIOS_SIGN_ID = 0x8B,
+            MTRRCAP = 0xFE, SYSENTER_CS = 0x174, SYSENTER_ESP = 0x175, SYSENTER_EIP = 0x176, MCG_CAP = 0x179,
+            MCG_STATUS = 0x17A, MISC_ENABLE = 0x1A0, MTRR_PHYS_BASE0 = 0x200, MTRR_FIX_64K = 0x250,
+            MTRR_FIX_16K_80000 = 0x258, MTRR_FIX_16K_A0000 = 0x259, MTRR_FIX_4K_C0000 = 0x268, PAT = 0x277,
+            MTRR_DEF_TYPE = 0x2FF, EFER = 0xC0000080;
+    private static final int VARIABLE_MTRRS = 8;
+
+    private final SoftwareCpu c;
+    long apicBase;
+    long sysenterCs, sysenterEsp, sysenterEip;
+    long pat;
+    long mtrrDefType;
+    long miscEnable;
+    long featureControl;
+    final long[] mtrrVar = new long[2 * VARIABLE_MTRRS];
+    final long[] mtrrFixed = new long[11];
+
+    Msrs(SoftwareCpu c) {
+        this.c = c;
+    }
+
+    void reset() {
+        apicBase = 0xFEE00000L | (1 << 11) | (c.host.index() == 0 ? 1 << 8 : 0);
+        sysenterCs = sysenterEsp = sysenterEip = 0;
+        pat = 0x0007040600070406L;
+        mtrrDefType = 0;
+        miscEnable = 1;
+        featureControl = 0;
+        Arrays.fill(mtrrVar, 0);
+        Arrays.fill(mtrrFixed, 0);
+    }
+
+    private static int fixedIndex(int msr) {
+        return switch (msr) {
+            case MTRR_FIX_64K -> 0;
+            case MTRR_FIX_16K_80000 -> 1;
+            case MTRR_FIX_16K_A0000 -> 2;
+            default -> msr >= MTRR_FIX_4K_C0000 && msr <= 0x26F ? 3 + msr - MTRR_FIX_4K_C0000 : -1;
+        };
+    }
+
+    long read(int msr) {
+        switch (msr) {
+            case TSC:
+                return c.tsc();
+            case PLATFORM_ID, BIOS_SIGN_ID, MCG_STATUS:
+                return 0;
+            case MCG_CAP:
+                return 0;
+            case APIC_BASE:
+                return apicBase;
+            case FEATURE_CONTROL:
+                return featureControl;
+            case MTRRCAP:
+                return VARIABLE_MTRRS | (1 << 8) | (1 << 10);
+            case SYSENTER_CS:
+                return sysenterCs;
+            case SYSENTER_ESP:
+                return sysenterEsp;
+            case SYSENTER_EIP:
+                return sysenterEip;
+            case MISC_ENABLE:
+                return miscEnable;
+            case PAT:
+                return pat;
+            case MTRR_DEF_TYPE:
+                return mtrrDefType;
+            case EFER:
+                return c.efer;
+            default:
+                break;
+        }
+        if (msr >= MTRR_PHYS_BASE0 && msr < MTRR_PHYS_BASE0 + 2 * VARIABLE_MTRRS) {
+            return mtrrVar[msr - MTRR_PHYS_BASE0];
+        }
+        int fi = fixedIndex(msr);
+        if (fi >= 0) {
+            return mtrrFixed[fi];
+        }
+        throw CpuFault.gp(0);
+    }
+
+    void write(int msr, long v) {
+        switch (msr) {
+            case TSC -> c.tscOffset += v - c.tsc();
+            case BIOS_SIGN_ID, MCG_STATUS, PLATFORM_ID -> { }
+            case APIC_BASE -> apicBase = (v & 0xFFFFFF900L) | (apicBase & 0x100);
+            case FEATURE_CONTROL -> featureControl = v;
+            case SYSENTER_CS -> sysenterCs = v & 0xFFFF;
+            case SYSENTER_ESP -> sysenterEsp = v;
+            case SYSENTER_EIP -> sysenterEip = v;
+            case MISC_ENABLE -> miscEnable = v;
+            case PAT -> {
+                for (int i = 0; i < 8; i++) {
+                    int t = (int) (v >>> (8 * i)) & 0xFF;
+                    if (t == 2 || t == 3 || t > 7) {
+                        throw CpuFault.gp(0);
+                    }
+                }
+                pat = v;
+            }
+            case MTRR_DEF_TYPE -> mtrrDefType = v & 0xCFF;
+            case EFER -> {
+                // only NXE (and SCE, for completeness of the register) exist on this 32-bit model
+                if ((v & ~(SoftwareCpu.EFER_NXE | SoftwareCpu.EFER_SCE)) != 0) {
+                    throw CpuFault.gp(0);
+                }
+                long changed = c.efer ^ v;
+                c.efer = v;
+                if (changed != 0) {
+                    c.mmu.flush();
+                }
+            }
+            default -> {
+                if (msr >= MTRR_PHYS_BASE0 && msr < MTRR_PHYS_BASE0 + 2 * VARIABLE_MTRRS) {
+                    mtrrVar[msr - MTRR_PHYS_BASE0] = v;
+                    return;
+                }
+                int fi = fixedIndex(msr);
+                if (fi >= 0) {
+                    mtrrFixed[fi] = v;
+                    return;
+                }
+                throw CpuFault.gp(0);
+            }
+        }
+    }
+}

@@ -1,0 +1,530 @@
+package org.virtfx.engine.cpu;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.virtfx.engine.cpu.fpu.FpuException;
+import org.virtfx.engine.cpu.fpu.SseState;
+import org.virtfx.engine.cpu.fpu.X87;
+import org.virtfx.engine.memory.PhysicalMemory;
+
+/**
+ * The engine's own x86 vCPU: an interpreter for real, 16/32-bit protected and virtual-8086 mode with paging, behaving
+ * as a P6-class Intel processor (see {@link Cpuid} for exactly what it advertises).
+ *
+ * <p>This class holds the architectural state and the run loop (interrupt checks, HLT parking, exception delivery);
+ * decoding and execution live in {@link Interpreter} and the classes it calls: {@link Alu}, {@link TwoByteOps},
+ * {@link StringOps}, {@link Segmentation}, {@link ControlTransfer}, {@link Mmu}, {@link Msrs}. State fields are
+ * package-private for those classes. General registers are {@code long[16]} and the instruction pointer a long so that
+ * long mode can be added without changing the layout; in the modes implemented here only the low 32 bits are used.
+ */
+public final class SoftwareCpu implements X86Cpu {
+    static final long CR0_PE = 1, CR0_MP = 2, CR0_EM = 4, CR0_TS = 8, CR0_ET = 0x10, CR0_NE = 0x20, CR0_WP = 1L << 16,
+            CR0_AM = 1L << 18, CR0_NW = 1L << 29, CR0_CD = 1L << 30, CR0_PG = 1L << 31;
+    static final long CR4_VME = 1, CR4_PVI = 2, CR4_TSD = 4, CR4_DE = 8, CR4_PSE = 0x10, CR4_PAE = 0x20, CR4_MCE = 0x40,
+            CR4_PGE = 0x80, CR4_PCE = 0x100, CR4_OSFXSR = 0x200, CR4_OSXMMEXCPT = 0x400;
+    static final long EFER_SCE = 1, EFER_LME = 1L << 8, EFER_LMA = 1L << 10, EFER_NXE = 1L << 11;
+    static final int CF = 1, PF = 4, AF = 0x10, ZF = 0x40, SF = 0x80, TF = 0x100, IF = 0x200, DF = 0x400, OF = 0x800,
+            IOPL = 0x3000, NT = 0x4000, RF = 0x10000, VM = 0x20000, AC = 0x40000, VIF = 0x80000, VIP = 0x100000,
+            ID = 0x200000;
+    static final int ARITH_FLAGS = CF | PF | AF | ZF | SF | OF;
+    static final int ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5, LDTR = 6, TR = 7;
+    /** Segment attribute bit (above the kvm_segment-style access rights) marking a null/unusable selector. */
+    static final int ATTR_UNUSABLE = 1 << 16;
+
+    final CpuHost host;
+    final PhysicalMemory phys;
+    final Mmu mmu;
+    final Interpreter interp;
+    final X87 fpu = new X87();
+    final SseState sse = new SseState();
+    final Msrs msrs;
+
+    // ---- architectural state --------------------------------------------------------------------------------
+    final long[] r = new long[16];
+    long rip;
+    /** EFLAGS; the six arithmetic bits are stale while {@link #lazyOp} != 0 (see {@link Alu#flags}). */
+    int eflags = 2;
+    int lazyOp;
+    long lazyDst, lazySrc, lazyRes;
+    int lazySize;
+    final int[] sel = new int[8];
+    final long[] segBase = new long[8];
+    final int[] segLimit = new int[8];
+    final int[] segAttr = new int[8];
+    long cr0, cr2, cr3, cr4, efer;
+    long gdtBase, idtBase;
+    int gdtLimit, idtLimit;
+    int cpl;
+    /** Instruction-set view of the current mode: CS.D (32-bit code) and SS.B (32-bit stack pointer). */
+    boolean code32, stack32;
+    final long[] dr = new long[8];
+
+    // ---- run-loop state ----------------------------------------------------------------------------------------
+    private volatile boolean exitRequested;
+    private volatile boolean attention;
+    private volatile boolean pendingInit;
+    private volatile int pendingSipi = -1;
+    boolean halted;
+    boolean waitForSipi;
+    /** Interrupts are inhibited for one instruction after MOV SS/POP SS/STI. */
+    boolean interruptShadow;
+    private boolean nmiBlocked;
+    boolean shutdown;
+    long retired;
+    private int firstFaultVector = -1;
+    private boolean ferrAsserted;
+    long tscOffset;
+    private final Thread[] parkedThread = new Thread[1];
+
+    public SoftwareCpu(CpuHost host) {
+        this.host = host;
+        this.phys = host.memory();
+        this.mmu = new Mmu(this, phys);
+        this.interp = new Interpreter(this);
+        this.msrs = new Msrs(this);
+        reset();
+        waitForSipi = host.index() != 0;
+    }
+
+    // ---- Vcpu / X86Cpu ----------------------------------------------------------------------------------------
+
+    @Override
+    public int index() {
+        return host.index();
+    }
+
+    @Override
+    public boolean isBootstrapProcessor() {
+        return host.index() == 0;
+    }
+
+    @Override
+    public void reset() {
+        java.util.Arrays.fill(r, 0);
+        r[RDX] = Cpuid.SIGNATURE;
+        rip = 0xFFF0;
+        eflags = 2;
+        lazyOp = 0;
+        cr0 = CR0_ET | CR0_CD | CR0_NW;
+        cr2 = cr3 = cr4 = efer = 0;
+        for (int s = 0; s < 8; s++) {
+            sel[s] = 0;
+            segBase[s] = 0;
+            segLimit[s] = 0xFFFF;
+            segAttr[s] = s == CS ? 0x9B : s == LDTR ? 0x82 : s == TR ? 0x8B : 0x93;
+        }
+        sel[CS] = 0xF000;
+        segBase[CS] = 0xFFFF0000L;
+        gdtBase = idtBase = 0;
+        gdtLimit = idtLimit = 0xFFFF;
+        cpl = 0;
+        code32 = stack32 = false;
+        java.util.Arrays.fill(dr, 0);
+        dr[6] = 0xFFFF0FF0L;
+        dr[7] = 0x400;
+        halted = false;
+        interruptShadow = false;
+        nmiBlocked = false;
+        shutdown = false;
+        tscOffset = 0;
+        fpu.reset();
+        sse.mxcsr = 0x1F80;
+        java.util.Arrays.fill(sse.xmm, 0);
+        msrs.reset();
+        mmu.userHalf = 0;
+        mmu.flush();
+    }
+
+    @Override
+    public Exit run() {
+        try {
+            while (true) {
+                if (pendingInit) {
+                    pendingInit = false;
+                    reset();
+                    waitForSipi = !isBootstrapProcessor();
+                }
+                if (waitForSipi) {
+                    int v = pendingSipi;
+                    if (v < 0) {
+                        if (exitRequested) {
+                            exitRequested = false;
+                            return Exit.EXIT_REQUESTED;
+                        }
+                        return Exit.WAIT_FOR_SIPI;
+                    }
+                    pendingSipi = -1;
+                    startAt(v);
+                }
+                if (exitRequested) {
+                    exitRequested = false;
+                    return Exit.EXIT_REQUESTED;
+                }
+                if (halted) {
+                    if (!checkInterrupts()) {
+                        park();
+                        continue;
+                    }
+                }
+                runBatch(20_000);
+                if (shutdown) {
+                    shutdown = false;
+                    return Exit.SHUTDOWN;
+                }
+            }
+        } finally {
+            parkedThread[0] = null;
+        }
+    }
+
+    private void park() {
+        parkedThread[0] = Thread.currentThread();
+        if (!attention && !exitRequested && !pendingInit && pendingSipi < 0) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+        attention = false;
+    }
+
+    /** Executes up to {@code n} instructions; stops early on HLT, shutdown, or an exit request. */
+    void runBatch(int n) {
+        mmu.checkGeneration();
+        for (int i = 0; i < n; i++) {
+            if (attention || interruptShadow) {
+                if (exitRequested || pendingInit || pendingSipi >= 0) {
+                    return;
+                }
+                if (checkInterrupts()) {
+                    if (shutdown) {
+                        return;
+                    }
+                }
+            } else if ((i & 1023) == 0 && (eflags & IF) != 0) {
+                // safety net: an interrupt source that forgot to call interruptPending()
+                checkInterrupts();
+            }
+            step();
+            if (halted || shutdown) {
+                return;
+            }
+        }
+    }
+
+    /** One instruction, with fault delivery. */
+    void step() {
+        long startRip = rip;
+        long startSp = r[RSP];
+        boolean singleStep = (eflags & TF) != 0;
+        try {
+            interp.execute();
+            retired++;
+            firstFaultVector = -1;
+            if (singleStep && (eflags & TF) != 0) {
+                // single-step trap after the instruction (DR6.BS)
+                dr[6] |= 0x4000;
+                ControlTransfer.interrupt(this, CpuFault.DB, ControlTransfer.EXCEPTION, false, 0);
+            }
+        } catch (CpuFault f) {
+            rip = startRip;
+            r[RSP] = startSp;
+            raiseException(f);
+        } catch (FpuException e) {
+            rip = startRip;
+            r[RSP] = startSp;
+            raiseException(e.vector() == CpuFault.MF ? CpuFault.of(CpuFault.MF) : CpuFault.gp(0));
+        }
+    }
+
+    /** Delivers a CPU exception, escalating to #DF and to shutdown (triple fault) as the SDM's table prescribes. */
+    void raiseException(CpuFault f) {
+        int v = f.vector;
+        if (firstFaultVector >= 0) {
+            int first = firstFaultVector;
+            if (first == CpuFault.DF) {
+                shutdown = true;
+                firstFaultVector = -1;
+                return;
+            }
+            boolean contrib = isContributory(v);
+            if ((isContributory(first) && contrib) || (first == CpuFault.PF && (contrib || v == CpuFault.PF))) {
+                f = CpuFault.withCode(CpuFault.DF, 0);
+                v = CpuFault.DF;
+            }
+        }
+        firstFaultVector = v;
+        try {
+            ControlTransfer.interrupt(this, v, ControlTransfer.EXCEPTION, f.hasErrorCode, f.errorCode);
+            firstFaultVector = -1;
+        } catch (CpuFault nested) {
+            raiseException(nested);
+        }
+    }
+
+    private static boolean isContributory(int v) {
+        return v == CpuFault.DE || (v >= CpuFault.TS && v <= CpuFault.GP);
+    }
+
+    /** Takes a pending NMI or maskable interrupt if allowed; returns whether one was delivered. */
+    boolean checkInterrupts() {
+        if (interruptShadow) {
+            interruptShadow = false;
+            attention = true;
+            return false;
+        }
+        // cleared before looking, so that an interruptPending() racing with this check is not lost; set again
+        // after a delivery (another interrupt may be waiting) and by IF 0->1 changes (interruptsMayBeEnabled)
+        attention = false;
+        InterruptController ic = host.interrupts();
+        if (ic == null) {
+            return false;
+        }
+        if (!nmiBlocked && ic.hasNmi()) {
+            ic.acknowledgeNmi();
+            nmiBlocked = true;
+            attention = true;
+            deliverExternal(CpuFault.NMI);
+            return true;
+        }
+        if ((eflags & IF) != 0 && ic.hasInterrupt()) {
+            int vector = ic.acknowledge() & 0xFF;
+            attention = true;
+            deliverExternal(vector);
+            return true;
+        }
+        return false;
+    }
+
+    private void deliverExternal(int vector) {
+        halted = false;
+        try {
+            ControlTransfer.interrupt(this, vector, ControlTransfer.EXTERNAL, false, 0);
+        } catch (CpuFault f) {
+            raiseException(f);
+        }
+    }
+
+    /** IRET re-enables NMIs. */
+    void nmiReturn() {
+        nmiBlocked = false;
+    }
+
+    /** Called when IF may have gone from 0 to 1: pending interrupts must be looked at again. */
+    void interruptsMayBeEnabled() {
+        attention = true;
+    }
+
+    private void startAt(int vector) {
+        waitForSipi = false;
+        halted = false;
+        rip = 0;
+        sel[CS] = (vector & 0xFF) << 8;
+        segBase[CS] = (long) (vector & 0xFF) << 12;
+        segLimit[CS] = 0xFFFF;
+        segAttr[CS] = 0x9B;
+    }
+
+    @Override
+    public void requestExit() {
+        exitRequested = true;
+        attention = true;
+        wake();
+    }
+
+    @Override
+    public void interruptPending() {
+        attention = true;
+        wake();
+    }
+
+    @Override
+    public void deliverInit() {
+        pendingInit = true;
+        attention = true;
+        wake();
+    }
+
+    @Override
+    public void deliverStartup(int vector) {
+        pendingSipi = vector & 0xFF;
+        attention = true;
+        wake();
+    }
+
+    private void wake() {
+        Thread t = parkedThread[0];
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    @Override
+    public long instructionsRetired() {
+        return retired;
+    }
+
+    @Override
+    public long gpr(int index) {
+        return r[index];
+    }
+
+    @Override
+    public void setGpr(int index, long value) {
+        r[index] = value;
+    }
+
+    @Override
+    public long rip() {
+        return rip;
+    }
+
+    @Override
+    public void setRip(long rip) {
+        this.rip = rip;
+    }
+
+    @Override
+    public long rflags() {
+        return Alu.flags(this) & 0xFFFFFFFFL;
+    }
+
+    @Override
+    public void setRflags(long rflags) {
+        lazyOp = 0;
+        eflags = (int) (rflags & 0x3F7FD5) | 2;
+        mmu.userHalf = cpl == 3 ? 1 << 12 : 0;
+        attention = true;
+    }
+
+    @Override
+    public void loadSegment(Segment seg, int selector, long base, int limit, int accessRights) {
+        int s = seg.ordinal();
+        sel[s] = selector & 0xFFFF;
+        segBase[s] = base & 0xFFFFFFFFL;
+        segLimit[s] = limit;
+        segAttr[s] = accessRights;
+        if (s == CS) {
+            cpl = (cr0 & CR0_PE) == 0 ? 0 : (eflags & VM) != 0 ? 3 : (accessRights >> 5) & 3;
+        }
+        modeChanged();
+    }
+
+    /** Recomputes the cached mode bits after CS, SS, CR0 or EFLAGS.VM changed. */
+    void modeChanged() {
+        code32 = (segAttr[CS] & 0x4000) != 0 && (cr0 & CR0_PE) != 0 && (eflags & VM) == 0;
+        stack32 = (segAttr[SS] & 0x4000) != 0 && (cr0 & CR0_PE) != 0 && (eflags & VM) == 0;
+        mmu.userHalf = cpl == 3 ? 1 << 12 : 0;
+    }
+
+    @Override
+    public long controlRegister(int n) {
+        return switch (n) {
+            case 0 -> cr0;
+            case 2 -> cr2;
+            case 3 -> cr3;
+            case 4 -> cr4;
+            case 8 -> host.interrupts() == null ? 0 : host.interrupts().taskPriority() >> 4;
+            default -> throw new IllegalArgumentException("CR" + n);
+        };
+    }
+
+    @Override
+    public void setControlRegister(int n, long value) {
+        switch (n) {
+            case 0 -> writeCr0(value);
+            case 2 -> cr2 = value & 0xFFFFFFFFL;
+            case 3 -> writeCr3(value);
+            case 4 -> writeCr4(value);
+            case 8 -> {
+                if (host.interrupts() != null) {
+                    host.interrupts().setTaskPriority((int) (value & 15) << 4);
+                }
+            }
+            default -> throw new IllegalArgumentException("CR" + n);
+        }
+    }
+
+    void writeCr0(long v) {
+        v = (v & 0xE005003FL) | CR0_ET;
+        long changed = cr0 ^ v;
+        cr0 = v;
+        if ((changed & (CR0_PG | CR0_WP | CR0_PE)) != 0) {
+            mmu.flush();
+        }
+        if ((changed & CR0_PE) != 0) {
+            if ((v & CR0_PE) == 0) {
+                cpl = 0;
+            }
+        }
+        modeChanged();
+    }
+
+    void writeCr3(long v) {
+        cr3 = v & 0xFFFFFFFFL;
+        mmu.flush();
+    }
+
+    void writeCr4(long v) {
+        long changed = cr4 ^ v;
+        cr4 = v & 0x7FF;
+        if ((changed & (CR4_PAE | CR4_PGE | CR4_PSE)) != 0) {
+            mmu.flush();
+        }
+    }
+
+    @Override
+    public void setDescriptorTable(boolean idt, long base, int limit) {
+        if (idt) {
+            idtBase = base & 0xFFFFFFFFL;
+            idtLimit = limit & 0xFFFF;
+        } else {
+            gdtBase = base & 0xFFFFFFFFL;
+            gdtLimit = limit & 0xFFFF;
+        }
+    }
+
+    @Override
+    public long readMsr(int msr) {
+        return msrs.read(msr);
+    }
+
+    @Override
+    public void writeMsr(int msr, long value) {
+        msrs.write(msr, value);
+    }
+
+    long tsc() {
+        long ns = host.machine() == null ? System.nanoTime() : host.machine().clock().nanos();
+        long hz = host.tscHz() > 0 ? host.tscHz() : CpuHost.DEFAULT_TSC_HZ;
+        // split so that the product cannot overflow for any realistic clock rate
+        return (ns / 1_000_000_000L) * hz + (ns % 1_000_000_000L) * hz / 1_000_000_000L + tscOffset;
+    }
+
+    /** x87 error reporting through FERR#/IRQ13 (CR0.NE=0): the PC routes it to the slave PIC. */
+    void checkFerr() {
+        boolean es = fpu.errorSummary();
+        if (es && !ferrAsserted && host.machine() != null) {
+            host.machine().warnOnce("x87 error with CR0.NE=0: FERR#/IRQ13 is not wired on this board");
+        }
+        ferrAsserted = es;
+    }
+
+    /** After a port or MMIO access the board may have changed the memory map (PAM, A20, BAR moves). */
+    void afterDeviceAccess() {
+        mmu.checkGeneration();
+    }
+
+    @Override
+    public String describeState() {
+        int f = Alu.flags(this);
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("CPU %d: EAX=%08x EBX=%08x ECX=%08x EDX=%08x ESI=%08x EDI=%08x EBP=%08x ESP=%08x%n",
+                host.index(), r[RAX], r[RBX], r[RCX], r[RDX], r[RSI], r[RDI], r[RBP], r[RSP]));
+        sb.append(String.format("EIP=%08x EFL=%08x CPL=%d CR0=%08x CR2=%08x CR3=%08x CR4=%08x EFER=%x%s%n",
+                rip, f, cpl, cr0, cr2, cr3, cr4, efer, halted ? " HLT" : ""));
+        String[] names = {"ES", "CS", "SS", "DS", "FS", "GS", "LDT", "TR"};
+        for (int s = 0; s < 8; s++) {
+            sb.append(String.format("%-3s=%04x %08x %08x %05x%n", names[s], sel[s], segBase[s], segLimit[s], segAttr[s]));
+        }
+        sb.append(String.format("GDT=%08x %04x IDT=%08x %04x retired=%d", gdtBase, gdtLimit, idtBase, idtLimit, retired));
+        return sb.toString();
+    }
+}
