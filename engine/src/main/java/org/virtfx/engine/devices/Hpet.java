@@ -192,7 +192,8 @@ public final class Hpet implements MmioDevice, Snapshottable {
             nv &= ~T_PERIODIC;
         }
         int route = (int) (nv >>> 9) & 0x1F;
-        if (((ROUTE_CAP >>> route) & 1) == 0) {
+        boolean legacyRouted = (generalConfig & LEGACY) != 0 && n < 2;
+        if ((nv & T_ENABLE) != 0 && !legacyRouted && ((ROUTE_CAP >>> route) & 1) == 0) {
             ctx.warnOnce("HPET: timer " + n + " routed to unsupported GSI " + route);
         }
         boolean wasLevel = (config[n] & T_LEVEL) != 0;
