@@ -273,8 +273,9 @@ public final class PcBoard implements Board {
         pm.configWrite(Piix4Pm.PMREGMISC, 1, 1);
         io.write(pm.pmBase() + 4, 2, io.read(pm.pmBase() + 4, 2) | 1);
         List<Integer> slots = List.of(1, 2, 3, 4, 5, 6);
+        long holeStart = ramBelow4g <= 0x8000_0000L ? 0x8000_0000L : ramBelow4g;
         AcpiTables.Image acpi = AcpiTables.build(new AcpiTables.Config(config.cpus(), pm.pmBase(), 9, true,
-                slots), ACPI_BASE);
+                slots, holeStart), ACPI_BASE);
         memory.write(ACPI_BASE, acpi.bytes(), 0, acpi.bytes().length);
         if (config.cpus() <= 20) {
             byte[] mp = MpTable.build(config.cpus(), 0, slots, 9, MP_BASE);

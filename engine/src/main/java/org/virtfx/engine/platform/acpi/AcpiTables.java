@@ -24,8 +24,9 @@ public final class AcpiTables {
      * @param sciIrq     SCI interrupt (9)
      * @param hpet       whether an HPET answers at 0xFED00000
      * @param pciSlots   PCI slots on bus 0 that carry devices (for {@code _PRT})
+     * @param pciHoleStart start of the 32-bit PCI memory window (up to 0xFEBFFFFF), for the root bridge's {@code _CRS}
      */
-    public record Config(int cpus, int pmBase, int sciIrq, boolean hpet, List<Integer> pciSlots) {
+    public record Config(int cpus, int pmBase, int sciIrq, boolean hpet, List<Integer> pciSlots, long pciHoleStart) {
         public Config {
             if (cpus < 1 || cpus > 255) {
                 throw new IllegalArgumentException("ACPI tables support 1-255 CPUs, not " + cpus);
@@ -194,10 +195,39 @@ public final class AcpiTables {
                                 Aml.name("_HID", Aml.eisaId("PNP0A03")),
                                 Aml.name("_ADR", Aml.integer(0)),
                                 Aml.name("_UID", Aml.integer(0)),
+                                Aml.name("_CRS", Aml.buffer(rootBridgeResources(cfg.pciHoleStart()))),
                                 Aml.name("_PRT", Aml.packageOf(prt.toArray(byte[][]::new))))));
         ByteBuffer d = table("DSDT", 2, 36 + body.length);
         d.put(36, body);
         return finish(d);
+    }
+
+    /**
+     * The root bridge's decode windows (ACPI 6.x 6.4.3.5): bus 0-255, I/O except the 0xCF8 config ports, the VGA
+     * window and the 32-bit PCI hole. Without them Linux has no window to place BARs in.
+     */
+    private static byte[] rootBridgeResources(long holeStart) {
+        ByteBuffer r = ByteBuffer.allocate(128).order(ByteOrder.LITTLE_ENDIAN);
+        wordRange(r, 2, 0, 0x00, 0xFF);           // bus numbers
+        wordRange(r, 1, 3, 0x0000, 0x0CF7);       // I/O (ISA and non-ISA ranges)
+        wordRange(r, 1, 3, 0x0D00, 0xFFFF);
+        dwordMemory(r, 0x000A_0000L, 0x000B_FFFFL);
+        dwordMemory(r, holeStart, 0xFEBF_FFFFL);
+        r.put((byte) 0x79).put((byte) 0);         // end tag (checksum 0: not checked)
+        byte[] out = new byte[r.position()];
+        r.get(0, out);
+        return out;
+    }
+
+    private static void wordRange(ByteBuffer r, int type, int typeFlags, int min, int max) {
+        r.put((byte) 0x88).putShort((short) 13).put((byte) type).put((byte) 0x0C).put((byte) typeFlags);
+        r.putShort((short) 0).putShort((short) min).putShort((short) max).putShort((short) 0)
+                .putShort((short) (max - min + 1));
+    }
+
+    private static void dwordMemory(ByteBuffer r, long min, long max) {
+        r.put((byte) 0x87).putShort((short) 23).put((byte) 0).put((byte) 0x0C).put((byte) 0x01);
+        r.putInt(0).putInt((int) min).putInt((int) max).putInt(0).putInt((int) (max - min + 1));
     }
 
     // ------------------------------------------------------------------ helpers

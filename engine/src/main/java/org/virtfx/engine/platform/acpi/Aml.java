@@ -54,6 +54,11 @@ final class Aml {
         return b;
     }
 
+    /** Buffer(){bytes}: BufferOp, PkgLength, BufferSize, data. */
+    static byte[] buffer(byte[] data) {
+        return withPkgLength(new byte[] {0x11}, cat(integer(data.length), data));
+    }
+
     static byte[] string(String s) {
         return cat(new byte[] {0x0D}, s.getBytes(StandardCharsets.US_ASCII), new byte[] {0});
     }

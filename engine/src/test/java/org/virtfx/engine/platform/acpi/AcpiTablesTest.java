@@ -73,7 +73,7 @@ class AcpiTablesTest {
 
     @Test
     void tablesParseBackWithCorrectChecksumsAndContents() {
-        AcpiTables.Image img = AcpiTables.build(new AcpiTables.Config(4, 0xB000, 9, true, List.of(1, 2, 3)), BASE);
+        AcpiTables.Image img = AcpiTables.build(new AcpiTables.Config(4, 0xB000, 9, true, List.of(1, 2, 3), 0x80000000L), BASE);
         Map<String, byte[]> t = parse(img);
         assertEquals(java.util.Set.of("FACP", "APIC", "HPET", "DSDT"), t.keySet());
         ByteBuffer f = ByteBuffer.wrap(t.get("FACP")).order(ByteOrder.LITTLE_ENDIAN);
@@ -121,14 +121,14 @@ class AcpiTablesTest {
         ByteBuffer h = ByteBuffer.wrap(t.get("HPET")).order(ByteOrder.LITTLE_ENDIAN);
         assertEquals(0xFED00000L, h.getLong(44));
 
-        AcpiTables.Image noHpet = AcpiTables.build(new AcpiTables.Config(1, 0x600, 9, false, List.of(1)), 0x9F000);
+        AcpiTables.Image noHpet = AcpiTables.build(new AcpiTables.Config(1, 0x600, 9, false, List.of(1), 0xC0000000L), 0x9F000);
         assertFalse(parse(noHpet).containsKey("HPET"));
     }
 
     @Test
     void dsdtDisassemblesWithIasl() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/iasl")), "iasl (acpica-tools) not installed");
-        AcpiTables.Image img = AcpiTables.build(new AcpiTables.Config(2, 0xB000, 9, false, List.of(1, 2)), BASE);
+        AcpiTables.Image img = AcpiTables.build(new AcpiTables.Config(2, 0xB000, 9, false, List.of(1, 2), 0x80000000L), BASE);
         Path aml = dir.resolve("dsdt.aml");
         Files.write(aml, parse(img).get("DSDT"));
         Process p = new ProcessBuilder("iasl", "-d", aml.toString()).directory(dir.toFile()).redirectErrorStream(true).start();
@@ -140,6 +140,9 @@ class AcpiTablesTest {
         assertTrue(dsl.contains("Device (PCI0)"), dsl);
         assertTrue(dsl.contains("EisaId (\"PNP0A03\")"), dsl);
         assertTrue(dsl.contains("0x0002FFFF"), dsl);
+        assertTrue(dsl.contains("WordBusNumber"), dsl);
+        assertTrue(dsl.contains("0xFEBFFFFF"), dsl);
+        assertFalse(dsl.contains("Error") || log.contains("Error"), log);
         assertTrue(dsl.contains("0x13"), "slot 2 INTC -> GSI 19\n" + dsl);
     }
 
