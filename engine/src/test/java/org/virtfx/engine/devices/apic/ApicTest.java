@@ -268,6 +268,21 @@ class ApicTest {
     }
 
     @Test
+    void pciInterruptsReachIoApicPins16To19() {
+        List<String> isa = new java.util.ArrayList<>();
+        PirqToIoApic router = new PirqToIoApic(ioapic, (slot, pin, level) -> isa.add(slot + "/" + pin + "=" + level));
+        enable(bsp);
+        ioapic.mmioWrite(0, 4, 0x10 + 2 * 19);
+        ioapic.mmioWrite(0x10, 4, 0xA062);      // pin 19: vector 0x62, level, active low
+        router.setIrq(2, 3, true);              // slot 2 INTC -> PIRQ D -> pin 19
+        assertEquals(List.of("2/3=true"), isa, "the ISA routing still sees it");
+        assertEquals(0x62, bsp.acknowledge());
+        router.setIrq(2, 3, false);
+        w(bsp, 0xB0, 0);
+        assertFalse(bsp.hasInterrupt());
+    }
+
+    @Test
     void relocatingTheBaseKeepsTheApic() {
         bsp.setApicBaseMsr(0xFED00800L);
         assertEquals(0xFED00900L, bsp.apicBaseMsr());
