@@ -94,6 +94,7 @@ final class Atapi {
             case 0x46 -> getConfiguration(d, cdb);
             case 0x4A -> eventStatus(d, cdb);
             case 0x51 -> discInformation(d, cdb);
+            case 0x52 -> trackInformation(d, cdb);
             case 0xBD -> {
                 byte[] r = new byte[8];
                 reply(d, r, be16(cdb, 8));
@@ -309,6 +310,29 @@ final class Atapi {
         r[4] = 1;                       // sessions
         r[5] = 1;
         r[6] = 1;
+        reply(d, r, be16(cdb, 7));
+    }
+
+    /** READ TRACK INFORMATION for the one data track (address type 1: track number 1, or 0 with an LBA in it). */
+    private void trackInformation(IdeDrive d, byte[] cdb) {
+        if (!needMedia(d)) {
+            return;
+        }
+        int type = cdb[1] & 3;
+        long number = be32(cdb, 2);
+        boolean ok = type == 1 ? number == 1 : type == 0 && number < d.sectors();
+        if (!ok) {
+            checkCondition(d, ILLEGAL_REQUEST, 0x24, 0);
+            return;
+        }
+        byte[] r = new byte[36];
+        putBe16(r, 0, 34);
+        r[2] = 1;                       // track number
+        r[3] = 1;                       // session number
+        r[5] = 0x04;                    // data track, recorded uninterrupted
+        r[6] = 0x01;                    // data mode 1
+        putBe32(r, 8, 0);               // start address
+        putBe32(r, 24, (int) d.sectors());   // track size
         reply(d, r, be16(cdb, 7));
     }
 
