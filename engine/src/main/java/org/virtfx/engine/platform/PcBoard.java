@@ -177,6 +177,10 @@ public final class PcBoard implements Board {
                 cpus.add(cpu);
                 vcpus.add(i == 0 && directBoot != null ? new BootstrapVcpu(cpu, directBoot) : cpu);
             }
+            if (!config.disks().isEmpty() || config.cdrom() != null) {
+                // The PIIX IDE controller is a separate part (devices.ide) plugged in with addComponent/pci().
+                ctx.warnOnce("this board has no IDE controller wired in: --disk and --cdrom images are not attached");
+            }
             X86Cpu bsp = cpus.get(0);
             pic.setOutputListener(() -> {
                 if (pic.hasInterrupt()) {
