@@ -394,15 +394,16 @@ public final class PcBoard implements Board {
         fwCfg.putFile("etc/e820", e820.array());
         fwCfg.putFile("etc/show-boot-menu", le16(0));
         fwCfg.putFile("etc/boot-menu-wait", le16(0));
+        fwCfg.putFile("etc/sercon-port", le16(Uart16550.BASES[0]));
     }
 
     /**
-     * Sends SeaBIOS's console to COM1 as well (its "serial console", QEMU's {@code -nographic} behaviour): used when
-     * the board has no display adapter, so {@code virtfx run} shows the firmware's screen on the terminal.
+     * Tells the firmware there is no display (QEMU's {@code -nographic}): used when the board has no display adapter.
+     * SeaBIOS's serial console on COM1 ({@code etc/sercon-port}) is on in any case, so that `virtfx run` shows the
+     * firmware's and boot loaders' text on the terminal; with a VGA it mirrors the screen.
      */
-    public void enableFirmwareSerialConsole() {
+    public void setNoGraphic() {
         fwCfg.putShort(FwCfg.NOGRAPHIC, 1);
-        fwCfg.putFile("etc/sercon-port", le16(Uart16550.BASES[0]));
     }
 
     private static byte[] le16(int v) {
