@@ -121,6 +121,7 @@ public final class LocalApic implements InterruptController, Snapshottable {
         if (bsp) {
             lvt[LVT_LINT0] = 0x700;
         }
+        bus.baseChanged(ApicBus.DEFAULT_BASE, true);
         update();
     }
 
