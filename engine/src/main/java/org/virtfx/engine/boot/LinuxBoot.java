@@ -45,6 +45,7 @@ public final class LinuxBoot implements DirectBoot {
     private final List<E820Entry> e820;
     private final boolean longMode;
     private final boolean vgaText;
+    private long acpiRsdp;
     private long initrdAddress;
 
     /**
@@ -192,6 +193,7 @@ public final class LinuxBoot implements DirectBoot {
             zp.putShort(0x10, (short) 16);   // orig_video_points (font height)
         }
         zp.put(0x1F1, setupHeader);
+        zp.putLong(0x070, acpiRsdp);                 // acpi_rsdp_addr (0: the kernel scans for the RSDP itself)
         zp.putShort(0x1FA, (short) 0xFFFF);          // vid_mode: normal
         zp.put(0x210, (byte) 0xFF);                  // type_of_loader: undefined boot loader
         zp.put(0x211, (byte) ((zp.get(0x211) | LOADED_HIGH) & ~0x80));   // no heap: we do not run the setup code
@@ -208,6 +210,11 @@ public final class LinuxBoot implements DirectBoot {
             zp.putInt(0x2D0 + 20 * i + 16, e.type());
         }
         return zp.array();
+    }
+
+    /** Tells the kernel where the board put the ACPI RSDP (boot protocol 2.14 acpi_rsdp_addr). */
+    public void setAcpiRsdp(long address) {
+        this.acpiRsdp = address;
     }
 
     private static void writePageTables(PhysicalMemory memory) {

@@ -93,7 +93,7 @@ public final class I440fxHostBridge extends PciDevice implements PortDevice {
             return size == 4 ? -1 : (1 << (8 * size)) - 1;   // disabled or a bus that does not exist
         }
         int offset = (address & 0xFC) + (port - DATA_PORT);
-        if (offset + size > 256 || (offset & (size - 1)) != 0 && size > 1 && (offset & 3) + size > 4) {
+        if (offset + size > 256 || (offset & 3) + size > 4) {
             return size == 4 ? -1 : (1 << (8 * size)) - 1;
         }
         return bus.configRead((address >> 11) & 31, (address >> 8) & 7, offset, size);

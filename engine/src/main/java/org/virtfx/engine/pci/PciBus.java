@@ -37,6 +37,11 @@ public final class PciBus {
         return mmio;
     }
 
+    /** The router installed now (a board may chain another one after it, e.g. to feed the I/O APIC as well). */
+    public IrqRouter irqRouter() {
+        return router;
+    }
+
     public void setIrqRouter(IrqRouter router) {
         this.router = Objects.requireNonNull(router);
     }

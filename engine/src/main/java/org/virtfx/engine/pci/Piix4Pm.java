@@ -213,9 +213,6 @@ public final class Piix4Pm extends PciDevice {
 
     private int readPm(int off, int size) {
         int v = 0;
-        if (off == 0x08) {
-            return pmTimer();   // the timer is read as a dword (wider value, narrower reads get its low bytes)
-        }
         for (int i = 0; i < size; i++) {
             v |= readPmByte(off + i) << (8 * i);
         }

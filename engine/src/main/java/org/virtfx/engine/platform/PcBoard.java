@@ -29,6 +29,10 @@ import org.virtfx.engine.cpu.InterruptController;
 import org.virtfx.engine.cpu.Vcpu;
 import org.virtfx.engine.cpu.X86Cpu;
 import org.virtfx.engine.devices.DebugCon;
+import org.virtfx.engine.devices.Hpet;
+import org.virtfx.engine.devices.apic.ApicSystem;
+import org.virtfx.engine.devices.apic.IoApic;
+import org.virtfx.engine.devices.ide.PiixIde;
 import org.virtfx.engine.devices.FwCfg;
 import org.virtfx.engine.devices.I8042;
 import org.virtfx.engine.devices.IsaDebugExit;
@@ -48,7 +52,10 @@ import org.virtfx.engine.pci.I440fxHostBridge;
 import org.virtfx.engine.pci.PciBus;
 import org.virtfx.engine.pci.Piix3IsaBridge;
 import org.virtfx.engine.pci.Piix4Pm;
+import org.virtfx.engine.platform.acpi.AcpiTables;
+import org.virtfx.engine.platform.acpi.MpTable;
 import org.virtfx.engine.snapshot.Snapshottable;
+import org.virtfx.engine.storage.BlockDevice;
 
 /**
  * The i440FX PC that Debian's SeaBIOS and unmodified Linux run on: RAM split around the 32-bit PCI hole as QEMU's
@@ -95,6 +102,14 @@ public final class PcBoard implements Board {
     private final List<X86Cpu> cpus = new ArrayList<>();
     private final List<Vcpu> vcpus = new ArrayList<>();
     private final List<Object> components = new ArrayList<>();
+    private final ApicSystem apics;
+    private final Hpet hpet;
+    private final PiixIde ide;
+    private final List<BlockDevice> openedDisks = new ArrayList<>();
+    /** Where the tables for a firmware-less boot go: ACPI in the reserved 0xE0000 window, MP in the EBDA KiB. */
+    static final long ACPI_BASE = 0xE0000, MP_BASE = 0x9FC00;
+    /** How --disk/--cdrom paths become block devices (the coordinator points it at storage.DiskImages). */
+    public static volatile DiskOpener diskOpener = DiskOpener.RAW;
 
     /**
      * @param cpuFactory builds one vCPU per {@link CpuHost} ({@link #softwareCpuFactory()} for the real one)
@@ -128,6 +143,10 @@ public final class PcBoard implements Board {
                 isaIrqs.addSink(i, pic.line(i));
             }
             pic.attach(io);
+            apics = new ApicSystem(ctx, mmio, pic, config.cpus(), CpuHost.DEFAULT_TSC_HZ);
+            for (int i = 0; i < IsaIrqs.COUNT; i++) {
+                isaIrqs.addSink(i, apics.ioApic().line(i == 0 ? 2 : i));   // ISA IRQ0 is I/O APIC pin 2
+            }
             pit = new Pit8254(ctx, isaIrqs.input(0));
             pit.attach(io);
             rtc = new Rtc146818(ctx, isaIrqs.input(8));
@@ -157,52 +176,112 @@ public final class PcBoard implements Board {
             }
             isaBridge = new Piix3IsaBridge(ctx, pirqInputs);
             isaBridge.attach(pci, io);
+            apics.chainPciRouting(pci);
             pm = new Piix4Pm(ctx, isaIrqs.input(9));
             pm.attach(pci, io);
             hostBridge.setPamListener(shadow::apply);
+            IoApic ioApic = apics.ioApic();
+            hpet = new Hpet(ctx, ioApic::line, isaIrqs.input(0), isaIrqs.input(8));
+            mmio.register("hpet", Hpet.BASE, Hpet.SIZE, hpet);
+            ide = new PiixIde(ctx, memory, isaIrqs.input(14), isaIrqs.input(15), openDrives(config), ideCdromPositions(config));
+            pci.attach(1, 1, ide);
+            ide.mapLegacyPorts(io);
 
             fillCmos();
             fillFwCfg();
             components.addAll(List.of(this, memory, io, mmio, pci, pic, pit, rtc, portA, i8042, debugCon, post, fwCfg,
                     hostBridge, isaBridge, pm));
             components.addAll(Arrays.asList(uarts));
+            components.addAll(apics.parts());
+            components.addAll(List.of(hpet, ide));
 
             directBoot = config.kernel() == null ? null : loadKernel(config);
+            if (directBoot instanceof LinuxBoot linux && bios == null) {
+                linux.setAcpiRsdp(ACPI_BASE);
+            }
             if (directBoot != null) {
                 directBoot.load(memory);
+                installFirmwareTables();
             }
             for (int i = 0; i < config.cpus(); i++) {
-                InterruptController ic = i == 0 ? pic : NO_INTERRUPTS;
+                InterruptController ic = apics.localApic(i);
                 X86Cpu cpu = cpuFactory.apply(new CpuHost(i, config.cpus(), memory, io, ic, ctx, CpuHost.DEFAULT_TSC_HZ));
                 cpus.add(cpu);
+                apics.attachCpu(i, cpu);
                 vcpus.add(i == 0 && directBoot != null ? new BootstrapVcpu(cpu, directBoot) : cpu);
             }
-            X86Cpu bsp = cpus.get(0);
-            pic.setOutputListener(() -> {
-                if (pic.hasInterrupt()) {
-                    bsp.interruptPending();
-                }
-            });
             done = true;
         } finally {
             if (!done) {
                 ram.close();
+                closeDisks();
             }
         }
     }
 
-    /** Without a local APIC (not on this board yet) application processors never see an interrupt. */
-    private static final InterruptController NO_INTERRUPTS = new InterruptController() {
-        @Override
-        public boolean hasInterrupt() {
-            return false;
+    /** IDE positions: --disk images fill primary master, primary slave, secondary slave; --cdrom is secondary master. */
+    private BlockDevice[] openDrives(MachineConfig c) throws IOException {
+        if (c.disks().size() > 3) {
+            throw new IllegalArgumentException("the IDE controller takes at most 3 disks besides the CD-ROM, not "
+                    + c.disks().size());
         }
+        int[] positions = {0, 1, 3};
+        BlockDevice[] drives = new BlockDevice[4];
+        for (int i = 0; i < c.disks().size(); i++) {
+            drives[positions[i]] = open(c.disks().get(i), false);
+        }
+        if (c.cdrom() != null) {
+            drives[2] = open(c.cdrom(), true);
+        }
+        return drives;
+    }
 
-        @Override
-        public int acknowledge() {
-            return 0xFF;
+    private BlockDevice open(Path file, boolean readOnly) throws IOException {
+        BlockDevice d = diskOpener.open(file, readOnly);
+        openedDisks.add(d);
+        return d;
+    }
+
+    private static boolean[] ideCdromPositions(MachineConfig c) {
+        return new boolean[] {false, false, c.cdrom() != null, false};
+    }
+
+    private void closeDisks() {
+        for (BlockDevice d : openedDisks) {
+            try {
+                d.close();
+            } catch (IOException e) {
+                ctx.warnOnce("closing a disk image failed: " + e.getMessage());
+            }
         }
-    };
+        openedDisks.clear();
+    }
+
+    /**
+     * Without firmware nobody else describes the machine: ACPI tables (RSDP found through the zero page or by the
+     * kernel's scan of 0xE0000) and an MP table for kernels without ACPI. Rewritten at every reset.
+     */
+    private void installFirmwareTables() {
+        if (bios != null) {
+            return; // firmware present: it builds its own tables
+        }
+        if (memory.kindOf(ACPI_BASE) != PhysicalMemory.Kind.RAM) {
+            memory.mapRam(ACPI_BASE, 0x20000, ACPI_BASE);   // e820 keeps it reserved
+        }
+        // What SeaBIOS would have done: PM I/O at 0xB000, and ACPI mode on (the FADT has no SMI command port).
+        pm.configWrite(Piix4Pm.PMBASE, 4, 0xB001);
+        pm.configWrite(Piix4Pm.PMREGMISC, 1, 1);
+        io.write(pm.pmBase() + 4, 2, io.read(pm.pmBase() + 4, 2) | 1);
+        List<Integer> slots = List.of(1, 2, 3, 4, 5, 6);
+        long holeStart = ramBelow4g <= 0x8000_0000L ? 0x8000_0000L : ramBelow4g;
+        AcpiTables.Image acpi = AcpiTables.build(new AcpiTables.Config(config.cpus(), pm.pmBase(), 9, true,
+                slots, holeStart), ACPI_BASE);
+        memory.write(ACPI_BASE, acpi.bytes(), 0, acpi.bytes().length);
+        if (config.cpus() <= 20) {
+            byte[] mp = MpTable.build(config.cpus(), 0, slots, 9, MP_BASE);
+            memory.write(MP_BASE, mp, 0, mp.length);
+        }
+    }
 
     /** The vCPU factory for {@code org.virtfx.engine.cpu.SoftwareCpu(CpuHost)}, looked up when the board is built. */
     public static Function<CpuHost, X86Cpu> softwareCpuFactory() throws IOException {
@@ -315,15 +394,16 @@ public final class PcBoard implements Board {
         fwCfg.putFile("etc/e820", e820.array());
         fwCfg.putFile("etc/show-boot-menu", le16(0));
         fwCfg.putFile("etc/boot-menu-wait", le16(0));
+        fwCfg.putFile("etc/sercon-port", le16(Uart16550.BASES[0]));
     }
 
     /**
-     * Sends SeaBIOS's console to COM1 as well (its "serial console", QEMU's {@code -nographic} behaviour): used when
-     * the board has no display adapter, so {@code virtfx run} shows the firmware's screen on the terminal.
+     * Tells the firmware there is no display (QEMU's {@code -nographic}): used when the board has no display adapter.
+     * SeaBIOS's serial console on COM1 ({@code etc/sercon-port}) is on in any case, so that `virtfx run` shows the
+     * firmware's and boot loaders' text on the terminal; with a VGA it mirrors the screen.
      */
-    public void enableFirmwareSerialConsole() {
+    public void setNoGraphic() {
         fwCfg.putShort(FwCfg.NOGRAPHIC, 1);
-        fwCfg.putFile("etc/sercon-port", le16(Uart16550.BASES[0]));
     }
 
     private static byte[] le16(int v) {
@@ -378,14 +458,23 @@ public final class PcBoard implements Board {
             for (Uart16550 u : uarts) {
                 u.reset();
             }
-            pci.reset();   // host bridge PAM back to ROM, PIIX3 routing, PM
+            pci.reset();   // host bridge PAM back to ROM, PIIX3 routing, PM, IDE
+            apics.reset();
+            hpet.reset();
             memory.setA20(true);
             if (directBoot != null) {
                 directBoot.load(memory);
+                installFirmwareTables();
             }
         } finally {
             ctx.deviceLock().unlock();
         }
+    }
+
+    @Override
+    public void awaitStartup(Vcpu vcpu) throws InterruptedException {
+        apics.bindCurrentThread(vcpu.index());   // MMIO from this thread now reaches this vCPU's local APIC
+        Thread.sleep(1);
     }
 
     @Override
@@ -431,6 +520,7 @@ public final class PcBoard implements Board {
 
     @Override
     public void close() {
+        closeDisks();
         ram.close();
     }
 

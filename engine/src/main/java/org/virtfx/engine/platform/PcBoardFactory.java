@@ -27,7 +27,7 @@ public final class PcBoardFactory implements BoardFactory {
     public Board create(MachineConfig config, MachineContext context) throws IOException {
         PcBoard board = new PcBoard(config, context, cpuFactory != null ? cpuFactory : PcBoard.softwareCpuFactory());
         if (board.lookup(DisplaySurface.class).isEmpty()) {
-            board.enableFirmwareSerialConsole();
+            board.setNoGraphic();
         }
         return board;
     }
