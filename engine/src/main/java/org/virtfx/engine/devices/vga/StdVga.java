@@ -49,7 +49,7 @@ public final class StdVga extends PciDevice implements PortDevice, DisplaySurfac
     private final FrameBuffer frame = new FrameBuffer(720, 400);
     private final byte[] edid = Edid.block();
     private final TimerService.Timer refreshTimer;
-    private final TesseractOcr ocr = new TesseractOcr();
+    private TesseractOcr ocr = new TesseractOcr();
     private long ocrChangeCount = -1;
     private String ocrText = "";
 
@@ -347,6 +347,14 @@ public final class StdVga extends PciDevice implements PortDevice, DisplaySurfac
     /** Stops the refresh timer (board close). */
     public void close() {
         refreshTimer.cancel();
+    }
+
+    /** Replaces the OCR engine (tests use a stand-in command). */
+    void useOcr(TesseractOcr replacement) {
+        synchronized (ocr) {
+            ocr = replacement;
+            ocrChangeCount = -1;
+        }
     }
 
     /** The sequencer/CRTC/graphics/attribute registers, for tests and diagnostics. */

@@ -262,6 +262,48 @@ class StdVgaTest {
     }
 
     @Test
+    void cgaMode4InterleavesOddLinesAt8K() {
+        VgaTestRig rig = new VgaTestRig();
+        rig.setMode(0x63, new int[] {0x03, 0x09, 0x03, 0x00, 0x02},
+                new int[] {0x2D, 0x27, 0x28, 0x90, 0x2B, 0x80, 0xBF, 0x1F, 0x00, 0xC1, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                    0x9C, 0x8E, 0x8F, 0x14, 0x00, 0x96, 0xB9, 0xA2, 0xFF},
+                new int[] {0x00, 0x00, 0x00, 0x00, 0x00, 0x30, 0x0F, 0x00, 0xFF},
+                new int[] {0x00, 0x13, 0x15, 0x17, 0x02, 0x04, 0x06, 0x07, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+                    0x01, 0x00, 0x03, 0x00, 0x00});
+        rig.setDac(0x13, 63, 0, 0);
+        rig.setDac(0x15, 0, 63, 0);
+        rig.setDac(0x17, 0, 0, 63);
+        // Pixel (5, 3): odd line -> bank at 0x2000, byte (3 >> 1) * 80 + 5 / 4, bits 5-4 for x % 4 == 1.
+        rig.poke(0xB8000 + 0x2000 + 80 + 1, 2 << 4);
+        // Pixel (6, 4): even line, byte 2 * 80 + 1, bits 3-2.
+        rig.poke(0xB8000 + 160 + 1, 3 << 2);
+        rig.vga.refresh();
+        assertEquals(320, rig.vga.width());
+        assertEquals(200, rig.vga.height());
+        int[] px = new int[320 * 200];
+        rig.vga.copyPixels(0, 0, 320, 200, px, 0, 320);
+        for (int i = 0; i < px.length; i++) {
+            int want = i == 3 * 320 + 5 ? 0xFF00FF00 : i == 4 * 320 + 6 ? 0xFF0000FF : 0xFF000000;
+            assertEquals(want, px[i], "pixel (" + i % 320 + "," + i / 320 + ")");
+        }
+    }
+
+    @Test
+    void writeMode1CopiesLatches() {
+        VgaTestRig rig = new VgaTestRig();
+        GuestDrawings.mode12(rig);
+        gc(rig, 5, 0x01);
+        rig.peek(0xA0000 + 10 * 80 + 40);     // bar 8 (colour 8) into the latches
+        rig.poke(0xA0000 + 10 * 80 + 0, 0x00); // over bar 0: the value written is ignored
+        gc(rig, 5, 0x00);
+        rig.vga.refresh();
+        int[] px = new int[8];
+        rig.vga.copyPixels(0, 10, 8, 1, px, 0, 8);
+        int grey = 0xFF000000 | 0x55 << 16 | 0x55 << 8 | 0x55;
+        assertArrayEquals(new int[] {grey, grey, grey, grey, grey, grey, grey, grey}, px);
+    }
+
+    @Test
     void stateRoundTripRestoresPictureAndRegisters() throws IOException {
         VgaTestRig rig = new VgaTestRig();
         GuestDrawings.mode12(rig);
