@@ -90,12 +90,17 @@ final class TextRenderer {
         Geometry g = geometry();
         fb.resize(g.width(), g.height());
         boolean full = lastDisplayVersion != regs.displayVersion() || lastPaletteVersion != regs.paletteVersion();
-        full |= loadFont(mapA(), fontA);
-        full |= loadFont(mapB(), fontB);
         int count = g.cols * g.rows;
         if (cells.length != count) {
             cells = new int[count];
             full = true;
+        }
+        // Fonts are compared only when their VRAM pages were written (an idle screen skips the 16 KiB compare).
+        if (full || mem.isDirty(fontOffset(mapA()) << 2, FONT_BYTES << 2)) {
+            full |= loadFont(mapA(), fontA);
+        }
+        if (full || mem.isDirty(fontOffset(mapB()) << 2, FONT_BYTES << 2)) {
+            full |= loadFont(mapB(), fontB);
         }
         if (full) {
             java.util.Arrays.fill(cells, -1);

@@ -187,6 +187,13 @@ class StdVgaTest {
         boolean cursorOn = (now / 133_333_333L & 1) == 0;
         assertEquals(cursorOn ? grey : 0xFF000000, px[(16 + 13) * 720 + 5 * 9 + 2]);
         assertEquals(0xFF000000, px[(16 + 12) * 720 + 5 * 9 + 2]);
+
+        // The guest reloads one glyph: the cells showing it are redrawn.
+        font['H' * 32 + 1] = (byte) 0xFF;
+        loadFont(rig, font);
+        rig.vga.refresh();
+        rig.vga.copyPixels(0, 0, 720, 400, px, 0, 720);
+        assertEquals(yellow, px[720 + 3], "new glyph row drawn");
     }
 
     @Test
