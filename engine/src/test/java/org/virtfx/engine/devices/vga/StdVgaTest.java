@@ -116,6 +116,37 @@ class StdVgaTest {
         assertEquals(0xFF00FF00, px[0]);
     }
 
+    @Test
+    void vbe8BitDacAnd24And15BitPixels() {
+        VgaTestRig rig = new VgaTestRig();
+        rig.dispi(VbeDispi.INDEX_XRES, 320);
+        rig.dispi(VbeDispi.INDEX_YRES, 200);
+        rig.dispi(VbeDispi.INDEX_BPP, 8);
+        rig.dispi(VbeDispi.INDEX_ENABLE, VbeDispi.ENABLED | VbeDispi.DAC_8BIT);
+        rig.setDac(1, 255, 128, 1);                       // full 8-bit components
+        rig.poke(0xA0000 + 5, 1);
+        rig.vga.refresh();
+        int[] px = new int[1];
+        rig.vga.copyPixels(5, 0, 1, 1, px, 0, 1);
+        assertEquals(0xFFFF8001, px[0]);
+        rig.dispi(VbeDispi.INDEX_ENABLE, 0);
+        rig.dispi(VbeDispi.INDEX_BPP, 24);
+        rig.dispi(VbeDispi.INDEX_ENABLE, VbeDispi.ENABLED);
+        rig.poke(0xA0000 + 3, 0x33);                      // pixel 1: blue, green, red bytes
+        rig.poke(0xA0000 + 4, 0x22);
+        rig.poke(0xA0000 + 5, 0x11);
+        rig.vga.refresh();
+        rig.vga.copyPixels(1, 0, 1, 1, px, 0, 1);
+        assertEquals(0xFF112233, px[0]);
+        rig.dispi(VbeDispi.INDEX_ENABLE, 0);
+        rig.dispi(VbeDispi.INDEX_BPP, 15);
+        rig.dispi(VbeDispi.INDEX_ENABLE, VbeDispi.ENABLED);
+        rig.mmio.write(0xA0000, 2, 0x7C00 | 0x1F);        // red + blue in 5-5-5
+        rig.vga.refresh();
+        rig.vga.copyPixels(0, 0, 1, 1, px, 0, 1);
+        assertEquals(0xFFFF00FF, px[0]);
+    }
+
     /** Loads an 8x16 font into plane 2 the way the BIOS does, then returns to text mode 3. */
     static void loadFont(VgaTestRig rig, byte[] glyphs) {
         rig.setMode(0x67, VgaTestRig.MODE3_SEQ, VgaTestRig.MODE3_CRTC, VgaTestRig.MODE3_GC, VgaTestRig.MODE3_ATTR);
