@@ -85,7 +85,12 @@ final class GraphicsRenderer {
         int lineCompare = regs.lineCompare();
         int splitY = lineCompare / physPerLine + 1;
         int planeMask = regs.attr[0x12] & 0x0F;
-        int[] buf = lineBuffer(width);
+        // Horizontal PEL panning: 0-7 pixels (planar), 0-3 in 256-colour modes; one more character clock is
+        // fetched so the panned-in pixels exist.
+        int pan = mode256 ? (regs.attr[0x13] & 7) >> 1 : regs.attr[0x13] & 7;
+        boolean resetPanAtSplit = (regs.attr[0x10] & 0x20) != 0;
+        int[] buf = lineBuffer(width + 8);
+        int fetch = pan > 0 ? chars + 1 : chars;
         for (int y = 0; y < height; y++) {
             int base = y >= splitY ? 0 : regs.startAddress();
             int rowIndex = y >= splitY ? y - splitY : y;
@@ -93,35 +98,37 @@ final class GraphicsRenderer {
             int sub = cgaInterleave() ? rowIndex % msl : 0;
             int counter = base + row * regs.rowStep();
             int firstAddr = regs.scanLineAddress(regs.memoryAddress(counter), sub) & 0xFFFF;
-            int lastAddr = regs.scanLineAddress(regs.memoryAddress(counter + chars - 1), sub) & 0xFFFF;
+            int lastAddr = regs.scanLineAddress(regs.memoryAddress(counter + fetch - 1), sub) & 0xFFFF;
             if (!full) {
                 boolean dirty = lastAddr < firstAddr ? true : mem.isDirty(firstAddr << 2, (lastAddr - firstAddr + 1) << 2);
                 if (!dirty) {
                     continue;
                 }
             }
+            int linePan = y >= splitY && resetPanAtSplit ? 0 : pan;
+            int limit = width + linePan;
             int x = 0;
-            for (int c = 0; c < chars; c++) {
+            for (int c = 0; c < (linePan > 0 ? chars + 1 : chars); c++) {
                 int addr = regs.scanLineAddress(regs.memoryAddress(counter + c), sub) & 0xFFFF;
                 int p = mem.planes(addr);
                 if (mode256) {
-                    for (int k = 0; k < 4 && x < width; k++) {
+                    for (int k = 0; k < 4 && x < limit; k++) {
                         buf[x++] = palette256[(p >>> (8 * k)) & 0xFF];
                     }
                 } else if (cga) {
-                    x = cgaPixels(p, buf, x, width);
+                    x = cgaPixels(p, buf, x, limit);
                 } else {
                     int p0 = p & 0xFF;
                     int p1 = (p >>> 8) & 0xFF;
                     int p2 = (p >>> 16) & 0xFF;
                     int p3 = p >>> 24;
-                    for (int bit = 7; bit >= 0 && x < width; bit--) {
+                    for (int bit = 7; bit >= 0 && x < limit; bit--) {
                         int idx = (p0 >> bit & 1) | (p1 >> bit & 1) << 1 | (p2 >> bit & 1) << 2 | (p3 >> bit & 1) << 3;
                         buf[x++] = palette16[idx & planeMask];
                     }
                 }
             }
-            fb.commitLine(y, buf, 0, width);
+            fb.commitLine(y, buf, linePan, width);
         }
     }
 

@@ -278,6 +278,22 @@ class StdVgaTest {
     }
 
     @Test
+    void pelPanningShiftsPlanarPixels() {
+        VgaTestRig rig = new VgaTestRig();
+        GuestDrawings.mode12(rig);
+        rig.vga.refresh();
+        int[] before = new int[640];
+        rig.vga.copyPixels(0, 300, 640, 1, before, 0, 640);
+        rig.in(0x3DA);
+        rig.out(0x3C0, 0x20 | 0x13);
+        rig.out(0x3C0, 3);                  // pan 3 pixels
+        rig.vga.refresh();
+        int[] after = new int[640];
+        rig.vga.copyPixels(0, 300, 640, 1, after, 0, 640);
+        assertArrayEquals(java.util.Arrays.copyOfRange(before, 3, 640), java.util.Arrays.copyOfRange(after, 0, 637));
+    }
+
+    @Test
     void readMode1ComparesColoursAndRetraceToggles() {
         VgaTestRig rig = new VgaTestRig();
         GuestDrawings.mode12(rig);
