@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 /** The `virtfx` command line. The desktop app is started by the launcher when no subcommand is given. */
 @Command(name = "virtfx", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "VirtFX: virtual machines on your Linux desktop, with its own PC engine.",
-        subcommands = {RunCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, GuestsCommand.class, DemoCommand.class, TraceDiffCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -24,7 +24,12 @@ public final class Main implements Runnable {
     }
 
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Main());
+        return commandLine(CommandLine.defaultFactory());
+    }
+
+    /** The command line with subcommand objects made by {@code factory} (tests hand in a RunCommand on another board). */
+    public static CommandLine commandLine(CommandLine.IFactory factory) {
+        CommandLine cl = new CommandLine(new Main(), factory);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("virtfx: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
             return ExitStatus.BAD_INPUT;

@@ -14,6 +14,7 @@ import java.nio.file.Path;
  * CACHE/ARCH/initramfs.cpio.gz                          busybox + virtio modules + /init printing {@link #MARKER}
  * CACHE/ARCH/grub.iso                                   GRUB rescue ISO booting that kernel + initramfs
  * CACHE/memtest/memtest86+ia32.bin, memtest86+x64.bin   memtest86+ (Linux boot protocol images)
+ * CACHE/debian-installer/ARCH/linux, initrd.gz          Debian 12 netboot installer, text variant
  * </pre>
  *
  * The initramfs {@code /init} mounts proc, sys and dev, prints {@link #MARKER} on the serial port and the console,
@@ -70,6 +71,16 @@ public final class GuestFixtures {
 
     public static Path memtest(Arch arch) {
         return cacheDir().resolve("memtest").resolve(arch == Arch.AMD64 ? "memtest86+x64.bin" : "memtest86+ia32.bin");
+    }
+
+    /** The Debian 12 netboot installer's text-variant kernel ({@code debian-installer-12-netboot-ARCH}). */
+    public static Path installerKernel(Arch arch) {
+        return cacheDir().resolve("debian-installer").resolve(arch.dir()).resolve("linux");
+    }
+
+    /** The Debian 12 netboot installer's text-variant initrd. */
+    public static Path installerInitrd(Arch arch) {
+        return cacheDir().resolve("debian-installer").resolve(arch.dir()).resolve("initrd.gz");
     }
 
     /** Whether {@code file} is there; tests use it with JUnit assumptions so a machine without fixtures says so. */
