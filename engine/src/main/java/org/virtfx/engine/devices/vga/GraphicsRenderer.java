@@ -219,7 +219,7 @@ final class GraphicsRenderer {
 
     /** Fills the frame black (screen blanked by the sequencer or the attribute controller). */
     void renderBlank(FrameBuffer fb) {
-        int w = fb.pixels().length > 0 ? Math.max(1, fb.width()) : 640;
+        int w = fb.width();
         int[] buf = lineBuffer(w);
         java.util.Arrays.fill(buf, 0, w, 0xFF000000);
         for (int y = 0; y < fb.height(); y++) {

@@ -109,6 +109,26 @@ class RunCommandDisplayTest {
     }
 
     @Test
+    void vncPasswordFileIsChecked() throws Exception {
+        StringWriter err = new StringWriter();
+        int status = new CommandLine(new RunCommand(vgaBoard())).setErr(new PrintWriter(err))
+                .execute("--vnc-password-file", tmp.resolve("pw").toString(), "--timeout", "1");
+        assertEquals(1, status);
+        assertTrue(err.toString().contains("--vnc-password-file needs --display vnc:PORT"), err.toString());
+        err.getBuffer().setLength(0);
+        status = new CommandLine(new RunCommand(vgaBoard())).setErr(new PrintWriter(err))
+                .execute("--display", "vnc:0", "--vnc-password-file", tmp.resolve("missing").toString(), "--timeout", "1");
+        assertEquals(1, status);
+        assertTrue(err.toString().contains("no such file"), err.toString());
+        java.nio.file.Files.writeString(tmp.resolve("empty"), "\n");
+        err.getBuffer().setLength(0);
+        status = new CommandLine(new RunCommand(vgaBoard())).setErr(new PrintWriter(err))
+                .execute("--display", "vnc:0", "--vnc-password-file", tmp.resolve("empty").toString(), "--timeout", "1");
+        assertEquals(1, status);
+        assertTrue(err.toString().contains("has no password"), err.toString());
+    }
+
+    @Test
     void vncServerStartsWithTheMachineAndForwardsKeys() throws Exception {
         StringWriter err = new StringWriter();
         CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> new CommandLine(new RunCommand(vgaBoard()))
