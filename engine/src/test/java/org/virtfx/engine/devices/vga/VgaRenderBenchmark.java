@@ -15,7 +15,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Display refresh costs: a full 1920x1080x32 frame (a page-flipping guest, every pixel new), a full 80x25 text frame,
- * a typing shell (one character and the cursor per frame) and an idle text screen. Run with {@code bench/vga-bench}.
+ * a typing shell (one character and the cursor per frame), and idle 1080p and text screens. Run with {@code bench/vga-bench}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -68,6 +68,13 @@ public class VgaRenderBenchmark {
     public int vbe1920x1080x32FullFrame(Vbe1080 s) {
         s.page ^= 1;
         s.rig.dispi(VbeDispi.INDEX_Y_OFFSET, s.page * 1080);
+        s.rig.vga.refresh();
+        return s.rig.vga.width();
+    }
+
+    /** A refresh of an unchanged 1080p VBE screen: the dirty-page scan only. */
+    @Benchmark
+    public int vbe1920x1080x32Idle(Vbe1080 s) {
         s.rig.vga.refresh();
         return s.rig.vga.width();
     }
