@@ -163,7 +163,8 @@ final class GraphicsRenderer {
             if (off + bytesPerLine > v.length) {
                 break;
             }
-            if (!full && !mem.isDirty(bpp == 4 ? off << 2 : off, bpp == 4 ? bytesPerLine << 2 : bytesPerLine)) {
+            // 4 bpp: offsets count interleaved VRAM bytes, 4 per plane offset (as QEMU's line offset does).
+            if (!full && !mem.isDirty(off, bpp == 4 ? bytesPerLine << 2 : bytesPerLine)) {
                 continue;
             }
             convertLine(v, off, bpp, width, buf);
@@ -206,9 +207,10 @@ final class GraphicsRenderer {
                     buf[x] = palette256[v[off + x] & 0xFF];
                 }
             }
-            default -> { // 4-bit planar: the plane offset is the VBE byte offset
+            default -> { // 4-bit planar
+                int planeOffset = off >> 2;
                 for (int x = 0; x < width; x++) {
-                    int p = mem.planes(off + (x >> 3));
+                    int p = mem.planes(planeOffset + (x >> 3));
                     int bit = 7 - (x & 7);
                     int idx = (p >> bit & 1) | (p >> (8 + bit) & 1) << 1 | (p >> (16 + bit) & 1) << 2 | (p >> (24 + bit) & 1) << 3;
                     buf[x] = palette16[idx];

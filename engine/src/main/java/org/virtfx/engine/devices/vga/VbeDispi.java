@@ -199,7 +199,13 @@ final class VbeDispi {
             // mode decoding agree while VBE is on.
             vga.gc[6] = (vga.gc[6] & ~0x0C) | 0x05;
             vga.crtc[0x17] |= 0x03;
-            vga.seq[4] |= 0x08;
+            if (bpp() == 4) {
+                vga.gc[5] &= ~0x60;      // planar shift mode
+            } else {
+                vga.gc[5] = (vga.gc[5] & ~0x60) | 0x40;
+                vga.seq[4] |= 0x08;      // chain 4, all planes
+                vga.seq[2] |= 0x0F;
+            }
         }
         reg[INDEX_ENABLE] = value & (ENABLED | GETCAPS | DAC_8BIT | LFB_ENABLED | NOCLEARMEM);
         vga.dac8Bit = (value & DAC_8BIT) != 0 && (value & ENABLED) != 0;

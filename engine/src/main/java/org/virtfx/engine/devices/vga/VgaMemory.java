@@ -112,7 +112,11 @@ final class VgaMemory {
             case 0:
                 return addr;
             case 1:
-                return addr < 0x10000 ? addr : -1;
+                if (addr >= 0x10000) {
+                    return -1;
+                }
+                // 4-bit VBE modes are planar: the DISPI bank selects 64 KiB of plane offsets.
+                return vbe.enabled() ? (vbe.bankOffset() + addr) & ((vram.length >> 2) - 1) : addr;
             case 2:
                 return addr >= 0x10000 && addr < 0x18000 ? addr - 0x10000 : -1;
             default:

@@ -147,6 +147,28 @@ class StdVgaTest {
         assertEquals(0xFFFF00FF, px[0]);
     }
 
+    @Test
+    void vbe4BitPlanarModeWithBanks() {
+        VgaTestRig rig = new VgaTestRig();
+        rig.setMode(0xE3, VgaTestRig.MODE12_SEQ, VgaTestRig.MODE12_CRTC, VgaTestRig.MODE12_GC, VgaTestRig.MODE12_ATTR);
+        rig.setDac(VgaTestRig.MODE12_ATTR[9], 21, 21, 63);
+        rig.dispi(VbeDispi.INDEX_XRES, 1024);
+        rig.dispi(VbeDispi.INDEX_YRES, 768);
+        rig.dispi(VbeDispi.INDEX_BPP, 4);
+        rig.dispi(VbeDispi.INDEX_ENABLE, VbeDispi.ENABLED);
+        gc(rig, 5, 0x02);                                   // write mode 2
+        int offset = 700 * 128 + 10;                        // pixels 80-87 of line 700: past the first 64 KiB
+        rig.dispi(VbeDispi.INDEX_BANK, offset >> 16);
+        rig.poke(0xA0000 + (offset & 0xFFFF), 9);
+        rig.vga.refresh();
+        assertEquals(1024, rig.vga.width());
+        int[] px = new int[1024];
+        rig.vga.copyPixels(0, 700, 1024, 1, px, 0, 1024);
+        for (int x = 0; x < 1024; x++) {
+            assertEquals(x >= 80 && x < 88 ? 0xFF5555FF : 0xFF000000, px[x], "x=" + x);
+        }
+    }
+
     /** Loads an 8x16 font into plane 2 the way the BIOS does, then returns to text mode 3. */
     static void loadFont(VgaTestRig rig, byte[] glyphs) {
         rig.setMode(0x67, VgaTestRig.MODE3_SEQ, VgaTestRig.MODE3_CRTC, VgaTestRig.MODE3_GC, VgaTestRig.MODE3_ATTR);
