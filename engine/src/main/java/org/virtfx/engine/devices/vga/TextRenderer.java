@@ -95,11 +95,9 @@ final class TextRenderer {
             cells = new int[count];
             full = true;
         }
-        // Fonts are compared only when their VRAM pages were written (an idle screen skips the 16 KiB compare).
-        if (full || mem.isDirty(fontOffset(mapA()) << 2, FONT_BYTES << 2)) {
+        // Fonts are compared only after plane 2 was written (typing and idle frames skip the 16 KiB compare).
+        if (full || mem.plane2Written()) {
             full |= loadFont(mapA(), fontA);
-        }
-        if (full || mem.isDirty(fontOffset(mapB()) << 2, FONT_BYTES << 2)) {
             full |= loadFont(mapB(), fontB);
         }
         if (full) {

@@ -34,6 +34,8 @@ final class VgaMemory {
     private final VbeDispi vbe;
     /** The four latches, plane 0 in the low byte. */
     private int latch;
+    /** Plane 2 (fonts) was written since the last {@link #clearDirty}: text renderers re-read fonts only then. */
+    private boolean plane2Written = true;
 
     VgaMemory(int size, VgaRegisters regs, VbeDispi vbe) {
         this.vram = new byte[size];
@@ -72,6 +74,11 @@ final class VgaMemory {
 
     void markAllDirty() {
         java.util.Arrays.fill(dirty, -1L);
+        plane2Written = true;
+    }
+
+    boolean plane2Written() {
+        return plane2Written;
     }
 
     /** Whether any page overlapping {@code [offset, offset+length)} was written since the last {@link #clearDirty}. */
@@ -91,6 +98,7 @@ final class VgaMemory {
 
     void clearDirty() {
         java.util.Arrays.fill(dirty, 0L);
+        plane2Written = false;
     }
 
     // ------------------------------------------------------------------ plane helpers
@@ -169,6 +177,7 @@ final class VgaMemory {
                 int o = (vbe.bankOffset() + addr) & (vram.length - 1);
                 vram[o] = (byte) value;
                 markDirty(o);
+                plane2Written |= (o & 3) == 2;
             }
             return;
         }
@@ -183,6 +192,7 @@ final class VgaMemory {
                 int o = (((off & ~3) << 2) | p) & (vram.length - 1);
                 vram[o] = (byte) value;
                 markDirty(o);
+                plane2Written |= p == 2;
             }
             return;
         }
@@ -202,6 +212,7 @@ final class VgaMemory {
         }
         INT_LE.set(vram, o, (old & keep) | (result & ~keep));
         markDirty(o);
+        plane2Written |= (planeMask & 4) != 0;
     }
 
     /** The 32-bit value (one byte per plane) the graphics controller produces for a CPU write of {@code value}. */
@@ -274,6 +285,7 @@ final class VgaMemory {
             }
         }
         markDirtyRange(o, size);
+        plane2Written = true;
     }
 
     // ------------------------------------------------------------------ state

@@ -247,6 +247,15 @@ class StdVgaTest {
         rig.vga.refresh();
         rig.vga.copyPixels(0, 0, 720, 400, px, 0, 720);
         assertEquals(yellow, px[720 + 3], "new glyph row drawn");
+
+        // A font write alone (map mask = plane 2, nothing else touched) must also be noticed.
+        assertEquals(blue, px[2 * 720 + 3]);
+        seq(rig, 2, 0x04);
+        rig.poke(0xB8000 + 'H' * 32 + 2, 0xFF);
+        seq(rig, 2, 0x03);
+        rig.vga.refresh();
+        rig.vga.copyPixels(0, 0, 720, 400, px, 0, 720);
+        assertEquals(yellow, px[2 * 720 + 3], "glyph row 2 redrawn after a plane-2 write");
     }
 
     @Test
