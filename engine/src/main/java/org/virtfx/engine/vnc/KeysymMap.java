@@ -75,7 +75,6 @@ public final class KeysymMap {
         for (int i = 0; i < 10; i++) {
             put(0xFFB0 + i, keypad[i]);  // KP_0 .. KP_9
         }
-        put(0xFFBD, 117);  // KP_Equal
         for (int i = 0; i < 10; i++) {
             put(0xFFBE + i, 59 + i);     // F1 .. F10
         }
