@@ -18,7 +18,7 @@ import org.virtfx.engine.memory.PhysicalMemory;
 import org.virtfx.engine.vnc.KeysymMap;
 import org.virtfx.engine.vnc.VncServer;
 
-/** VNC keysyms through {@link KeysymMap} into the PS/2 keyboard, read back as scancodes at port 0x60. */
+/** VNC key and pointer events through {@link KeysymMap} into the PS/2 keyboard and mouse, read back at port 0x60. */
 class VncKeyboardPathTest {
     private static I8042 keyboard(VgaTestRig rig) {
         PhysicalMemory mem = new PhysicalMemory(GuestMemory.allocate(1 << 20), rig.mmio);
@@ -80,6 +80,19 @@ class VncKeyboardPathTest {
             in.readUnsignedShort();
             in.readFully(new byte[16]);
             in.readFully(new byte[in.readInt()]);
+            rig.out(0x64, 0xD4);                 // to the mouse: enable streaming
+            rig.out(0x60, 0xF4);
+            assertEquals(List.of(0xFA), drain(rig));
+            out.write(new byte[] {5, 0, 0, 100, 0, 100});   // pointer at (100, 100): the starting point
+            out.write(new byte[] {5, 1, 0, 105, 0, 97});    // left button, 5 right and 3 up
+            out.flush();
+            List<Integer> packet = new ArrayList<>();
+            long mouseUntil = System.nanoTime() + 10_000_000_000L;
+            while (packet.size() < 3 && System.nanoTime() < mouseUntil) {
+                packet.addAll(drain(rig));
+                Thread.sleep(5);
+            }
+            assertEquals(List.of(0x09, 5, 3), packet, "PS/2 packet: left button, dx 5, dy +3 (up)");
             int[][] events = {{0xFFE3, 1}, {'a', 1}, {'a', 0}, {0xFFE3, 0}};
             for (int[] e : events) {
                 out.write(new byte[] {4, (byte) e[1], 0, 0});
