@@ -11,8 +11,9 @@ import java.util.zip.Deflater;
 final class ZrleEncoder implements AutoCloseable {
     static final int TILE = 64;
 
-    private final Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION);
-    private final ByteArrayOutputStream raw = new ByteArrayOutputStream();
+    // Level 1: much cheaper than the default level on full frames; the tile coding already removed most redundancy.
+    private final Deflater deflater = new Deflater(Deflater.BEST_SPEED);
+    private final Buffer raw = new Buffer();
     private byte[] scratch = new byte[TILE * TILE * 4 + 16];
     private final int[] palette = new int[16];
     private byte[] deflated = new byte[65536];
@@ -31,9 +32,8 @@ final class ZrleEncoder implements AutoCloseable {
                 encodeTile(values, ty * w + tx, w, tw, th, pf, cp);
             }
         }
-        byte[] input = raw.toByteArray();
-        deflater.setInput(input);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(input.length / 4 + 64);
+        deflater.setInput(raw.bytes, 0, raw.size);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(raw.size / 4 + 64);
         while (true) {
             int n = deflater.deflate(deflated, 0, deflated.length, Deflater.SYNC_FLUSH);
             out.write(deflated, 0, n);
@@ -186,5 +186,30 @@ final class ZrleEncoder implements AutoCloseable {
     @Override
     public void close() {
         deflater.end();
+    }
+
+    /** A growable byte buffer without ByteArrayOutputStream's per-byte locking (the encoder writes byte by byte). */
+    private static final class Buffer {
+        byte[] bytes = new byte[1 << 16];
+        int size;
+
+        void reset() {
+            size = 0;
+        }
+
+        void write(int b) {
+            if (size == bytes.length) {
+                bytes = java.util.Arrays.copyOf(bytes, size * 2);
+            }
+            bytes[size++] = (byte) b;
+        }
+
+        void write(byte[] src, int off, int len) {
+            if (size + len > bytes.length) {
+                bytes = java.util.Arrays.copyOf(bytes, Math.max(size + len, size * 2));
+            }
+            System.arraycopy(src, off, bytes, size, len);
+            size += len;
+        }
     }
 }
