@@ -1,15 +1,34 @@
 package org.virtfx.engine.platform;
 
 import java.io.IOException;
+import java.util.function.Function;
+import org.virtfx.engine.cpu.CpuHost;
+import org.virtfx.engine.cpu.X86Cpu;
+import org.virtfx.engine.display.DisplaySurface;
 import org.virtfx.engine.machine.Board;
 import org.virtfx.engine.machine.BoardFactory;
 import org.virtfx.engine.machine.MachineConfig;
 import org.virtfx.engine.machine.MachineContext;
 
-/** Builds the i440FX PC board. */
+/** Builds the i440FX PC board with the software vCPU (or, for tests, another {@link X86Cpu} factory). */
 public final class PcBoardFactory implements BoardFactory {
+    private final Function<CpuHost, X86Cpu> cpuFactory;
+
+    /** The real board: vCPUs are {@code org.virtfx.engine.cpu.SoftwareCpu}. */
+    public PcBoardFactory() {
+        this.cpuFactory = null;
+    }
+
+    public PcBoardFactory(Function<CpuHost, X86Cpu> cpuFactory) {
+        this.cpuFactory = cpuFactory;
+    }
+
     @Override
     public Board create(MachineConfig config, MachineContext context) throws IOException {
-        throw new IOException("the PC board is not part of this build yet");
+        PcBoard board = new PcBoard(config, context, cpuFactory != null ? cpuFactory : PcBoard.softwareCpuFactory());
+        if (board.lookup(DisplaySurface.class).isEmpty()) {
+            board.enableFirmwareSerialConsole();
+        }
+        return board;
     }
 }

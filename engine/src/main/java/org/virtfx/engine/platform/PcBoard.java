@@ -1,0 +1,503 @@
+package org.virtfx.engine.platform;
+
+import java.io.IOException;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+import org.virtfx.engine.boot.BadImageException;
+import org.virtfx.engine.boot.DirectBoot;
+import org.virtfx.engine.boot.E820Entry;
+import org.virtfx.engine.boot.KernelImage;
+import org.virtfx.engine.boot.LinuxBoot;
+import org.virtfx.engine.boot.MultibootLoader;
+import org.virtfx.engine.bus.IoBus;
+import org.virtfx.engine.bus.IrqLine;
+import org.virtfx.engine.bus.MmioBus;
+import org.virtfx.engine.cpu.CpuHost;
+import org.virtfx.engine.cpu.InterruptController;
+import org.virtfx.engine.cpu.Vcpu;
+import org.virtfx.engine.cpu.X86Cpu;
+import org.virtfx.engine.devices.DebugCon;
+import org.virtfx.engine.devices.FwCfg;
+import org.virtfx.engine.devices.I8042;
+import org.virtfx.engine.devices.IsaDebugExit;
+import org.virtfx.engine.devices.Pic8259Pair;
+import org.virtfx.engine.devices.Pit8254;
+import org.virtfx.engine.devices.PostPort;
+import org.virtfx.engine.devices.Rtc146818;
+import org.virtfx.engine.devices.SystemControlPorts;
+import org.virtfx.engine.devices.Uart16550;
+import org.virtfx.engine.guests.GuestFixtures;
+import org.virtfx.engine.machine.Board;
+import org.virtfx.engine.machine.MachineConfig;
+import org.virtfx.engine.machine.MachineContext;
+import org.virtfx.engine.memory.GuestMemory;
+import org.virtfx.engine.memory.PhysicalMemory;
+import org.virtfx.engine.pci.I440fxHostBridge;
+import org.virtfx.engine.pci.PciBus;
+import org.virtfx.engine.pci.Piix3IsaBridge;
+import org.virtfx.engine.pci.Piix4Pm;
+import org.virtfx.engine.snapshot.Snapshottable;
+
+/**
+ * The i440FX PC that Debian's SeaBIOS and unmodified Linux run on: RAM split around the 32-bit PCI hole as QEMU's
+ * {@code pc-i440fx} does, the firmware image at the top of 4 GiB with its last 128 KiB in the PAM-controlled shadow
+ * window, the legacy ISA devices (8259 pair, 8254, RTC/CMOS, i8042, 16550 x4, port 0x92, debugcon, POST, fw_cfg),
+ * the PCI chipset (440FX host bridge, PIIX3 ISA bridge, PIIX4 power management) and the vCPUs. With a kernel and
+ * no firmware, the kernel is booted directly (Linux bzImage or multiboot).
+ */
+public final class PcBoard implements Board {
+    public static final String SOFTWARE_CPU_CLASS = "org.virtfx.engine.cpu.SoftwareCpu";
+    /** RAM at or above this size is split: 3 GiB below the PCI hole, the rest from 4 GiB (QEMU's gigabyte alignment). */
+    public static final long SPLIT_THRESHOLD = 0xE0000000L;
+    public static final long LOW_RAM_WHEN_SPLIT = 0xC0000000L;
+    public static final long FOUR_GIB = 1L << 32;
+    public static final int MAX_BIOS_SIZE = 16 << 20;
+    /** System property: enter 64-bit Linux kernels in long mode (needs a CPU with long mode). */
+    public static final String LONG_MODE_PROPERTY = "virtfx.boot.longMode";
+
+    private final MachineConfig config;
+    private final MachineContext ctx;
+    private final GuestMemory ram;
+    private final long ramBelow4g;
+    private final long ramAbove4g;
+    private final IoBus io;
+    private final MmioBus mmio;
+    private final PhysicalMemory memory;
+    private final IsaIrqs isaIrqs = new IsaIrqs();
+    private final Pic8259Pair pic;
+    private final Pit8254 pit;
+    private final Rtc146818 rtc;
+    private final SystemControlPorts portA;
+    private final I8042 i8042;
+    private final Uart16550[] uarts = new Uart16550[4];
+    private final DebugCon debugCon = new DebugCon();
+    private final PostPort post = new PostPort();
+    private final FwCfg fwCfg;
+    private final PciBus pci;
+    private final I440fxHostBridge hostBridge;
+    private final Piix3IsaBridge isaBridge;
+    private final Piix4Pm pm;
+    private final ShadowMemory shadow;
+    private final byte[] bios;
+    private final DirectBoot directBoot;
+    private final List<X86Cpu> cpus = new ArrayList<>();
+    private final List<Vcpu> vcpus = new ArrayList<>();
+    private final List<Object> components = new ArrayList<>();
+
+    /**
+     * @param cpuFactory builds one vCPU per {@link CpuHost} ({@link #softwareCpuFactory()} for the real one)
+     * @throws IOException              when the firmware or kernel cannot be read or is unusable (message names it)
+     * @throws IllegalArgumentException when the configuration does not fit this board
+     */
+    public PcBoard(MachineConfig config, MachineContext ctx, Function<CpuHost, X86Cpu> cpuFactory) throws IOException {
+        this.config = Objects.requireNonNull(config);
+        this.ctx = Objects.requireNonNull(ctx);
+        Objects.requireNonNull(cpuFactory);
+        Path biosPath = config.bios() != null ? config.bios() : config.kernel() == null ? GuestFixtures.seabios() : null;
+        this.bios = biosPath == null ? null : readBios(biosPath);
+
+        long size = config.memoryBytes();
+        ramBelow4g = size >= SPLIT_THRESHOLD ? LOW_RAM_WHEN_SPLIT : size;
+        ramAbove4g = size - ramBelow4g;
+        ram = GuestMemory.allocate(size);
+        boolean done = false;
+        try {
+            io = new IoBus(ctx.deviceLock());
+            mmio = new MmioBus(ctx.deviceLock());
+            memory = new PhysicalMemory(ram, mmio);
+            mapRam();
+            shadow = new ShadowMemory(memory, bios);
+            if (bios != null) {
+                memory.mapRom(FOUR_GIB - bios.length, bios);
+            }
+
+            pic = new Pic8259Pair(ctx);
+            for (int i = 0; i < IsaIrqs.COUNT; i++) {
+                isaIrqs.addSink(i, pic.line(i));
+            }
+            pic.attach(io);
+            pit = new Pit8254(ctx, isaIrqs.input(0));
+            pit.attach(io);
+            rtc = new Rtc146818(ctx, isaIrqs.input(8));
+            rtc.attach(io);
+            portA = new SystemControlPorts(ctx, memory);
+            portA.attach(io);
+            i8042 = new I8042(ctx, memory, isaIrqs.input(1), isaIrqs.input(12));
+            i8042.attach(io);
+            for (int i = 0; i < uarts.length; i++) {
+                uarts[i] = new Uart16550(ctx, i, isaIrqs.input(Uart16550.IRQS[i]));
+                uarts[i].attach(io);
+            }
+            debugCon.attach(io);
+            post.attach(io);
+            if (config.exitDevice()) {
+                new IsaDebugExit(ctx).attach(io);
+            }
+            fwCfg = new FwCfg(ctx, memory);
+            fwCfg.attach(io);
+
+            pci = new PciBus(io, mmio);
+            hostBridge = new I440fxHostBridge(pci);
+            hostBridge.attach(io);
+            IrqLine[] pirqInputs = new IrqLine[IsaIrqs.COUNT];
+            for (int i = 0; i < pirqInputs.length; i++) {
+                pirqInputs[i] = isaIrqs.input(i);
+            }
+            isaBridge = new Piix3IsaBridge(ctx, pirqInputs);
+            isaBridge.attach(pci, io);
+            pm = new Piix4Pm(ctx, isaIrqs.input(9));
+            pm.attach(pci, io);
+            hostBridge.setPamListener(shadow::apply);
+
+            fillCmos();
+            fillFwCfg();
+            components.addAll(List.of(this, memory, io, mmio, pci, pic, pit, rtc, portA, i8042, debugCon, post, fwCfg,
+                    hostBridge, isaBridge, pm));
+            components.addAll(Arrays.asList(uarts));
+
+            directBoot = config.kernel() == null ? null : loadKernel(config);
+            if (directBoot != null) {
+                directBoot.load(memory);
+            }
+            for (int i = 0; i < config.cpus(); i++) {
+                InterruptController ic = i == 0 ? pic : NO_INTERRUPTS;
+                X86Cpu cpu = cpuFactory.apply(new CpuHost(i, config.cpus(), memory, io, ic, ctx, CpuHost.DEFAULT_TSC_HZ));
+                cpus.add(cpu);
+                vcpus.add(i == 0 && directBoot != null ? new BootstrapVcpu(cpu, directBoot) : cpu);
+            }
+            X86Cpu bsp = cpus.get(0);
+            pic.setOutputListener(() -> {
+                if (pic.hasInterrupt()) {
+                    bsp.interruptPending();
+                }
+            });
+            done = true;
+        } finally {
+            if (!done) {
+                ram.close();
+            }
+        }
+    }
+
+    /** Without a local APIC (not on this board yet) application processors never see an interrupt. */
+    private static final InterruptController NO_INTERRUPTS = new InterruptController() {
+        @Override
+        public boolean hasInterrupt() {
+            return false;
+        }
+
+        @Override
+        public int acknowledge() {
+            return 0xFF;
+        }
+    };
+
+    /** The vCPU factory for {@code org.virtfx.engine.cpu.SoftwareCpu(CpuHost)}, looked up when the board is built. */
+    public static Function<CpuHost, X86Cpu> softwareCpuFactory() throws IOException {
+        Constructor<?> ctor;
+        try {
+            Class<?> c = Class.forName(SOFTWARE_CPU_CLASS);
+            ctor = c.getConstructor(CpuHost.class);
+            if (!X86Cpu.class.isAssignableFrom(c)) {
+                throw new IOException(SOFTWARE_CPU_CLASS + " does not implement X86Cpu");
+            }
+        } catch (ClassNotFoundException | NoSuchMethodException e) {
+            throw new IOException("this build has no software CPU (" + SOFTWARE_CPU_CLASS + "(CpuHost) not found)");
+        }
+        return host -> {
+            try {
+                return (X86Cpu) ctor.newInstance(host);
+            } catch (InvocationTargetException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new IllegalStateException("building vCPU " + host.index() + " failed", cause);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("building vCPU " + host.index() + " failed", e);
+            }
+        };
+    }
+
+    private static byte[] readBios(Path path) throws IOException {
+        if (!Files.isRegularFile(path)) {
+            throw new IOException("firmware image not found: " + path);
+        }
+        long size = Files.size(path);
+        if (size < 0x10000 || size > MAX_BIOS_SIZE || size % 0x10000 != 0) {
+            throw new BadImageException(String.format("firmware image %s has %d bytes; a BIOS image must be a multiple "
+                    + "of 64 KiB between 64 KiB and 16 MiB", path, size));
+        }
+        return Files.readAllBytes(path);
+    }
+
+    private void mapRam() {
+        memory.mapRam(0, Math.min(ramBelow4g, 0xA0000), 0);
+        if (ramBelow4g > 0x100000) {
+            memory.mapRam(0x100000, ramBelow4g - 0x100000, 0x100000);
+        }
+        if (ramAbove4g > 0) {
+            memory.mapRam(FOUR_GIB, ramAbove4g, ramBelow4g);
+        }
+    }
+
+    /** The memory map a guest is told about (fw_cfg etc/e820 for SeaBIOS, the zero page for direct boot). */
+    public List<E820Entry> e820() {
+        List<E820Entry> map = new ArrayList<>();
+        if (directBootConfigured()) {
+            // Without firmware the loader describes the legacy areas itself: EBDA and ROM window reserved.
+            map.add(new E820Entry(0, Math.min(0x9FC00, ramBelow4g), E820Entry.RAM));
+            map.add(new E820Entry(0x9FC00, 0x400, E820Entry.RESERVED));
+            map.add(new E820Entry(0xE0000, 0x20000, E820Entry.RESERVED));
+            if (ramBelow4g > 0x100000) {
+                map.add(new E820Entry(0x100000, ramBelow4g - 0x100000, E820Entry.RAM));
+            }
+        } else {
+            // SeaBIOS carves out its own reservations from this (as from QEMU's).
+            map.add(new E820Entry(0, ramBelow4g, E820Entry.RAM));
+        }
+        if (ramAbove4g > 0) {
+            map.add(new E820Entry(FOUR_GIB, ramAbove4g, E820Entry.RAM));
+        }
+        return map;
+    }
+
+    private boolean directBootConfigured() {
+        return config.kernel() != null;
+    }
+
+    private void fillCmos() {
+        rtc.setCmos(0x10, 0x00);   // no floppy drives
+        rtc.setCmos(0x14, 0x06);   // equipment: FPU, PS/2 mouse, VGA, no floppy
+        rtc.setCmos(0x15, 640 & 0xFF);
+        rtc.setCmos(0x16, 640 >> 8);
+        long kibAbove1m = Math.max(0, Math.min(0xFFFF, (ramBelow4g - 0x100000) / 1024));
+        rtc.setCmos(0x17, (int) kibAbove1m & 0xFF);
+        rtc.setCmos(0x18, (int) kibAbove1m >> 8);
+        rtc.setCmos(0x30, (int) kibAbove1m & 0xFF);
+        rtc.setCmos(0x31, (int) kibAbove1m >> 8);
+        long units16m = Math.max(0, Math.min(0xFFFF, (ramBelow4g - (16L << 20)) / 65536));
+        rtc.setCmos(0x34, (int) units16m & 0xFF);
+        rtc.setCmos(0x35, (int) units16m >> 8);
+        long unitsHigh = ramAbove4g / 65536;
+        rtc.setCmos(0x5B, (int) unitsHigh & 0xFF);
+        rtc.setCmos(0x5C, (int) (unitsHigh >> 8) & 0xFF);
+        rtc.setCmos(0x5D, (int) (unitsHigh >> 16) & 0xFF);
+        rtc.setCmos(0x5F, config.cpus() - 1);
+        // Boot order (SeaBIOS on QEMU): 0x3D nibbles = 1st/2nd device, 0x38 bits 7-4 = 3rd; 2 disk, 3 CD-ROM.
+        rtc.setCmos(0x3D, config.cdrom() != null ? 0x23 : 0x32);
+        rtc.setCmos(0x38, 0x01);   // bit 0: do not check a floppy boot signature
+    }
+
+    private void fillFwCfg() {
+        fwCfg.put(FwCfg.UUID, uuidBytes(UUID.nameUUIDFromBytes(config.name().getBytes(StandardCharsets.UTF_8))));
+        fwCfg.putLong(FwCfg.RAM_SIZE, config.memoryBytes());
+        fwCfg.putShort(FwCfg.NB_CPUS, config.cpus());
+        fwCfg.putShort(FwCfg.MAX_CPUS, config.cpus());
+        fwCfg.putShort(FwCfg.BOOT_MENU, 0);
+        fwCfg.putShort(FwCfg.NOGRAPHIC, 0);
+        ByteBuffer e820 = ByteBuffer.allocate(20 * e820().size()).order(ByteOrder.LITTLE_ENDIAN);
+        for (E820Entry e : e820()) {
+            e820.putLong(e.base()).putLong(e.length()).putInt(e.type());
+        }
+        fwCfg.putFile("etc/e820", e820.array());
+        fwCfg.putFile("etc/show-boot-menu", le16(0));
+        fwCfg.putFile("etc/boot-menu-wait", le16(0));
+    }
+
+    /**
+     * Sends SeaBIOS's console to COM1 as well (its "serial console", QEMU's {@code -nographic} behaviour): used when
+     * the board has no display adapter, so {@code virtfx run} shows the firmware's screen on the terminal.
+     */
+    public void enableFirmwareSerialConsole() {
+        fwCfg.putShort(FwCfg.NOGRAPHIC, 1);
+        fwCfg.putFile("etc/sercon-port", le16(Uart16550.BASES[0]));
+    }
+
+    private static byte[] le16(int v) {
+        return new byte[] {(byte) v, (byte) (v >> 8)};
+    }
+
+    private static byte[] uuidBytes(UUID u) {
+        return ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits()).array();
+    }
+
+    private DirectBoot loadKernel(MachineConfig c) throws IOException {
+        KernelImage.Kind kind = KernelImage.detect(c.kernel());
+        List<Path> initrds = new ArrayList<>();
+        if (c.initrd() != null) {
+            for (String part : c.initrd().toString().split(",")) {
+                if (!part.isEmpty()) {
+                    Path p = Path.of(part);
+                    if (!Files.isReadable(p)) {
+                        throw new IOException("initrd not found or unreadable: " + p);
+                    }
+                    initrds.add(p);
+                }
+            }
+        }
+        if (kind == KernelImage.Kind.MULTIBOOT) {
+            return new MultibootLoader(c.kernel(), initrds, c.append(), e820());
+        }
+        return new LinuxBoot(c.kernel(), initrds, c.append(), e820(), Boolean.getBoolean(LONG_MODE_PROPERTY), true);
+    }
+
+    // ------------------------------------------------------------------ Board
+
+    @Override
+    public List<? extends Vcpu> vcpus() {
+        return vcpus;
+    }
+
+    /** The vCPUs as x86 CPUs (register access, APIC wiring), index 0 first. */
+    public List<X86Cpu> x86Cpus() {
+        return List.copyOf(cpus);
+    }
+
+    @Override
+    public void reset() {
+        ctx.deviceLock().lock();
+        try {
+            pic.reset();
+            pit.reset();
+            rtc.reset();
+            portA.reset();
+            i8042.reset();
+            for (Uart16550 u : uarts) {
+                u.reset();
+            }
+            pci.reset();   // host bridge PAM back to ROM, PIIX3 routing, PM
+            memory.setA20(true);
+            if (directBoot != null) {
+                directBoot.load(memory);
+            }
+        } finally {
+            ctx.deviceLock().unlock();
+        }
+    }
+
+    @Override
+    public boolean pressPowerButton() {
+        ctx.deviceLock().lock();
+        try {
+            return pm.pressPowerButton();
+        } finally {
+            ctx.deviceLock().unlock();
+        }
+    }
+
+    /** Adds a device for {@link #lookup} (display adapters, disk controllers wired in by other parts). */
+    public void addComponent(Object component) {
+        components.add(Objects.requireNonNull(component));
+    }
+
+    @Override
+    public <T> Optional<T> lookup(Class<T> type) {
+        for (Object c : components) {
+            if (type.isInstance(c)) {
+                return Optional.of(type.cast(c));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Every part with saved state, in a stable order. */
+    public List<Snapshottable> stateParts() {
+        List<Snapshottable> parts = new ArrayList<>();
+        for (Object c : components) {
+            if (c instanceof Snapshottable s) {
+                parts.add(s);
+            }
+        }
+        for (X86Cpu cpu : cpus) {
+            if (cpu instanceof Snapshottable s) {
+                parts.add(s);
+            }
+        }
+        return parts;
+    }
+
+    @Override
+    public void close() {
+        ram.close();
+    }
+
+    // ------------------------------------------------------------------ wiring accessors for other board parts
+
+    public MachineConfig config() {
+        return config;
+    }
+
+    public MachineContext context() {
+        return ctx;
+    }
+
+    public PhysicalMemory memory() {
+        return memory;
+    }
+
+    public IoBus io() {
+        return io;
+    }
+
+    public MmioBus mmio() {
+        return mmio;
+    }
+
+    public PciBus pci() {
+        return pci;
+    }
+
+    public IsaIrqs isaIrqs() {
+        return isaIrqs;
+    }
+
+    public Pic8259Pair pic() {
+        return pic;
+    }
+
+    public Rtc146818 rtc() {
+        return rtc;
+    }
+
+    public FwCfg fwCfg() {
+        return fwCfg;
+    }
+
+    public Piix4Pm powerManagement() {
+        return pm;
+    }
+
+    public I8042 keyboardController() {
+        return i8042;
+    }
+
+    public DebugCon debugCon() {
+        return debugCon;
+    }
+
+    public long ramBelow4g() {
+        return ramBelow4g;
+    }
+
+    public long ramAbove4g() {
+        return ramAbove4g;
+    }
+
+    /** Whether the guest boots a kernel directly (no firmware runs). */
+    public boolean directBoot() {
+        return directBoot != null;
+    }
+}
