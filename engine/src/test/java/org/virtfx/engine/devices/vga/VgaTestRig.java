@@ -42,6 +42,7 @@ final class VgaTestRig implements MachineContext {
     final IoBus io = new IoBus(lock);
     final MmioBus mmio = new MmioBus(lock);
     final List<String> warnings = new ArrayList<>();
+    private final SerialHub[] serial = {new SerialHub("com1"), new SerialHub("com2"), new SerialHub("com3"), new SerialHub("com4")};
     final StdVga vga;
 
     VgaTestRig() {
@@ -131,7 +132,7 @@ final class VgaTestRig implements MachineContext {
 
     @Override
     public SerialHub serial(int index) {
-        return null;
+        return serial[index];
     }
 
     @Override
