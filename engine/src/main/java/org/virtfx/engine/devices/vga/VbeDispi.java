@@ -139,20 +139,21 @@ final class VbeDispi {
                     reg[INDEX_ID] = value;
                 }
             }
+            // Like QEMU, the mode may also change while enabled; the virtual size follows.
             case INDEX_XRES -> {
-                if (value <= MAX_XRES && !enabled()) {
+                if (value <= MAX_XRES) {
                     reg[INDEX_XRES] = value;
+                    fixVirtualSize();
                 }
             }
             case INDEX_YRES -> {
-                if (value <= MAX_YRES && !enabled()) {
+                if (value <= MAX_YRES) {
                     reg[INDEX_YRES] = value;
                 }
             }
             case INDEX_BPP -> {
-                if (!enabled()) {
-                    reg[INDEX_BPP] = value == 0 ? 8 : value;
-                }
+                reg[INDEX_BPP] = value == 0 ? 8 : value;
+                fixVirtualSize();
             }
             case INDEX_BANK -> reg[INDEX_BANK] = value & ((vramSize >> 16) - 1);
             case INDEX_ENABLE -> writeEnable(value);
@@ -210,6 +211,13 @@ final class VbeDispi {
         reg[INDEX_ENABLE] = value & (ENABLED | GETCAPS | DAC_8BIT | LFB_ENABLED | NOCLEARMEM);
         vga.dac8Bit = (value & DAC_8BIT) != 0 && (value & ENABLED) != 0;
         vga.touchDisplay();
+    }
+
+    private void fixVirtualSize() {
+        if (enabled()) {
+            reg[INDEX_VIRT_WIDTH] = Math.max(reg[INDEX_VIRT_WIDTH], reg[INDEX_XRES]);
+            updateVirtualHeight();
+        }
     }
 
     private void updateVirtualHeight() {

@@ -95,6 +95,12 @@ class StdVgaTest {
         rig.vga.refresh();
         assertEquals(800, rig.vga.width());
         assertEquals(600, rig.vga.height());
+        rig.dispi(VbeDispi.INDEX_XRES, 1024);               // changed while enabled, as QEMU allows
+        rig.dispi(VbeDispi.INDEX_YRES, 768);
+        assertEquals(1024, rig.dispiRead(VbeDispi.INDEX_VIRT_WIDTH));
+        rig.vga.refresh();
+        assertEquals(1024, rig.vga.width());
+        assertEquals(768, rig.vga.height());
     }
 
     @Test
