@@ -30,7 +30,9 @@ public final class FixtureFetcher {
     private static final List<String> MODULES = List.of(
             "virtio_pci", "virtio_blk", "virtio_net", "virtio_console", "virtio_rng", "virtio_input", "virtio_balloon",
             "ata_piix", "ata_generic", "sd_mod", "sr_mod", "ext4", "ext2", "vfat", "isofs", "nls_cp437",
-            "nls_iso8859_1", "nls_ascii", "bochs", "serio_raw", "psmouse", "rtc_cmos");
+            "nls_iso8859_1", "nls_ascii", "crc32c_generic", "bochs", "serio_raw", "psmouse", "rtc_cmos");
+    /** Bumped whenever what goes into the initramfs or ISO changes, so existing caches are rebuilt. */
+    private static final String RECIPE = "2";
 
     private final Path cache;
     private final PrintStream log;
@@ -50,7 +52,7 @@ public final class FixtureFetcher {
         boolean haveAll = GuestFixtures.present(GuestFixtures.seabios()) && GuestFixtures.present(GuestFixtures.vgaBios())
                 && Stream.of(GuestFixtures.Arch.values()).allMatch(a -> GuestFixtures.present(GuestFixtures.kernel(a))
                 && GuestFixtures.present(GuestFixtures.initramfs(a)) && GuestFixtures.present(GuestFixtures.grubIso(a))
-                && GuestFixtures.present(GuestFixtures.memtest(a))
+                && GuestFixtures.present(GuestFixtures.memtest(a)) && recipeCurrent(a)
                 && GuestFixtures.present(GuestFixtures.installerKernel(a))
                 && GuestFixtures.present(GuestFixtures.installerInitrd(a)));
         if (haveAll) {
@@ -91,7 +93,8 @@ public final class FixtureFetcher {
         Path kernel = GuestFixtures.kernel(arch);
         Path initramfs = GuestFixtures.initramfs(arch);
         Path iso = GuestFixtures.grubIso(arch);
-        if (GuestFixtures.present(kernel) && GuestFixtures.present(initramfs) && GuestFixtures.present(iso)) {
+        if (GuestFixtures.present(kernel) && GuestFixtures.present(initramfs) && GuestFixtures.present(iso)
+                && recipeCurrent(arch)) {
             return;
         }
         Path dir = cache.resolve(arch.dir());
@@ -118,6 +121,15 @@ public final class FixtureFetcher {
         }
         writeInitramfs(initramfs, Files.readAllBytes(busybox), modulesRoot);
         buildIso(dir, kernel, initramfs, iso);
+        Files.writeString(dir.resolve("recipe"), RECIPE);
+    }
+
+    private boolean recipeCurrent(GuestFixtures.Arch arch) {
+        try {
+            return RECIPE.equals(Files.readString(cache.resolve(arch.dir()).resolve("recipe")).strip());
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Extracts only the text variant's kernel and initrd from the (large) netboot package. */
