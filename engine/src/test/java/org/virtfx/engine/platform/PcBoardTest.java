@@ -220,7 +220,7 @@ class PcBoardTest {
             configWrite(b.io(), 0, 0, 0x5A, 1, 0x33);
             b.io().write(0xCF8, 4, 0x80000808);
             var parts = b.stateParts();
-            assertEquals(14, parts.size(), "PIC, PIT, RTC, port A, i8042, POST, fw_cfg, 3 PCI functions, 4 UARTs");
+            assertEquals(15, parts.size(), "PIC, PIT, RTC, port A, i8042, POST, fw_cfg, 4 PCI functions (with the VGA), 4 UARTs");
             byte[][] saved = new byte[parts.size()][];
             for (int i = 0; i < parts.size(); i++) {
                 saved[i] = org.virtfx.engine.devices.StateRoundTrip.save(parts.get(i));
