@@ -14,6 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.virtfx.engine.boot.KernelImage;
+import org.virtfx.engine.display.DisplaySurface;
+import org.virtfx.engine.display.KeyboardInput;
+import org.virtfx.engine.display.PointerInput;
 import org.virtfx.engine.display.ScreenTextSource;
 import org.virtfx.engine.display.ScreenshotSource;
 import org.virtfx.engine.library.VmDefinition;
@@ -25,6 +28,7 @@ import org.virtfx.engine.machine.MachineEvent;
 import org.virtfx.engine.machine.MachineListener;
 import org.virtfx.engine.machine.MachineState;
 import org.virtfx.engine.platform.PcBoardFactory;
+import org.virtfx.engine.vnc.VncServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -82,6 +86,10 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
     @Option(names = "--display", paramLabel = "none|vnc:PORT", defaultValue = "none",
             description = "Show the screen over VNC on 127.0.0.1:PORT (5900+N as display :N).")
     String display;
+
+    @Option(names = "--vnc-password-file", paramLabel = "FILE",
+            description = "Require VNC Authentication with the password on the first line of FILE (at most 8 characters count).")
+    Path vncPasswordFile;
 
     @Option(names = "--expect-serial", paramLabel = "REGEX", description = "Exit 0 as soon as the serial output matches REGEX.")
     String expectSerial;
@@ -158,6 +166,10 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         if (screenshot != null && !screenshot.getFileName().toString().toLowerCase().endsWith(".png")) {
             throw new UsageException("--screenshot: the file name must end in .png: " + screenshot);
         }
+        if (vncPasswordFile != null && display.equals("none")) {
+            throw new UsageException("--vnc-password-file needs --display vnc:PORT");
+        }
+        requireFile("--vnc-password-file", vncPasswordFile);
         requireFile("--bios", bios);
         requireFile("--cdrom", cdrom);
         for (Path d : disks) {
@@ -235,6 +247,47 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         return runMachine(config, err);
     }
 
+    /** The VNC port of {@code --display vnc:N} (a port) or {@code vnc::N} (display N = port 5900+N); -1 for none. */
+    static int vncPort(String display) {
+        if (!display.startsWith("vnc:")) {
+            return -1;
+        }
+        String v = display.substring(4);
+        return v.startsWith(":") ? 5900 + Integer.parseInt(v.substring(1)) : Integer.parseInt(v);
+    }
+
+    private VncServer startVnc(Machine machine, PrintWriter err) throws IOException {
+        int port = vncPort(display);
+        if (port < 0) {
+            return null;
+        }
+        if (port > 65535) {
+            throw new IOException("--display: port " + port + " is out of range");
+        }
+        var board = machine.board();
+        var surface = board.flatMap(b -> b.lookup(DisplaySurface.class));
+        if (surface.isEmpty()) {
+            throw new IOException("--display: this machine has no display device to show over VNC");
+        }
+        String password = null;
+        if (vncPasswordFile != null) {
+            List<String> lines = Files.readAllLines(vncPasswordFile);
+            password = lines.isEmpty() ? "" : lines.get(0).strip();
+            if (password.isEmpty()) {
+                throw new IOException("--vnc-password-file: " + vncPasswordFile + " has no password on its first line");
+            }
+            if (password.length() > 8) {
+                err.println("virtfx run: warning: VNC Authentication uses only the first 8 characters of the password");
+            }
+        }
+        VncServer server = VncServer.onLoopback(port, "VirtFX " + machine.config().name(), surface.get(),
+                board.flatMap(b -> b.lookup(KeyboardInput.class)).orElse(null),
+                board.flatMap(b -> b.lookup(PointerInput.class)).orElse(null), password);
+        err.println("virtfx run: VNC server on 127.0.0.1:" + server.port());
+        err.flush();
+        return server;
+    }
+
     private int runMachine(MachineConfig config, PrintWriter err) throws IOException {
         Pattern serialPattern = compile("--expect-serial", expectSerial);
         Pattern screenPattern = compile("--expect-screen", expectScreen);
@@ -275,10 +328,17 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                 }
             });
             Runtime.getRuntime().addShutdownHook(hook);
+            VncServer vnc = null;
             try {
                 try {
                     machine.start();
                 } catch (IOException | IllegalArgumentException e) {
+                    err.println("virtfx run: " + e.getMessage());
+                    return ExitStatus.BAD_INPUT;
+                }
+                try {
+                    vnc = startVnc(machine, err);
+                } catch (IOException e) {
                     err.println("virtfx run: " + e.getMessage());
                     return ExitStatus.BAD_INPUT;
                 }
@@ -320,6 +380,9 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                     err.println("virtfx run: the guest crashed: " + machine.crashReason());
                 }
             } finally {
+                if (vnc != null) {
+                    vnc.close();
+                }
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);
                 } catch (IllegalStateException ignored) {

@@ -35,6 +35,7 @@ import org.virtfx.engine.devices.apic.IoApic;
 import org.virtfx.engine.devices.ide.PiixIde;
 import org.virtfx.engine.devices.FwCfg;
 import org.virtfx.engine.devices.I8042;
+import org.virtfx.engine.devices.vga.StdVga;
 import org.virtfx.engine.devices.IsaDebugExit;
 import org.virtfx.engine.devices.Pic8259Pair;
 import org.virtfx.engine.devices.Pit8254;
@@ -71,6 +72,8 @@ public final class PcBoard implements Board {
     public static final long LOW_RAM_WHEN_SPLIT = 0xC0000000L;
     public static final long FOUR_GIB = 1L << 32;
     public static final int MAX_BIOS_SIZE = 16 << 20;
+    /** PCI slot of the std VGA (00:02.0), where QEMU puts it too. */
+    public static final int VGA_SLOT = 2;
     /** System property: enter 64-bit Linux kernels in long mode (needs a CPU with long mode). */
     public static final String LONG_MODE_PROPERTY = "virtfx.boot.longMode";
 
@@ -96,6 +99,7 @@ public final class PcBoard implements Board {
     private final I440fxHostBridge hostBridge;
     private final Piix3IsaBridge isaBridge;
     private final Piix4Pm pm;
+    private final StdVga vga;
     private final ShadowMemory shadow;
     private final byte[] bios;
     private final DirectBoot directBoot;
@@ -179,6 +183,8 @@ public final class PcBoard implements Board {
             apics.chainPciRouting(pci);
             pm = new Piix4Pm(ctx, isaIrqs.input(9));
             pm.attach(pci, io);
+            vga = new StdVga(ctx, io, mmio, memory, readVgaBios());
+            pci.attach(VGA_SLOT, 0, vga);
             hostBridge.setPamListener(shadow::apply);
             IoApic ioApic = apics.ioApic();
             hpet = new Hpet(ctx, ioApic::line, isaIrqs.input(0), isaIrqs.input(8));
@@ -190,7 +196,7 @@ public final class PcBoard implements Board {
             fillCmos();
             fillFwCfg();
             components.addAll(List.of(this, memory, io, mmio, pci, pic, pit, rtc, portA, i8042, debugCon, post, fwCfg,
-                    hostBridge, isaBridge, pm));
+                    hostBridge, isaBridge, pm, vga));
             components.addAll(Arrays.asList(uarts));
             components.addAll(apics.parts());
             components.addAll(List.of(hpet, ide));
@@ -308,6 +314,16 @@ public final class PcBoard implements Board {
                 throw new IllegalStateException("building vCPU " + host.index() + " failed", e);
             }
         };
+    }
+
+    /** SeaVGABIOS for the std VGA's ROM BAR; without it the card still works, but firmware shows nothing. */
+    private byte[] readVgaBios() throws IOException {
+        Path rom = GuestFixtures.vgaBios();
+        if (!GuestFixtures.present(rom)) {
+            ctx.warnOnce("no VGA BIOS at " + rom + " (Debian package seabios): the screen stays blank until the OS sets a mode");
+            return null;
+        }
+        return Files.readAllBytes(rom);
     }
 
     private static byte[] readBios(Path path) throws IOException {
@@ -520,6 +536,7 @@ public final class PcBoard implements Board {
 
     @Override
     public void close() {
+        vga.close();
         closeDisks();
         ram.close();
     }

@@ -221,7 +221,7 @@ class PcBoardTest {
             configWrite(b.io(), 0, 0, 0x5A, 1, 0x33);
             b.io().write(0xCF8, 4, 0x80000808);
             var parts = b.stateParts();
-            assertEquals(19, parts.size(), "PIC, PIT, RTC, port A, i8042, POST, fw_cfg, 4 PCI functions, 4 UARTs, 2 local APICs, I/O APIC, HPET");
+            assertEquals(20, parts.size(), "PIC, PIT, RTC, port A, i8042, POST, fw_cfg, 5 PCI functions (with IDE and VGA), 4 UARTs, 2 local APICs, I/O APIC, HPET");
             byte[][] saved = new byte[parts.size()][];
             for (int i = 0; i < parts.size(); i++) {
                 saved[i] = org.virtfx.engine.devices.StateRoundTrip.save(parts.get(i));

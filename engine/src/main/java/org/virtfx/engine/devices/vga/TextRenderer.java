@@ -1,0 +1,215 @@
+package org.virtfx.engine.devices.vga;
+
+import java.nio.charset.Charset;
+import org.virtfx.engine.display.FrameBuffer;
+
+/**
+ * Draws VGA text modes: characters from plane 0, attributes from plane 1, glyphs from the guest-loaded fonts in plane
+ * 2 (maps A/B selected by the sequencer's character map select and attribute bit 3), 8- or 9-dot cells with line
+ * graphics, the hardware cursor and attribute blink.
+ *
+ * <p>It remembers what each cell showed (character, attribute, cursor and blink phase) and the fonts in use, and
+ * redraws only cells whose key changed, so a typing shell costs a few cells per frame.
+ */
+final class TextRenderer {
+    /** Cursor: 8 frames on, 8 off at 60 Hz; blinking characters: 16 on, 16 off. */
+    private static final long CURSOR_HALF_PERIOD_NS = 133_333_333L;
+    private static final long BLINK_HALF_PERIOD_NS = 266_666_667L;
+    private static final int FONT_BYTES = 256 * 32;
+    private static final int CURSOR_FLAG = 1 << 16;
+    private static final int HIDDEN_FLAG = 1 << 17;
+
+    private final VgaRegisters regs;
+    private final VgaMemory mem;
+    private int[] cells = new int[0];
+    private final byte[] fontA = new byte[FONT_BYTES];
+    private final byte[] fontB = new byte[FONT_BYTES];
+    private final byte[] scratchFont = new byte[FONT_BYTES];
+    private int lastDisplayVersion = -1;
+    private int lastPaletteVersion = -1;
+    private final int[] palette = new int[16];
+
+    TextRenderer(VgaRegisters regs, VgaMemory mem) {
+        this.regs = regs;
+        this.mem = mem;
+    }
+
+    /** Geometry of the current text mode. */
+    record Geometry(int cols, int rows, int cellWidth, int cellHeight, int widthScale) {
+        int width() {
+            return cols * cellWidth * widthScale;
+        }
+
+        int height() {
+            return rows * cellHeight;
+        }
+    }
+
+    Geometry geometry() {
+        int cols = Math.min(regs.horizontalChars(), 256);
+        int cellWidth = (regs.seq[1] & 1) != 0 ? 8 : 9;
+        int widthScale = (regs.seq[1] & 0x08) != 0 ? 2 : 1;
+        int cellHeight = regs.maxScanLine() + 1;
+        int lines = (regs.verticalDisplayEnd() + 1) >> (regs.doubleScan() ? 1 : 0);
+        int rows = Math.max(1, Math.min(lines / cellHeight, 256));
+        return new Geometry(cols, rows, cellWidth, cellHeight, widthScale);
+    }
+
+    /** Plane-2 offset of character map {@code n} (0-7): maps 0-3 at 16 KiB steps, 4-7 in between. */
+    private static int fontOffset(int n) {
+        return (n & 3) * 0x4000 + (n >> 2) * 0x2000;
+    }
+
+    private int mapA() {
+        int s = regs.seq[3];
+        return ((s >> 2) & 3) | ((s >> 5) & 1) << 2;
+    }
+
+    private int mapB() {
+        int s = regs.seq[3];
+        return (s & 3) | ((s >> 4) & 1) << 2;
+    }
+
+    private boolean loadFont(int map, byte[] into) {
+        int base = fontOffset(map);
+        for (int i = 0; i < FONT_BYTES; i++) {
+            scratchFont[i] = (byte) mem.plane(2, base + i);
+        }
+        if (java.util.Arrays.equals(scratchFont, into)) {
+            return false;
+        }
+        System.arraycopy(scratchFont, 0, into, 0, FONT_BYTES);
+        return true;
+    }
+
+    void invalidate() {
+        lastDisplayVersion = -1;
+    }
+
+    void render(FrameBuffer fb, long nanos) {
+        Geometry g = geometry();
+        fb.resize(g.width(), g.height());
+        boolean full = lastDisplayVersion != regs.displayVersion() || lastPaletteVersion != regs.paletteVersion();
+        int count = g.cols * g.rows;
+        if (cells.length != count) {
+            cells = new int[count];
+            full = true;
+        }
+        // Fonts are compared only after plane 2 was written (typing and idle frames skip the 16 KiB compare).
+        if (full || mem.plane2Written()) {
+            full |= loadFont(mapA(), fontA);
+            full |= loadFont(mapB(), fontB);
+        }
+        if (full) {
+            java.util.Arrays.fill(cells, -1);
+            for (int i = 0; i < 16; i++) {
+                palette[i] = regs.dacColor(regs.attributeToDac(i));
+            }
+            lastDisplayVersion = regs.displayVersion();
+            lastPaletteVersion = regs.paletteVersion();
+        }
+        boolean cursorPhase = (nanos / CURSOR_HALF_PERIOD_NS & 1) == 0;
+        boolean blinkPhase = (nanos / BLINK_HALF_PERIOD_NS & 1) == 0;
+        boolean blinkEnabled = (regs.attr[0x10] & 0x08) != 0;
+        int cursorStart = regs.crtc[0x0A] & 0x1F;
+        int cursorEnd = regs.crtc[0x0B] & 0x1F;
+        boolean cursorShown = (regs.crtc[0x0A] & 0x20) == 0 && cursorStart <= cursorEnd && cursorPhase;
+        int cursorIndex = regs.cursorAddress() - regs.startAddress();
+        int step = regs.rowStep();
+        int start = regs.startAddress();
+        int[] px = fb.pixels();
+        int stride = g.width();
+        for (int r = 0; r < g.rows; r++) {
+            int dirtyFrom = -1;
+            int dirtyTo = -1;
+            for (int c = 0; c < g.cols; c++) {
+                int addr = regs.memoryAddress(start + r * step + c) & 0xFFFF;
+                int ch = mem.plane(0, addr);
+                int at = mem.plane(1, addr);
+                int key = ch | at << 8;
+                if (cursorShown && r * step + c == cursorIndex) {
+                    key |= CURSOR_FLAG;
+                }
+                if (blinkEnabled && (at & 0x80) != 0 && !blinkPhase) {
+                    key |= HIDDEN_FLAG;
+                }
+                int i = r * g.cols + c;
+                if (cells[i] == key) {
+                    continue;
+                }
+                cells[i] = key;
+                drawCell(px, stride, g, r, c, ch, at, (key & CURSOR_FLAG) != 0, (key & HIDDEN_FLAG) != 0,
+                        cursorStart, cursorEnd);
+                if (dirtyFrom < 0) {
+                    dirtyFrom = c;
+                }
+                dirtyTo = c;
+            }
+            if (dirtyFrom >= 0) {
+                int cw = g.cellWidth * g.widthScale;
+                fb.markDirty(dirtyFrom * cw, r * g.cellHeight, (dirtyTo - dirtyFrom + 1) * cw, g.cellHeight);
+            }
+        }
+    }
+
+    private void drawCell(int[] px, int stride, Geometry g, int row, int col, int ch, int at, boolean cursor,
+            boolean hidden, int cursorStart, int cursorEnd) {
+        boolean blinkEnabled = (regs.attr[0x10] & 0x08) != 0;
+        int fg = palette[at & 0x0F];
+        int bg = palette[blinkEnabled ? (at >> 4) & 7 : (at >> 4) & 0x0F];
+        if (hidden) {
+            fg = bg;
+        }
+        byte[] font = (at & 0x08) != 0 ? fontA : fontB;
+        boolean lineGraphics = (regs.attr[0x10] & 0x04) != 0 && ch >= 0xC0 && ch <= 0xDF;
+        boolean underline = (regs.attr[0x10] & 0x02) != 0 && (at & 0x77) == 0x01;
+        int underlineRow = regs.crtc[0x14] & 0x1F;
+        int cw = g.cellWidth;
+        int scale = g.widthScale;
+        int x0 = col * cw * scale;
+        int y0 = row * g.cellHeight;
+        for (int l = 0; l < g.cellHeight; l++) {
+            int glyph = l < 32 ? font[ch * 32 + l] & 0xFF : 0;
+            int bits = glyph << 1 | (cw == 9 && lineGraphics ? glyph & 1 : 0); // 9 bits, leftmost first
+            if (cw == 8) {
+                bits = glyph << 1;
+            }
+            if ((cursor && l >= cursorStart && l <= cursorEnd) || (underline && l == underlineRow)) {
+                bits = 0x1FF;
+            }
+            int o = (y0 + l) * stride + x0;
+            for (int x = 0; x < cw; x++) {
+                int color = (bits >> (8 - x) & 1) != 0 ? fg : bg;
+                for (int s = 0; s < scale; s++) {
+                    px[o++] = color;
+                }
+            }
+        }
+    }
+
+    /** The characters on screen, one line per row, trailing blanks removed. */
+    String text() {
+        Geometry g = geometry();
+        Charset cp437 = codePage();
+        StringBuilder sb = new StringBuilder();
+        byte[] row = new byte[g.cols];
+        for (int r = 0; r < g.rows; r++) {
+            for (int c = 0; c < g.cols; c++) {
+                int addr = regs.memoryAddress(regs.startAddress() + r * regs.rowStep() + c) & 0xFFFF;
+                int ch = mem.plane(0, addr);
+                row[c] = (byte) (ch == 0 ? ' ' : ch);
+            }
+            String line = new String(row, cp437).stripTrailing();
+            sb.append(line).append('\n');
+        }
+        return sb.toString().stripTrailing();
+    }
+
+    private static Charset codePage() {
+        try {
+            return Charset.forName("IBM437");
+        } catch (IllegalArgumentException e) {
+            return java.nio.charset.StandardCharsets.ISO_8859_1;
+        }
+    }
+}
