@@ -57,6 +57,7 @@ import org.virtfx.engine.platform.acpi.AcpiTables;
 import org.virtfx.engine.platform.acpi.MpTable;
 import org.virtfx.engine.snapshot.Snapshottable;
 import org.virtfx.engine.storage.BlockDevice;
+import org.virtfx.engine.storage.DiskImages;
 
 /**
  * The i440FX PC that Debian's SeaBIOS and unmodified Linux run on: RAM split around the 32-bit PCI hole as QEMU's
@@ -112,8 +113,6 @@ public final class PcBoard implements Board {
     private final List<BlockDevice> openedDisks = new ArrayList<>();
     /** Where the tables for a firmware-less boot go: ACPI in the reserved 0xE0000 window, MP in the EBDA KiB. */
     static final long ACPI_BASE = 0xE0000, MP_BASE = 0x9FC00;
-    /** How --disk/--cdrom paths become block devices (the coordinator points it at storage.DiskImages). */
-    public static volatile DiskOpener diskOpener = DiskOpener.RAW;
 
     /**
      * @param cpuFactory builds one vCPU per {@link CpuHost} ({@link #softwareCpuFactory()} for the real one)
@@ -243,7 +242,7 @@ public final class PcBoard implements Board {
     }
 
     private BlockDevice open(Path file, boolean readOnly) throws IOException {
-        BlockDevice d = diskOpener.open(file, readOnly);
+        BlockDevice d = DiskImages.open(file, readOnly);
         openedDisks.add(d);
         return d;
     }
