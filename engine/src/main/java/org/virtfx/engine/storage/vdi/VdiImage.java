@@ -193,12 +193,10 @@ final class VdiImage extends BlockMappedImage {
         List<String> msgs = new ArrayList<>();
         long corruptions = 0;
         long allocatedCount = 0;
-        long fragmented = 0;
         long maxBlocks = blockMap.length;
         int[] owner = new int[blockMap.length];
         java.util.Arrays.fill(owner, -1);
         long fileSize = channel.size();
-        long prev = -2;
         synchronized (metaLock) {
             for (int i = 0; i < blockMap.length; i++) {
                 long e = Integer.toUnsignedLong(blockMap[i]);
@@ -217,10 +215,6 @@ final class VdiImage extends BlockMappedImage {
                 }
                 owner[(int) e] = i;
                 allocatedCount++;
-                if (prev != e - 1) {
-                    fragmented++;
-                }
-                prev = e;
                 if (offsetData + (e + 1) * blockSize > fileSize) {
                     msgs.add("ERROR: data block " + e + " of block " + i + " lies past the end of the file");
                     corruptions++;
@@ -232,8 +226,7 @@ final class VdiImage extends BlockMappedImage {
                 corruptions++;
             }
         }
-        return new CheckResult(corruptions, 0, 0, 0, 0, allocatedCount, maxBlocks,
-                Math.max(0, fragmented - (allocatedCount > 0 ? 1 : 0)), 0,
-                offsetData + (long) blocksAllocated * blockSize, msgs);
+        // like qemu-img, VDI checks report only errors (no cluster statistics)
+        return new CheckResult(corruptions, 0, 0, 0, 0, 0, 0, 0, 0, 0, msgs);
     }
 }

@@ -400,6 +400,9 @@ final class VmdkImage implements DiskImage {
                 seen.add(p);
                 actual += NativeFiles.allocatedBytes(p);
             }
+            if (e instanceof Sparse s && s.sx().compressed()) {
+                m.put("compressed", true);
+            }
             m.put("virtual-size", e.bytes());
             m.put("filename", p == null ? "" : p.toString());
             if (e instanceof Sparse s) {
@@ -407,7 +410,7 @@ final class VmdkImage implements DiskImage {
                 if (cluster == 0) {
                     cluster = (int) s.sx().grainBytes();
                 }
-                m.put("format", s.sx().compressed() ? "compressed" : "");
+                m.put("format", "");
             } else {
                 m.put("format", e instanceof Flat ? "FLAT" : "ZERO");
             }
@@ -454,7 +457,8 @@ final class VmdkImage implements DiskImage {
                 s.sx().check(msgs, c);
             }
         }
-        return new CheckResult(c[0], 0, 0, 0, 0, c[1], c[2], 0, 0, 0, msgs);
+        // like qemu-img, VMDK checks report only errors (no cluster statistics)
+        return new CheckResult(c[0], 0, 0, 0, 0, 0, 0, 0, 0, 0, msgs);
     }
 
     @Override
