@@ -75,6 +75,17 @@ public interface DiskImage extends BlockDevice {
         throw new UnsupportedOperationException("format '" + format().name() + "' does not support checks");
     }
 
+    /**
+     * Stores one cluster compressed ({@code qemu-img convert -c}). {@code offset} is cluster aligned and {@code data}
+     * covers exactly one cluster (or the rest of the disk for its last cluster); data that does not compress is
+     * stored normally.
+     *
+     * @throws UnsupportedOperationException if the format has no {@link Capability#COMPRESSION}
+     */
+    default void writeCompressed(long offset, java.nio.ByteBuffer data) throws IOException {
+        throw new UnsupportedOperationException("format '" + format().name() + "' does not support compressed writes");
+    }
+
     /** Internal snapshots, if the format has them. */
     default Optional<SnapshotSupport> snapshots() {
         return Optional.empty();

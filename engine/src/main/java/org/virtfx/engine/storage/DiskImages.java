@@ -12,6 +12,8 @@ import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import org.virtfx.engine.storage.qcow2.Qcow2Format;
+
 
 /**
  * The registry of image formats and the way everything else (board, GUI, {@code virtfx img}) opens disks: format
@@ -25,6 +27,7 @@ public final class DiskImages {
     private static final Map<String, ImageFormat> BY_NAME = new ConcurrentHashMap<>();
 
     static {
+        register(new Qcow2Format());
         for (ImageFormat f : ServiceLoader.load(ImageFormat.class, DiskImages.class.getClassLoader())) {
             register(f);
         }
