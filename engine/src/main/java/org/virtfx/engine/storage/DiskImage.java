@@ -102,14 +102,6 @@ public interface DiskImage extends BlockDevice {
     }
 
     /**
-     * Writes one cluster compressed ({@code qemu-img convert -c}): {@code offset} is cluster aligned and {@code src}
-     * holds a whole cluster (less only at the end of the disk). Only for formats with {@link Capability#COMPRESSION}.
-     */
-    default void writeCompressed(long offset, java.nio.ByteBuffer src) throws IOException {
-        throw new UnsupportedOperationException("format '" + format().name() + "' does not support compression");
-    }
-
-    /**
      * Records a different backing file in the image header without touching data ({@code qemu-img rebase -u});
      * {@code backingFile == null} removes the backing file. Only for formats with {@link Capability#BACKING_FILE}.
      */
