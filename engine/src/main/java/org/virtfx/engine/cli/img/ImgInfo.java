@@ -83,18 +83,25 @@ final class ImgInfo implements Callable<Integer> {
         }
         m.put("format", i.format());
         m.put("actual-size", i.actualSize());
-        if (i.backingFile() != null) {
-            m.put("full-backing-filename", i.backingFilePath() == null ? i.backingFile() : i.backingFilePath().toString());
-            m.put("backing-filename", i.backingFile());
-        }
         if (!i.formatSpecific().isEmpty()) {
             Map<String, Object> fs = new LinkedHashMap<>();
             fs.put("type", i.format());
             fs.put("data", i.formatSpecific());
             m.put("format-specific", fs);
         }
+        if (i.backingFile() != null) {
+            m.put("full-backing-filename", fullBacking(i));
+            m.put("backing-filename", i.backingFile());
+        }
         m.put("dirty-flag", i.dirty());
         return m;
+    }
+
+    /** As qemu: the backing name joined to the image's directory as the user spelled it (not made absolute). */
+    static String fullBacking(ImageInfo i) {
+        Path b = Path.of(i.backingFile());
+        Path dir = i.file().getParent();
+        return b.isAbsolute() || dir == null ? i.backingFile() : dir.resolve(b).toString();
     }
 
     static List<Object> snapshotsJson(List<SnapshotInfo> snaps) {
@@ -123,7 +130,7 @@ final class ImgInfo implements Callable<Integer> {
             out.println("cluster_size: " + i.clusterSize());
         }
         if (i.backingFile() != null) {
-            String full = i.backingFilePath() == null ? i.backingFile() : i.backingFilePath().toString();
+            String full = fullBacking(i);
             out.println("backing file: " + i.backingFile() + (full.equals(i.backingFile()) ? "" : " (actual path: " + full + ")"));
             if (i.backingFormat() != null) {
                 out.println("backing file format: " + i.backingFormat());

@@ -51,6 +51,12 @@ final class ImgRebase implements Callable<Integer> {
         String name = backing.isEmpty() ? null : backing;
         PrintWriter out = spec.commandLine().getOut();
         try (DiskImage img = DiskImages.open(file, format, false, !unsafe)) {
+            if (img.getClass().getMethod("changeBackingFile", String.class, String.class).getDeclaringClass()
+                    == DiskImage.class) {
+                // refuse before copying anything
+                throw new IllegalArgumentException(file + ": format '" + img.format().name()
+                        + "' cannot change its backing file");
+            }
             String fmt = backingFormat;
             if (!unsafe) {
                 DiskImage next = null;

@@ -105,7 +105,7 @@ final class SparseExtent {
         if (grain < 1 || grain > (1 << 16) || Long.bitCount(grain) != 1) {
             throw new ImageFormatException(file, "invalid VMDK grain size " + grain + " sectors");
         }
-        if (gtes < 1 || gtes > (1 << 16)) {
+        if (gtes < 1 || gtes > 4096) {
             throw new ImageFormatException(file, "invalid VMDK grain table size " + gtes + " entries");
         }
         if (capacity < 0 || capacity > (1L << 41)) {
@@ -298,6 +298,14 @@ final class SparseExtent {
             long g = pos / gb;
             long in = pos % gb;
             long n = Math.min(end - pos, gb - in);
+            int gdi = (int) (g / gtesPerGt);
+            if (gdi < gd.length && gd[gdi] == 0) {
+                // a whole missing grain table: one extent for its span instead of one per grain
+                long spanEnd = Math.min(end, (long) (gdi + 1) * gtesPerGt * gb);
+                VmdkImage.append(out, new MapExtent(base + pos, spanEnd - pos, 0, false, true, false, false, -1, null));
+                pos = spanEnd;
+                continue;
+            }
             long e = gte(g);
             MapExtent m;
             if (e == 0) {
