@@ -39,7 +39,8 @@ final class VmdkImage implements DiskImage {
     private record Flat(Path file, FileChannel ch, long fileOffset, long bytes, boolean writable) implements Extent {
     }
 
-    private record Sparse(SparseExtent sx, long bytes, boolean writable) implements Extent {
+    /** {@code type} is the descriptor's extent type, or "" for the extent holding the descriptor itself. */
+    private record Sparse(SparseExtent sx, long bytes, boolean writable, String type) implements Extent {
     }
 
     private record Zero(long bytes) implements Extent {
@@ -151,9 +152,11 @@ final class VmdkImage implements DiskImage {
                 case "SPARSE", "VMFSSPARSE" -> {
                     Path p = resolve(file, dir, el);
                     SparseExtent sx;
+                    String shownType = el.type();
                     if (embedded != null && !embeddedUsed && Files.isSameFile(p, file)) {
                         sx = embedded;
                         embeddedUsed = true;
+                        shownType = "";
                     } else {
                         sx = SparseExtent.open(p, channel(p, !writable, channels));
                     }
@@ -161,7 +164,7 @@ final class VmdkImage implements DiskImage {
                         throw new ImageFormatException(p, "VMDK sparse extent holds " + sx.capacity
                                 + " sectors but the descriptor says " + el.sectors());
                     }
-                    extents.add(new Sparse(sx, bytes, writable && !sx.compressed()));
+                    extents.add(new Sparse(sx, bytes, writable && !sx.compressed(), shownType));
                 }
                 default -> throw new ImageFormatException(file, "VMDK extent type " + el.type() + " is not supported");
             }
@@ -410,7 +413,7 @@ final class VmdkImage implements DiskImage {
                 if (cluster == 0) {
                     cluster = (int) s.sx().grainBytes();
                 }
-                m.put("format", "");
+                m.put("format", s.type());
             } else {
                 m.put("format", e instanceof Flat ? "FLAT" : "ZERO");
             }
