@@ -110,7 +110,9 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
         long size = src.size();
         int cluster = Math.max(dst.info().clusterSize(), 512);
         int window = Math.max(WINDOW, compress ? cluster : 0);
-        int granule = compress ? cluster : SPARSE_GRANULE;
+        // whole clusters up to 64 KiB: a cluster is allocated anyway once any byte of it is written, and formats
+        // written once (streamOptimized VMDK) get complete grains; raw and big-block formats keep 4 KiB holes
+        int granule = compress || (cluster >= SPARSE_GRANULE && cluster <= 65536) ? cluster : SPARSE_GRANULE;
         List<long[]> windows = new ArrayList<>();
         long last = -1;
         for (MapExtent e : src.map(0, size)) {

@@ -133,8 +133,17 @@ public final class VmdkFormat implements ImageFormat {
                 Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             }
-            default -> throw new IllegalArgumentException("VirtFX creates vmdk subformats monolithicSparse and monolithicFlat"
-                    + " (got '" + sub + "'; streamOptimized and twoGbMaxExtent* images are read only)");
+            case "streamOptimized" -> {
+                if (parentHint != null || o.preallocation() != Preallocation.OFF) {
+                    throw new IllegalArgumentException("streamOptimized VMDK images cannot have a backing file or preallocation");
+                }
+                String desc = VmdkDescriptor.render("streamOptimized", cid, parentCid, null,
+                        List.of(new VmdkDescriptor.ExtentLine("RW", capacity, "SPARSE", name, 0)), capacity, adapter, hw);
+                // write-once: filled by convert, readable after close
+                return new StreamOptimizedWriter(this, file, capacity, desc);
+            }
+            default -> throw new IllegalArgumentException("VirtFX creates vmdk subformats monolithicSparse, monolithicFlat"
+                    + " and streamOptimized (got '" + sub + "'; twoGbMaxExtent* images are read only)");
         }
         return open(file, new OpenOptions(false, null));
     }
