@@ -96,7 +96,7 @@ class QemuImgInteropTest {
 
     @ParameterizedTest(name = "virtfx -O {0} {1}")
     @CsvSource({"vdi,'',true", "vdi,static=on,true", "vmdk,'',true", "vmdk,subformat=monolithicFlat,true",
-            "vmdk,zeroed_grain=on,true", "vpc,'',false", "vpc,subformat=fixed,false", "qcow2,'',true"})
+            "vmdk,zeroed_grain=on,true", "vmdk,subformat=streamOptimized,true", "vpc,'',false", "vpc,subformat=fixed,false", "qcow2,'',true"})
     void imagesVirtfxConvertsPassQemuImgCheckAndCompare(String format, String options, boolean checkable)
             throws Exception {
         Path src = dir.resolve("src.qcow2");
