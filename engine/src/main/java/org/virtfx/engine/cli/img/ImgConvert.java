@@ -49,16 +49,16 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
     @Option(names = "-o", paramLabel = "OPTIONS", description = "Target format options, as for create (default: none).")
     String options;
 
-    @Option(names = "-c", description = "Compress the target's clusters (formats with compression: qcow2).")
+    @Option(names = "-c", description = "Compress the target's clusters (formats with compression: qcow2). (default: off).")
     boolean compress;
 
-    @Option(names = "-p", description = "Show progress.")
+    @Option(names = "-p", description = "Show progress. (default: off).")
     boolean progress;
 
     @Option(names = "-m", paramLabel = "N", defaultValue = "4", description = "Parallel copy threads (1-16).")
     int threads;
 
-    @Option(names = "-q", description = "Quiet.")
+    @Option(names = "-q", description = "Quiet. (default: off).")
     boolean quiet;
 
     @Parameters(index = "0", paramLabel = "SOURCE", description = "Source image.")

@@ -134,6 +134,27 @@ class QemuImgInteropTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void vhdxWithPendingLogIsRefusedWithInstructions() throws Exception {
+        Path img = dir.resolve("dirty.vhdx");
+        run(dir, "qemu-img", "create", "-q", "-f", "vhdx", img.toString(), "16M");
+        byte[] b = Files.readAllBytes(img);
+        // give both headers a log GUID (a log to replay) and a valid CRC-32C again
+        for (int at : new int[] {64 * 1024, 128 * 1024}) {
+            b[at + 48] = 0x42;
+            ByteBuffer h = ByteBuffer.wrap(b, at, 4096).slice().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            h.putInt(4, 0);
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(b, at, 4096);
+            h.putInt(4, (int) crc.getValue());
+        }
+        Files.write(img, b);
+        org.virtfx.engine.storage.ImageFormatException e = org.junit.jupiter.api.Assertions.assertThrows(
+                org.virtfx.engine.storage.ImageFormatException.class, () -> DiskImages.open(img, true));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains(img.toString())
+                && e.getMessage().contains("log") && e.getMessage().contains("qemu-img check -r all"), e.getMessage());
+    }
+
     /** Runs {@code virtfx ...} in-process; throws unless it exits 0. */
     static String virtfx(Path cwd, String... args) throws IOException {
         StringWriter out = new StringWriter();
