@@ -15,7 +15,7 @@ import org.virtfx.engine.storage.RepairMode;
  * the refcounts; new refcount structures then go past the end of the file, where nothing can be referenced.
  */
 final class Qcow2Check {
-    private static final long MAX_CLUSTERS = 1L << 28;
+    private static final long MAX_CLUSTERS = 1L << 26;
     private static final int MAX_MESSAGES = 1000;
 
     private final Qcow2Image img;

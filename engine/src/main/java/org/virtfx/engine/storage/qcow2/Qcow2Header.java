@@ -271,7 +271,9 @@ final class Qcow2Header {
         if (backingFormat != null) {
             pos = putExtension(b, pos, EXT_BACKING_FORMAT, backingFormat.getBytes(StandardCharsets.UTF_8));
         }
-        if (writeFeatureTable && version == 3) {
+        int backingLen = backingFile == null ? 0 : backingFile.getBytes(StandardCharsets.UTF_8).length;
+        // the feature name table is informative only: leave it out when it does not fit (512-byte clusters)
+        if (writeFeatureTable && version == 3 && pos + 8 + 8 * 48 + 8 + backingLen <= cs) {
             String[][] features = {{"0", "0", "dirty bit"}, {"0", "1", "corrupt bit"}, {"0", "2", "external data file"},
                     {"0", "3", "compression type"}, {"0", "4", "extended L2 entries"}, {"1", "0", "lazy refcounts"},
                     {"2", "0", "bitmaps"}, {"2", "1", "raw external data"}};
@@ -305,7 +307,7 @@ final class Qcow2Header {
     }
 
     private static int putExtension(ByteBuffer b, int pos, int type, byte[] data) {
-        if (pos + 8 + data.length + 8 > b.capacity()) {
+        if (pos + 8 + data.length + (type == EXT_END ? 0 : 8) > b.capacity()) {
             throw new IllegalArgumentException("qcow2 header extensions do not fit in one cluster");
         }
         b.putInt(pos, type).putInt(pos + 4, data.length);

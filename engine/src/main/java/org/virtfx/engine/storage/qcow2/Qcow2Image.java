@@ -457,6 +457,12 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
 
     /** Drops this reference to the data an L2 entry pointed to. Under meta. */
     void releaseData(long entry) throws IOException {
+        long cluster = (entry & COMPRESSED) != 0 ? compressedOffset(entry) >>> clusterBits
+                : (entry & OFFSET_MASK) >>> clusterBits;
+        if (compressedTail != 0 && cluster == compressedTail >>> clusterBits) {
+            // the shared tail cluster may become free and be reused for other data: stop appending to it
+            compressedTail = 0;
+        }
         if ((entry & COMPRESSED) != 0) {
             long off = compressedOffset(entry);
             long start = off & ~511L;
@@ -807,6 +813,7 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
         rw.writeLock().lock();
         try {
             synchronized (meta) {
+                compressedTail = 0;
                 CheckResult r = new Qcow2Check(this).run(mode);
                 l2Cache.clear();
                 return r;
@@ -1095,6 +1102,7 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
                 Qcow2Snapshot s = find(idOrName);
                 long[] snapL1 = readL1(s.l1Offset(), s.l1Size(), "L1 table of snapshot '" + s.name() + "'");
                 long[] oldL1 = l1.clone();
+                compressedTail = 0;
                 addL1References(snapL1, +1, false);
                 growL1(snapL1.length);
                 for (int i = 0; i < l1.length; i++) {
@@ -1130,6 +1138,7 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
                 long[] snapL1 = readL1(s.l1Offset(), s.l1Size(), "L1 table of snapshot '" + s.name() + "'");
                 List<Qcow2Snapshot> list = new ArrayList<>(snapshots);
                 list.remove(s);
+                compressedTail = 0;
                 writeSnapshotTable(list);
                 addL1References(snapL1, -1, false);
                 if (s.l1Size() > 0) {

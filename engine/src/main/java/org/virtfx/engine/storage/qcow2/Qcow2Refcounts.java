@@ -197,31 +197,108 @@ final class Qcow2Refcounts {
         return start << clusterBits;
     }
 
+    /**
+     * Finds {@code n} free contiguous clusters. Ranges without a refcount block are free; the blocks they need are
+     * created right after the run (a self-describing block inside the run would break up large runs).
+     */
     private long findFree(long n) throws IOException {
-        long scanStart = Math.max(Math.max(freeHint, allocFloor), 1);
-        long c = scanStart;
-        long run = 0;
-        long start = c;
+        long from = Math.max(Math.max(freeHint, allocFloor), 1);
         while (true) {
-            long idx = c >>> entriesBits;
-            if (ensureBlock(idx)) {
-                // creating a block (or a larger table) used clusters: rescan so the run does not include them
-                c = scanStart;
-                run = 0;
+            long c = from;
+            long run = 0;
+            long start = c;
+            while (run < n) {
+                long idx = c >>> entriesBits;
+                if (idx >= table.length || table[(int) idx] == 0) {
+                    long rangeEnd = (idx + 1) << entriesBits;
+                    if (run == 0) {
+                        start = c;
+                    }
+                    run += rangeEnd - c;
+                    c = rangeEnd;
+                    continue;
+                }
+                if (get(c) == 0) {
+                    if (run == 0) {
+                        start = c;
+                    }
+                    run++;
+                } else {
+                    run = 0;
+                }
+                c++;
+            }
+            long k = 0;
+            while (true) {
+                long needed = missingBlocks(start, start + n + k);
+                if (needed <= k) {
+                    break;
+                }
+                k = needed;
+            }
+            if (k == 0) {
+                return start;
+            }
+            long lastIdx = (start + n + k - 1) >>> entriesBits;
+            if (lastIdx >= table.length) {
+                grow(lastIdx + 1);
                 continue;
             }
-            if (get(c) == 0) {
-                if (run == 0) {
-                    start = c;
-                }
-                if (++run == n) {
-                    return start;
-                }
-            } else {
-                run = 0;
+            boolean tailFree = true;
+            for (long t = start + n; t < start + n + k && tailFree; t++) {
+                tailFree = get(t) == 0;
             }
-            c++;
+            if (!tailFree) {
+                from = start + 1;
+                continue;
+            }
+            createBlocks(start, start + n + k, start + n);
+            return start;
         }
+    }
+
+    /**
+     * Creates the missing refcount blocks for clusters {@code [from, to)}, placing them from cluster
+     * {@code firstBlock} on (inside that range), each block counting the new blocks it covers. Blocks are written and
+     * synced before the table entries point to them.
+     */
+    private void createBlocks(long from, long to, long firstBlock) throws IOException {
+        Map<Long, byte[]> fresh = new LinkedHashMap<>();
+        long next = firstBlock;
+        long[] placed = table.clone();
+        for (long idx = from >>> entriesBits; idx <= (to - 1) >>> entriesBits; idx++) {
+            if (placed[(int) idx] == 0) {
+                long off = (next++) << clusterBits;
+                placed[(int) idx] = off;
+                fresh.put(off, new byte[cs]);
+            }
+        }
+        Map<Long, byte[]> touched = new LinkedHashMap<>();
+        for (long c = firstBlock; c < next; c++) {
+            long off = placed[(int) (c >>> entriesBits)];
+            byte[] blk = fresh.get(off);
+            if (blk == null) {
+                blk = touched.containsKey(off) ? touched.get(off) : block(off);
+                touched.put(off, blk);
+            }
+            setEntry(blk, (int) (c & ((1L << entriesBits) - 1)), 1);
+        }
+        for (Map.Entry<Long, byte[]> f : fresh.entrySet()) {
+            file.write(f.getKey(), f.getValue());
+            cache.put(f.getKey(), f.getValue());
+        }
+        for (Map.Entry<Long, byte[]> t : touched.entrySet()) {
+            file.write(t.getKey(), t.getValue());
+        }
+        barrier.sync();
+        for (int idx = 0; idx < placed.length; idx++) {
+            if (placed[idx] != table[idx]) {
+                table[idx] = placed[idx];
+                blockSet.add(placed[idx]);
+                file.writeLong(tableOffset + idx * 8L, placed[idx]);
+            }
+        }
+        highWater = Math.max(highWater, next);
     }
 
     /** Makes sure the refcount block for table index {@code idx} exists; true if anything was allocated. */

@@ -23,8 +23,10 @@ import org.virtfx.engine.storage.RepairMode;
  * Mutation fuzzing of the VDI, VHD, VMDK and VHDX parsers: flipped bytes, extreme values in header and table fields,
  * truncation. Every damaged file must either open and read or be refused with an IOException; any other exception
  * (index out of bounds, negative array size, OutOfMemoryError...) fails with the seed that reproduces it.
- * Inputs per seed image: {@code -Dvirtfx.fuzz.iterations} (default 60; the Maven profile {@code fuzz} runs 5000).
+ * Total inputs, spread over the seed images: {@code -Dvirtfx.fuzz.iterations} (default 420; the Maven profile
+ * {@code fuzz} runs 20000).
  */
+@org.junit.jupiter.api.Tag("fuzz")
 class ImageParserFuzzTest {
     private static final long[] EXTREMES = {0, 1, -1, 0x7FFFFFFFL, 0x80000000L, 0xFFFFFFFEL, 1L << 40, Long.MAX_VALUE,
             Long.MIN_VALUE, 512, 4096, 1 << 20};
@@ -34,8 +36,8 @@ class ImageParserFuzzTest {
 
     @Test
     void damagedImagesAreRefusedCleanly() throws Exception {
-        int iterations = Integer.getInteger("virtfx.fuzz.iterations", 60);
         List<Path> seeds = seedImages();
+        int iterations = Math.max(1, Integer.getInteger("virtfx.fuzz.iterations", 420) / seeds.size());
         long t0 = System.nanoTime();
         int inputs = 0;
         int refused = 0;
