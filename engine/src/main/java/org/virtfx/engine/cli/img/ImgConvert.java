@@ -33,7 +33,7 @@ import picocli.CommandLine.Parameters;
         description = "Convert an image to another format (or copy it), keeping holes and optionally compressing.")
 final class ImgConvert implements java.util.concurrent.Callable<Integer> {
     /** Unit of parallel work. */
-    static final int WINDOW = 2 << 20;
+    static final int WINDOW = 8 << 20;
     /** Zero runs at least this long inside data are not written (qemu-img's default -S 4k). */
     static final int SPARSE_GRANULE = 4096;
 
