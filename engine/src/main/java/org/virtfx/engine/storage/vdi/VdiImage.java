@@ -20,7 +20,6 @@ import org.virtfx.engine.storage.blockmap.BlockMappedImage;
 final class VdiImage extends BlockMappedImage {
     private final int offsetBmap;
     private final long offsetData;
-    private final int imageType;
     private final int[] blockMap;
     private int blocksAllocated;
     private boolean headerDirty;
@@ -30,7 +29,6 @@ final class VdiImage extends BlockMappedImage {
         super(format, file, readOnly, ch, VdiFormat.BLOCK_SIZE, diskSize);
         this.offsetBmap = offsetBmap;
         this.offsetData = offsetData;
-        this.imageType = imageType;
         this.blockMap = blockMap;
         this.blocksAllocated = blocksAllocated;
     }
@@ -181,11 +179,6 @@ final class VdiImage extends BlockMappedImage {
         Map<String, Object> specific = new LinkedHashMap<>();
         return new ImageInfo("vdi", file, size, actualSize(), (int) blockSize, null, null, null, false, List.of(),
                 specific);
-    }
-
-    /** Whether this is a static (fully preallocated) image. */
-    boolean isStatic() {
-        return imageType == VdiFormat.TYPE_STATIC;
     }
 
     @Override

@@ -24,12 +24,9 @@ final class VpcImage extends BlockMappedImage {
     private final int[] bat;
     private final int bitmapSize;
     private long nextBlockOffset;
-    private final String creator;
-    private final int[] chs;
 
     private VpcImage(VpcFormat format, Path file, boolean readOnly, FileChannel ch, long size, long blockSize,
-                     boolean fixed, ByteBuffer footer, long batOffset, int[] bat, int bitmapSize, long nextBlockOffset,
-                     String creator, int[] chs) {
+                     boolean fixed, ByteBuffer footer, long batOffset, int[] bat, int bitmapSize, long nextBlockOffset) {
         super(format, file, readOnly, ch, blockSize, size);
         this.fixed = fixed;
         this.footer = footer;
@@ -37,8 +34,6 @@ final class VpcImage extends BlockMappedImage {
         this.bat = bat;
         this.bitmapSize = bitmapSize;
         this.nextBlockOffset = nextBlockOffset;
-        this.creator = creator;
-        this.chs = chs;
     }
 
     static VpcImage open(VpcFormat format, Path file, boolean readOnly) throws IOException {
@@ -98,7 +93,7 @@ final class VpcImage extends BlockMappedImage {
                 }
             }
             return new VpcImage(format, file, readOnly, ch, size, VpcFormat.DEFAULT_BLOCK_SIZE, true, footer, -1,
-                    null, 0, 0, creator, chs);
+                    null, 0, 0);
         }
         if (type == VpcFormat.TYPE_DIFFERENCING) {
             throw new ImageFormatException(file, "VHD differencing images are not supported");
@@ -148,7 +143,7 @@ final class VpcImage extends BlockMappedImage {
             next = Math.max(next, off + bitmapSize + blockSize);
         }
         return new VpcImage(format, file, readOnly, ch, size, blockSize, false, footer, tableOffset, bat, bitmapSize,
-                next, creator, chs);
+                next);
     }
 
     @Override
@@ -196,17 +191,5 @@ final class VpcImage extends BlockMappedImage {
         Map<String, Object> specific = new LinkedHashMap<>();
         return new ImageInfo("vpc", file, size, actualSize(), fixed ? 0 : (int) blockSize, null, null, null, false,
                 List.of(), specific);
-    }
-
-    boolean isFixed() {
-        return fixed;
-    }
-
-    String creator() {
-        return creator;
-    }
-
-    int[] geometry() {
-        return chs.clone();
     }
 }

@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,15 +29,10 @@ final class VhdxImage extends BlockMappedImage {
     static final long METADATA_SIG = 0x617461646174656DL; // "metadata"
 
     private final long[] bat;
-    private final long chunkRatio;
-    private final int logicalSector;
 
-    private VhdxImage(VhdxFormat format, Path file, FileChannel ch, long size, long blockSize, long[] bat,
-                      long chunkRatio, int logicalSector) {
+    private VhdxImage(VhdxFormat format, Path file, FileChannel ch, long size, long blockSize, long[] bat) {
         super(format, file, true, ch, blockSize, size);
         this.bat = bat;
-        this.chunkRatio = chunkRatio;
-        this.logicalSector = logicalSector;
     }
 
     /** MS GUID text -> on-disk bytes (first three fields little-endian). */
@@ -242,7 +236,7 @@ final class VhdxImage extends BlockMappedImage {
                 default -> throw new ImageFormatException(file, "VHDX block " + i + " has invalid BAT state " + state);
             }
         }
-        return new VhdxImage(format, file, ch, vsize, blockSize, bat, chunkRatio, logical);
+        return new VhdxImage(format, file, ch, vsize, blockSize, bat);
     }
 
     @Override
@@ -259,17 +253,5 @@ final class VhdxImage extends BlockMappedImage {
     public ImageInfo info() throws IOException {
         Map<String, Object> specific = new LinkedHashMap<>();
         return new ImageInfo("vhdx", file, size, actualSize(), (int) blockSize, null, null, null, false, List.of(), specific);
-    }
-
-    int logicalSectorSize() {
-        return logicalSector;
-    }
-
-    long chunkRatio() {
-        return chunkRatio;
-    }
-
-    long[] batCopy() {
-        return Arrays.copyOf(bat, bat.length);
     }
 }

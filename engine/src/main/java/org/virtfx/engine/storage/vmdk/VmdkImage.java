@@ -49,7 +49,10 @@ final class VmdkImage implements DiskImage {
     private final VmdkFormat format;
     private final Path file;
     private final boolean readOnly;
-    private final VmdkDescriptor descriptor;
+    private VmdkDescriptor descriptor;
+    /** Where the descriptor text lives: {embedded offset in bytes, capacity in bytes}, or null for a descriptor file. */
+    private long[] embeddedDescriptor;
+    private String descriptorText;
     private final List<Extent> extents;
     private final long[] starts;
     private final long size;
@@ -101,6 +104,8 @@ final class VmdkImage implements DiskImage {
         FileChannel main = channel(file, ro, channels);
         ByteBuffer head = BlockMappedImage.readStructure(main, file, 0, Math.min(main.size(), 512), "VMDK header");
         VmdkDescriptor desc;
+        String descText = null;
+        long[] descAt = null;
         SparseExtent embedded = null;
         if (SparseExtent.hasMagic(head)) {
             embedded = SparseExtent.open(file, main);
@@ -116,7 +121,9 @@ final class VmdkImage implements DiskImage {
                     throw new ImageFormatException(file, "VMDK embedded descriptor is absurdly large (" + dSize + " sectors)");
                 }
                 ByteBuffer d = BlockMappedImage.readStructure(main, file, dOff * 512, dSize * 512, "VMDK embedded descriptor");
-                desc = VmdkDescriptor.parse(file, text(d));
+                descText = text(d);
+                descAt = new long[] {dOff * 512, dSize * 512};
+                desc = VmdkDescriptor.parse(file, descText);
             }
         } else {
             long len = main.size();
@@ -128,6 +135,7 @@ final class VmdkImage implements DiskImage {
             if (!t.contains("# Disk DescriptorFile") && !t.contains("createType")) {
                 throw new ImageFormatException(file, "not a VMDK image (no KDMV magic and no descriptor)");
             }
+            descText = t;
             desc = VmdkDescriptor.parse(file, t);
         }
         if (desc.extents().isEmpty()) {
@@ -174,7 +182,10 @@ final class VmdkImage implements DiskImage {
             Path bp = DiskImages.resolveBacking(file, desc.parentFileNameHint());
             backing = options.backing().open(file, bp, null);
         }
-        return new VmdkImage(format, file, ro, desc, List.copyOf(extents), backing, channels);
+        VmdkImage img = new VmdkImage(format, file, ro, desc, List.copyOf(extents), backing, channels);
+        img.descriptorText = descText;
+        img.embeddedDescriptor = descAt;
+        return img;
     }
 
     private static Path resolve(Path descFile, Path dir, VmdkDescriptor.ExtentLine el) throws ImageFormatException {
@@ -315,14 +326,14 @@ final class VmdkImage implements DiskImage {
             int inGrain = (int) (p % gb);
             int n = (int) Math.min(part.remaining(), gb - inGrain);
             ByteBuffer piece = part.slice(part.position(), n);
-            long e = sx.gte(g);
-            if ((e == 0 || sx.isZeroGte(e)) && BlockMappedImage.isAllZero(piece)
-                    && (e != 0 || backing == null)) {
-                // already reads as zeros
-            } else {
+            long host = -1;
+            // under the extent's lock: two writers to one fresh grain must not both fill it from the parent
+            synchronized (sx) {
+                long e = sx.gte(g);
                 boolean fresh = e == 0 || sx.isZeroGte(e);
-                long host;
-                if (fresh && e == 0 && backing != null && n < gb) {
+                if (fresh && BlockMappedImage.isAllZero(piece) && (e != 0 || backing == null)) {
+                    host = -1; // already reads as zeros
+                } else if (fresh && e == 0 && backing != null && n < gb) {
                     // copy-on-write: the rest of the grain comes from the parent
                     ByteBuffer whole = ByteBuffer.allocate((int) gb);
                     readBacking(dp - inGrain, whole);
@@ -332,6 +343,8 @@ final class VmdkImage implements DiskImage {
                 } else {
                     host = sx.allocatedGrain(g);
                 }
+            }
+            if (host >= 0) {
                 BlockMappedImage.writeFully(sx.ch, piece, host + inGrain);
             }
             part.position(part.position() + n);
@@ -382,6 +395,60 @@ final class VmdkImage implements DiskImage {
 
     VmdkDescriptor descriptor() {
         return descriptor;
+    }
+
+    /** Rewrites parentCID and parentFileNameHint in the descriptor ({@code virtfx img rebase}). */
+    @Override
+    public synchronized void changeBackingFile(String backingFile, String backingFormat) throws IOException {
+        Ranges.checkWritable(file, readOnly);
+        if (backingFormat != null && !backingFormat.equals("vmdk")) {
+            throw new IllegalArgumentException("a vmdk image can only have a vmdk backing file (got " + backingFormat + ")");
+        }
+        if (descriptorText == null) {
+            throw new IOException(file + ": this VMDK has no descriptor to record a backing file in");
+        }
+        long parentCid = 0xFFFFFFFFL;
+        if (backingFile != null) {
+            try (DiskImage parent = DiskImages.open(DiskImages.resolveBacking(file, backingFile), "vmdk", true, false)) {
+                parentCid = ((VmdkImage) parent).descriptor.cid();
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String line : descriptorText.split("\n", -1)) {
+            String t = line.trim();
+            if (t.startsWith("parentFileNameHint")) {
+                continue;
+            }
+            if (t.startsWith("parentCID")) {
+                sb.append(String.format("parentCID=%08x", parentCid)).append('\n');
+                continue;
+            }
+            sb.append(line).append('\n');
+            if (t.startsWith("createType") && backingFile != null) {
+                sb.append("parentFileNameHint=\"").append(backingFile).append("\"\n");
+            }
+        }
+        String text = sb.toString().replaceAll("\n+$", "\n");
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        if (embeddedDescriptor != null) {
+            if (bytes.length > embeddedDescriptor[1]) {
+                throw new IOException(file + ": the new descriptor does not fit the " + embeddedDescriptor[1]
+                        + " bytes reserved for it");
+            }
+            ByteBuffer b = ByteBuffer.allocate((int) embeddedDescriptor[1]).put(bytes).clear();
+            BlockMappedImage.writeFully(channels.getFirst(), b, embeddedDescriptor[0]);
+            channels.getFirst().force(true);
+        } else {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.write(tmp, bytes);
+            try (FileChannel c = FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                c.force(true);
+            }
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+        descriptorText = text;
+        descriptor = VmdkDescriptor.parse(file, text);
     }
 
     @Override
