@@ -38,7 +38,7 @@ final class ImgCheck implements Callable<Integer> {
     @Option(names = "-r", paramLabel = "leaks|all", description = "Repair leaked clusters, or all repairable errors (default: only check).")
     String repair;
 
-    @Option(names = "-q", description = "Quiet: print nothing, only set the exit status. (default: off).")
+    @Option(names = "-q", description = "Quiet: print nothing, only set the exit status (default: off).")
     boolean quiet;
 
     @Parameters(paramLabel = "FILE", description = "Image file.")

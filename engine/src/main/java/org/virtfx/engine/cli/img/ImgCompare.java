@@ -35,13 +35,13 @@ final class ImgCompare implements Callable<Integer> {
     @Option(names = "-F", paramLabel = "FMT", description = "Format of the second image (default: probed).")
     String format2;
 
-    @Option(names = "-s", description = "Strict: images of different sizes are different. (default: off).")
+    @Option(names = "-s", description = "Strict: images of different sizes are different (default: off).")
     boolean strict;
 
-    @Option(names = "-p", description = "Show progress. (default: off).")
+    @Option(names = "-p", description = "Show progress (default: off).")
     boolean progress;
 
-    @Option(names = "-q", description = "Quiet: only set the exit status. (default: off).")
+    @Option(names = "-q", description = "Quiet: only set the exit status (default: off).")
     boolean quiet;
 
     @Parameters(index = "0", paramLabel = "FILE1")

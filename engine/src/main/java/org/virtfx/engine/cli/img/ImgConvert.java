@@ -49,17 +49,24 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
     @Option(names = "-o", paramLabel = "OPTIONS", description = "Target format options, as for create (default: none).")
     String options;
 
-    @Option(names = "-c", description = "Compress the target's clusters (formats with compression: qcow2). (default: off).")
+    @Option(names = "-c", description = "Compress the target's clusters (formats with compression: qcow2) (default: off).")
     boolean compress;
 
-    @Option(names = "-p", description = "Show progress. (default: off).")
+    @Option(names = "-p", description = "Show progress (default: off).")
     boolean progress;
 
     @Option(names = "-m", paramLabel = "N", defaultValue = "4", description = "Parallel copy threads (1-16).")
     int threads;
 
-    @Option(names = "-q", description = "Quiet. (default: off).")
+    @Option(names = "-q", description = "Quiet (default: off).")
     boolean quiet;
+
+    @Option(names = "-S", paramLabel = "SIZE", defaultValue = "4k",
+            description = "Zero runs at least this long are not written (kept as holes); 0 writes every byte.")
+    String sparseSize;
+
+    @Option(names = "-n", description = "Do not create the target: write into an existing image of at least the source's size (default: off).")
+    boolean noCreate;
 
     @Parameters(index = "0", paramLabel = "SOURCE", description = "Source image.")
     Path source;
@@ -88,12 +95,17 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
             if (co.backingFile() != null) {
                 throw new IllegalArgumentException("convert writes a standalone image; backing_file is not supported here");
             }
-            try (DiskImage dst = DiskImages.create(target, targetFormat, co)) {
+            long sparse = org.virtfx.engine.cli.SizeParser.parse(sparseSize, 1);
+            if (sparse != 0 && (sparse < 512 || sparse > (64 << 20) || Long.bitCount(sparse) != 1)) {
+                throw new IllegalArgumentException("-S must be 0 or a power of two from 512 to 64M (got " + sparseSize + ")");
+            }
+            try (DiskImage dst = noCreate ? DiskImages.open(target, targetFormat, false, true)
+                    : DiskImages.create(target, targetFormat, co)) {
                 if (dst.size() < src.size()) {
                     throw new IOException(target + ": the " + targetFormat + " image is smaller (" + dst.size()
                             + " bytes) than the source (" + src.size() + " bytes)");
                 }
-                copy(src, dst, compress, threads, progress && !quiet ? out : null);
+                copy(src, dst, compress, threads, (int) sparse, noCreate, progress && !quiet ? out : null);
                 dst.flush();
             }
         }
@@ -105,19 +117,21 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
     }
 
     /** Copies every window of {@code src} holding data into the freshly created {@code dst}. */
-    static void copy(DiskImage src, DiskImage dst, boolean compress, int threads, PrintWriter progress)
-            throws IOException, InterruptedException {
+    static void copy(DiskImage src, DiskImage dst, boolean compress, int threads, int sparse, boolean existingTarget,
+                     PrintWriter progress) throws IOException, InterruptedException {
         long size = src.size();
         int cluster = Math.max(dst.info().clusterSize(), 512);
         int window = Math.max(WINDOW, compress ? cluster : 0);
         // whole clusters up to 64 KiB: a cluster is allocated anyway once any byte of it is written, and formats
         // written once (streamOptimized VMDK) get complete grains; raw and big-block formats keep 4 KiB holes
-        int granule = compress || (cluster >= SPARSE_GRANULE && cluster <= 65536) ? cluster : SPARSE_GRANULE;
+        // with -S 0 every byte is written, zeros included
+        int granule = sparse == 0 && !compress ? window
+                : compress || (cluster >= sparse && cluster <= 65536) ? cluster : sparse;
         List<long[]> windows = new ArrayList<>();
         long last = -1;
         for (MapExtent e : src.map(0, size)) {
-            if (!e.data() && e.zero()) {
-                continue;
+            if (!e.data() && e.zero() && !existingTarget && sparse != 0) {
+                continue; // a fresh target already reads zeros there
             }
             for (long w = e.start() / window * window; w < e.start() + e.length(); w += window) {
                 if (w != last) {
@@ -144,7 +158,13 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
                         buf.clear().limit((int) w[1]);
                         src.read(w[0], buf);
                         buf.flip();
-                        writeNonZero(dst, w[0], buf, granule, compress);
+                        if (sparse == 0 && !compress) {
+                            dst.write(w[0], buf);
+                        } else if (existingTarget) {
+                            writeWithZeroes(dst, w[0], buf, granule);
+                        } else {
+                            writeNonZero(dst, w[0], buf, granule, compress);
+                        }
                         long d = done.incrementAndGet();
                         if (progress != null) {
                             synchronized (progress) {
@@ -180,6 +200,34 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
             throw new IOException(c);
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /** Into an existing target: data runs are written, zero runs become {@link DiskImage#writeZeroes}. */
+    static void writeWithZeroes(DiskImage dst, long base, ByteBuffer buf, int granule) throws IOException {
+        int n = buf.limit();
+        int runStart = 0;
+        boolean runZero = false;
+        for (int p = 0; p < n; p += granule) {
+            int end = Math.min(n, p + granule);
+            boolean zero = org.virtfx.engine.storage.blockmap.BlockMappedImage.isAllZero(buf.slice(p, end - p));
+            if (p > runStart && zero != runZero) {
+                flushRun(dst, base, buf, runStart, p, runZero);
+                runStart = p;
+            }
+            runZero = zero;
+        }
+        if (n > runStart) {
+            flushRun(dst, base, buf, runStart, n, runZero);
+        }
+    }
+
+    private static void flushRun(DiskImage dst, long base, ByteBuffer buf, int from, int to, boolean zero)
+            throws IOException {
+        if (zero) {
+            dst.writeZeroes(base + from, to - from);
+        } else {
+            dst.write(base + from, buf.slice(from, to - from));
         }
     }
 

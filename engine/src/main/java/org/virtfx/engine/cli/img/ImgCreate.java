@@ -36,10 +36,10 @@ final class ImgCreate implements Callable<Integer> {
     @Option(names = "-F", paramLabel = "BACKING_FMT", description = "Format of the backing file (default: probed).")
     String backingFormat;
 
-    @Option(names = "-u", description = "Do not open the backing file (the size must then be given). (default: off).")
+    @Option(names = "-u", description = "Do not open the backing file (the size must then be given) (default: off).")
     boolean unsafe;
 
-    @Option(names = "-q", description = "Quiet: print nothing on success. (default: off).")
+    @Option(names = "-q", description = "Quiet: print nothing on success (default: off).")
     boolean quiet;
 
     @Parameters(index = "0", paramLabel = "FILE", description = "Image file to create.")

@@ -30,7 +30,7 @@ final class ImgInfo implements Callable<Integer> {
     @Option(names = "--output", paramLabel = "FMT", defaultValue = "human", description = "human or json.")
     String output;
 
-    @Option(names = "--backing-chain", description = "Also show every image of the backing chain. (default: off).")
+    @Option(names = "--backing-chain", description = "Also show every image of the backing chain (default: off).")
     boolean chain;
 
     @Parameters(paramLabel = "FILE", description = "Image file.")

@@ -34,13 +34,13 @@ final class ImgRebase implements Callable<Integer> {
     @Option(names = "-F", paramLabel = "BACKING_FMT", description = "Format of the new backing file (default: probed).")
     String backingFormat;
 
-    @Option(names = "-u", description = "Unsafe: only change the name, copy nothing (the new file must have the same contents). (default: off).")
+    @Option(names = "-u", description = "Unsafe: only change the name, copy nothing (the new file must have the same contents) (default: off).")
     boolean unsafe;
 
-    @Option(names = "-p", description = "Show progress. (default: off).")
+    @Option(names = "-p", description = "Show progress (default: off).")
     boolean progress;
 
-    @Option(names = "-q", description = "Quiet. (default: off).")
+    @Option(names = "-q", description = "Quiet (default: off).")
     boolean quiet;
 
     @Parameters(paramLabel = "FILE", description = "Image file.")

@@ -21,10 +21,10 @@ final class ImgResize implements Callable<Integer> {
     @Option(names = "-f", paramLabel = "FMT", description = "Image format (default: probed).")
     String format;
 
-    @Option(names = "--shrink", description = "Allow making the image smaller (data past the new end is lost). (default: off).")
+    @Option(names = "--shrink", description = "Allow making the image smaller (data past the new end is lost) (default: off).")
     boolean shrink;
 
-    @Option(names = "-q", description = "Quiet. (default: off).")
+    @Option(names = "-q", description = "Quiet (default: off).")
     boolean quiet;
 
     @Parameters(index = "0", paramLabel = "FILE", description = "Image file.")

@@ -46,7 +46,7 @@ final class ImgSnapshot implements Callable<Integer> {
     @Option(names = "--output", paramLabel = "FMT", defaultValue = "human", description = "human or json (for -l).")
     String output;
 
-    @Option(names = "-q", description = "Quiet. (default: off).")
+    @Option(names = "-q", description = "Quiet (default: off).")
     boolean quiet;
 
     @Parameters(paramLabel = "FILE", description = "Image file.")
