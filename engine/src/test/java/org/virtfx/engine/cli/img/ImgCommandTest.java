@@ -117,4 +117,23 @@ class ImgCommandTest {
                 map.out());
         assertEquals(0, img("compare", src.toString(), dst.toString()).status());
     }
+
+    @Test
+    void convertIntoExistingTargetOverwritesEverything() throws Exception {
+        Path src = dir.resolve("s.vdi");
+        img("create", "-q", "-f", "vdi", src.toString(), "4M");
+        try (DiskImage d = DiskImages.open(src, false)) {
+            d.write(1 << 20, ByteBuffer.wrap(new byte[] {9, 9, 9}));
+        }
+        Path dst = dir.resolve("d.raw");
+        byte[] junk = new byte[4 << 20];
+        java.util.Arrays.fill(junk, (byte) 0x5a);
+        java.nio.file.Files.write(dst, junk);
+        assertEquals(0, img("convert", "-n", "-O", "raw", src.toString(), dst.toString()).status());
+        assertEquals(0, img("compare", src.toString(), dst.toString()).status());
+        Path all = dir.resolve("all.raw");
+        assertEquals(0, img("convert", "-S", "0", "-O", "raw", src.toString(), all.toString()).status());
+        assertEquals(0, img("compare", src.toString(), all.toString()).status());
+        assertEquals(1, img("convert", "-S", "3k", "-O", "raw", src.toString(), all.toString()).status());
+    }
 }
