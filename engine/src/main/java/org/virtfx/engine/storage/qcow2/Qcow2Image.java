@@ -76,6 +76,16 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
     /** Partly used cluster that the next compressed cluster may share (host byte offset of its free part). */
     private long compressedTail;
     private boolean closed;
+    /**
+     * Clusters already counted in the refcounts (and synced) but not yet used: single-cluster allocations take one
+     * from here without another barrier. A crash leaks them, which is harmless; close and check give them back.
+     */
+    private long reserveNext;
+    private long reserveEnd;
+    /** At most 32 clusters and 1 MiB are reserved at a time. */
+    private int reserveClusters() {
+        return (int) Math.max(1, Math.min(32, (1 << 20) / cs));
+    }
 
     Qcow2Image(Qcow2Format format, Path path, HostFile file, Qcow2Header h, boolean readOnly, DiskImage backing)
             throws IOException {
@@ -214,9 +224,24 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
                 long[] e;
                 synchronized (meta) {
                     e = lookup(gc);
+                    long host = e[0] & OFFSET_MASK;
+                    if (plainData(e[0]) && host != 0 && (host & (cs - 1)) == 0) {
+                        // coalesce following clusters stored contiguously into one host read
+                        while (n < dst.remaining()) {
+                            long[] next = lookup(gc + ((in + n) >>> clusterBits));
+                            if (!plainData(next[0]) || (next[0] & OFFSET_MASK) != host + in + n) {
+                                break;
+                            }
+                            n = (int) Math.min(dst.remaining(), (long) n + cs);
+                        }
+                    }
                 }
                 ByteBuffer part = dst.slice(dst.position(), n);
-                readCluster(gc, in, part, e[0], e[1]);
+                if (n > cs - in) {
+                    file.readZeroPadded((e[0] & OFFSET_MASK) + in, part);
+                } else {
+                    readCluster(gc, in, part, e[0], e[1]);
+                }
                 dst.position(dst.position() + n);
                 pos += n;
             }
@@ -224,6 +249,12 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
             rw.readLock().unlock();
         }
         counters.countRead(total);
+    }
+
+    /** An ordinary allocated data cluster (not compressed, not zero, no subclusters). */
+    private boolean plainData(long entry) {
+        return !extL2 && (entry & COMPRESSED) == 0 && (entry & OFFSET_MASK) != 0
+                && (h.version < 3 || (entry & ZERO) == 0);
     }
 
     /** Reads {@code dst.remaining()} bytes at {@code in} inside guest cluster {@code gc} given its L2 entry. */
@@ -420,8 +451,7 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
             remainingAfterFirst -= cs;
         }
         int k = maxRun;
-        long host = refs.allocate(k);
-        barrier();
+        long host = allocateSynced(k);
         int consumed = 0;
         long[] oldEntries = new long[k];
         ByteBuffer buf = ByteBuffer.allocate(k * cs);
@@ -453,6 +483,31 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
             lastDecompressed = null;
         }
         return consumed;
+    }
+
+    /** Allocates {@code n} contiguous clusters whose refcounts are already durable. Under meta. */
+    private long allocateSynced(long n) throws IOException {
+        if (n == 1) {
+            if (reserveNext == reserveEnd) {
+                reserveNext = refs.allocate(reserveClusters());
+                reserveEnd = reserveNext + (long) reserveClusters() * cs;
+                barrier();
+            }
+            long c = reserveNext;
+            reserveNext += cs;
+            return c;
+        }
+        long off = refs.allocate(n);
+        barrier();
+        return off;
+    }
+
+    /** Gives unused reserved clusters back (before close and check). Under meta. */
+    private void releaseReserve() throws IOException {
+        if (reserveNext < reserveEnd) {
+            refs.setRange(reserveNext >>> clusterBits, (reserveEnd - reserveNext) >>> clusterBits, 0);
+        }
+        reserveNext = reserveEnd = 0;
     }
 
     /** Drops this reference to the data an L2 entry pointed to. Under meta. */
@@ -494,8 +549,7 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
                         t[(l2i + i) * w + 1] = bitmaps[done + i];
                     }
                 }
-                long nl2 = refs.allocate(1);
-                barrier();
+                long nl2 = allocateSynced(1);
                 ByteBuffer b = ByteBuffer.allocate(cs);
                 for (int i = 0; i < t.length; i++) {
                     b.putLong(i * 8, t[i]);
@@ -814,6 +868,9 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
         try {
             synchronized (meta) {
                 compressedTail = 0;
+                if (!readOnly) {
+                    releaseReserve();
+                }
                 CheckResult r = new Qcow2Check(this).run(mode);
                 l2Cache.clear();
                 return r;
@@ -1153,6 +1210,39 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
         }
     }
 
+    /**
+     * Rewrites the header cluster with another backing file name and format (takes effect when the image is opened
+     * next; the open backing image is not swapped).
+     */
+    @Override
+    public void changeBackingFile(String backingFile, String backingFormat) throws IOException {
+        checkWritable();
+        rw.writeLock().lock();
+        try {
+            synchronized (meta) {
+                String oldFile = h.backingFile;
+                String oldFormat = h.backingFormat;
+                h.backingFile = backingFile;
+                h.backingFormat = backingFile == null ? null : backingFormat;
+                h.refcountTableOffset = refs.tableOffset;
+                h.refcountTableClusters = refs.tableClusters;
+                byte[] header;
+                try {
+                    header = h.toCluster(!h.featureNames.isEmpty());
+                } catch (IllegalArgumentException e) {
+                    h.backingFile = oldFile;
+                    h.backingFormat = oldFormat;
+                    throw new ImageFormatException(path, e.getMessage());
+                }
+                file.flush();
+                file.write(0, header);
+                file.flush();
+            }
+        } finally {
+            rw.writeLock().unlock();
+        }
+    }
+
     // ---- lifecycle ----
 
     /** Clears autoclear bits VirtFX does not maintain (bitmaps), as the spec requires of a writer. */
@@ -1178,6 +1268,9 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
             closed = true;
             try {
                 if (!readOnly) {
+                    synchronized (meta) {
+                        releaseReserve();
+                    }
                     file.flush();
                     if (dirtyMarked) {
                         h.incompatible &= ~Qcow2Header.INCOMPAT_DIRTY;

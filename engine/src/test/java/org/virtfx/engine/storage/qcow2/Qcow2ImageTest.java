@@ -173,7 +173,7 @@ class Qcow2ImageTest {
             q.file.flush();
             try (DiskImage ro = DiskImages.open(p, true)) {
                 assertTrue(ro.info().dirty());
-                assertEquals(2, ro.check(RepairMode.NONE).leaks());
+                assertTrue(ro.check(RepairMode.NONE).leaks() >= 2);
             }
             Qcow2Header h = Qcow2Format.readHeader(p);
             try (DiskImage rw = DiskImages.open(p, false)) {

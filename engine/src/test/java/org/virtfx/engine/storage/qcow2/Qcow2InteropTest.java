@@ -108,6 +108,30 @@ class Qcow2InteropTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("qemuOptions")
+    void snapshotsOfEveryLayoutAreQemuCompatible(String opts) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(opts.contains("refcount_bits=1"), "1-bit refcounts cannot share");
+        Path img = tmp.resolve("snaps.qcow2");
+        Path ref = tmp.resolve("snaps.raw");
+        Random rnd = new Random(opts.hashCode() + 1);
+        try (DiskImage d = DiskImages.create(img, "qcow2", CreateOptions.parse(SIZE, opts));
+             DiskImage r = DiskImages.create(ref, "raw", CreateOptions.ofSize(SIZE))) {
+            randomOps(rnd, d, r, 15);
+            d.snapshots().orElseThrow().create("before");
+            for (int i = 0; i < 15; i++) {
+                byte[] b = new byte[1 + rnd.nextInt(100_000)];
+                rnd.nextBytes(b);
+                d.write(rnd.nextLong(SIZE - b.length), ByteBuffer.wrap(b));
+            }
+        }
+        ok("qemu-img", "check", "-q", img.toString());
+        assertTrue(ok("qemu-img", "snapshot", "-l", img.toString()).contains("before"));
+        ok("qemu-img", "snapshot", "-a", "before", img.toString());
+        ok("qemu-img", "check", "-q", img.toString());
+        ok("qemu-img", "compare", "-q", "-f", "qcow2", "-F", "raw", img.toString(), ref.toString());
+    }
+
     /** Random writes, zero writes and discards applied to both images. */
     static void randomOps(Random rnd, DiskImage d, DiskImage ref, int count) throws Exception {
         long size = d.size();
@@ -173,6 +197,14 @@ class Qcow2InteropTest {
         String info = ok("qemu-img", "info", "--output=json", top.toString());
         assertTrue(info.contains("\"backing-filename-format\": \"qcow2\""), info);
         ok("qemu-img", "check", "-q", top.toString());
+        // rebase -u: point at a copy under another name; qemu reads the new header
+        Files.copy(base, tmp.resolve("copy.qcow2"));
+        try (DiskImage d = DiskImages.open(top, false)) {
+            d.changeBackingFile("copy.qcow2", "qcow2");
+        }
+        info = ok("qemu-img", "info", "--output=json", top.toString());
+        assertTrue(info.contains("\"backing-filename\": \"copy.qcow2\""), info);
+        ok("qemu-img", "check", "-q", top.toString());
         byte[] c = contents(top, tmp);
         assertEquals(0x44, c[0]);
         assertEquals(0, c[65536 + 100]);
@@ -208,9 +240,26 @@ class Qcow2InteropTest {
         }
         ok("qemu-img", "check", "-q", vc.toString());
         ok("qemu-img", "compare", "-q", "-f", "qcow2", "-F", "raw", vc.toString(), raw.toString());
-        assertTrue(Files.size(vc) < data.length / 2, "compressed image is " + Files.size(vc) + " bytes");
+        long used = org.virtfx.engine.storage.NativeFiles.allocatedBytes(vc);
+        assertTrue(used < data.length / 2, "compressed image occupies " + used + " bytes");
         String check = ok("qemu-img", "check", "--output=json", vc.toString());
         assertTrue(check.contains("\"compressed-clusters\": " + data.length / 65536), check);
+    }
+
+    @Test
+    void zstdCompressedClustersGiveAClearError() throws Exception {
+        Path raw = tmp.resolve("z.raw");
+        Files.write(raw, filled(1 << 20, 0x42));
+        Path z = tmp.resolve("z.qcow2");
+        QemuTools.Result r = run("qemu-img", "convert", "-c", "-O", "qcow2", "-o", "compression_type=zstd",
+                raw.toString(), z.toString());
+        org.junit.jupiter.api.Assumptions.assumeTrue(r.exit() == 0, "qemu-img without zstd: " + r.output());
+        try (DiskImage d = DiskImages.open(z, true)) {
+            assertEquals("zstd", d.info().formatSpecific().get("compression-type"));
+            var e = org.junit.jupiter.api.Assertions.assertThrows(
+                    org.virtfx.engine.storage.ImageFormatException.class, () -> d.read(0, ByteBuffer.allocate(512)));
+            assertTrue(e.getMessage().contains("zstd") && e.getMessage().contains(z.toString()), e.getMessage());
+        }
     }
 
     @Test
