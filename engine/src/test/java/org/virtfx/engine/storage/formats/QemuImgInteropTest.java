@@ -134,22 +134,23 @@ class QemuImgInteropTest {
         }
     }
 
-    @org.junit.jupiter.api.Test
-    void vmdkChainsAndSafeRebaseKeepTheGuestView() throws Exception {
-        Path base = dir.resolve("base.vmdk");
-        Path other = dir.resolve("other.vmdk");
-        Path overlay = dir.resolve("overlay.vmdk");
-        run(dir, "qemu-img", "create", "-q", "-f", "vmdk", base.toString(), "8M");
-        run(dir, "qemu-io", "-f", "vmdk", "-c", "write -P 0x11 0 2M", base.toString());
-        run(dir, "qemu-img", "create", "-q", "-f", "vmdk", other.toString(), "8M");
-        run(dir, "qemu-io", "-f", "vmdk", "-c", "write -P 0x22 1M 2M", other.toString());
-        virtfx(dir, "img", "create", "-q", "-f", "vmdk", "-b", "base.vmdk", "-F", "vmdk", overlay.toString());
-        run(dir, "qemu-io", "-f", "vmdk", "-c", "write -P 0x33 64k 4k", overlay.toString());
+    @ParameterizedTest(name = "{0} overlay")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"vmdk", "qcow2"})
+    void chainsAndSafeRebaseKeepTheGuestView(String f) throws Exception {
+        Path base = dir.resolve("base." + f);
+        Path other = dir.resolve("other." + f);
+        Path overlay = dir.resolve("overlay." + f);
+        run(dir, "qemu-img", "create", "-q", "-f", f, base.toString(), "8M");
+        run(dir, "qemu-io", "-f", f, "-c", "write -P 0x11 0 2M", base.toString());
+        run(dir, "qemu-img", "create", "-q", "-f", f, other.toString(), "8M");
+        run(dir, "qemu-io", "-f", f, "-c", "write -P 0x22 1M 2M", other.toString());
+        virtfx(dir, "img", "create", "-q", "-f", f, "-b", "base." + f, "-F", f, overlay.toString());
+        run(dir, "qemu-io", "-f", f, "-c", "write -P 0x33 64k 4k", overlay.toString());
         Path before = dir.resolve("before.raw");
         run(dir, "qemu-img", "convert", "-O", "raw", overlay.toString(), before.toString());
-        virtfx(dir, "img", "rebase", "-b", "other.vmdk", "-F", "vmdk", overlay.toString());
+        virtfx(dir, "img", "rebase", "-b", "other." + f, "-F", f, overlay.toString());
         JsonNode info = JSON.readTree(run(dir, "qemu-img", "info", "--output", "json", overlay.toString()));
-        assertEquals("other.vmdk", info.get("backing-filename").asText());
+        assertEquals("other." + f, info.get("backing-filename").asText());
         run(dir, "qemu-img", "check", overlay.toString());
         String cmp = run(dir, "qemu-img", "compare", "-F", "raw", overlay.toString(), before.toString());
         assertEquals("Images are identical.", cmp.trim());
