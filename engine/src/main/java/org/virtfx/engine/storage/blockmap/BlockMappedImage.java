@@ -1,0 +1,316 @@
+package org.virtfx.engine.storage.blockmap;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.virtfx.engine.storage.DiskImage;
+import org.virtfx.engine.storage.ImageFormat;
+import org.virtfx.engine.storage.IoCounters;
+import org.virtfx.engine.storage.MapExtent;
+import org.virtfx.engine.storage.NativeFiles;
+import org.virtfx.engine.storage.Ranges;
+
+/**
+ * An image whose virtual disk is cut into equal blocks, each either stored somewhere in the file, unallocated, or
+ * marked as zeros (VDI, VHD, VHDX). Subclasses only translate a block index into a host offset and allocate new
+ * blocks; splitting requests into blocks, range checks, zero fill and the allocation map live here once.
+ *
+ * <p>Data I/O uses positional FileChannel calls without a lock; looking up and allocating blocks happen under
+ * {@link #metaLock} so two writers to the same fresh block allocate it once.
+ */
+public abstract class BlockMappedImage implements DiskImage {
+    /** {@link #lookup} result: the block is not stored (reads as zeros; these formats have no backing file). */
+    protected static final long UNALLOCATED = -1;
+    /** {@link #lookup} result: the block is explicitly marked as zeros. */
+    protected static final long ZERO = -2;
+
+    protected final ImageFormat format;
+    protected final Path file;
+    protected final boolean readOnly;
+    protected final FileChannel channel;
+    protected final long blockSize;
+    protected final IoCounters counters = new IoCounters();
+    protected final Object metaLock = new Object();
+    protected volatile long size;
+    private volatile boolean closed;
+
+    protected BlockMappedImage(ImageFormat format, Path file, boolean readOnly, FileChannel channel, long blockSize,
+                               long size) {
+        this.format = format;
+        this.file = file;
+        this.readOnly = readOnly;
+        this.channel = channel;
+        this.blockSize = blockSize;
+        this.size = size;
+    }
+
+    /** Opens the image file for reading, and writing unless {@code readOnly}. */
+    protected static FileChannel openChannel(Path file, boolean readOnly) throws IOException {
+        return readOnly ? FileChannel.open(file, StandardOpenOption.READ)
+                : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    }
+
+    /** Host offset of the start of {@code block}, or {@link #UNALLOCATED} / {@link #ZERO}. Called under metaLock. */
+    protected abstract long lookup(long block) throws IOException;
+
+    /**
+     * Stores {@code block} in the file (its content reads as zeros afterwards) and records it in the metadata;
+     * returns its host offset. Called under metaLock, only for blocks {@link #lookup} reported as not stored.
+     */
+    protected abstract long allocate(long block) throws IOException;
+
+    /** Writes metadata kept in memory (counters, footers) and is called by flush and close. */
+    protected void writeBackMetadata() throws IOException {
+    }
+
+    @Override
+    public ImageFormat format() {
+        return format;
+    }
+
+    @Override
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public DiskImage backing() {
+        return null;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    @Override
+    public IoCounters counters() {
+        return counters;
+    }
+
+    public long blockSize() {
+        return blockSize;
+    }
+
+    private long lookupLocked(long block) throws IOException {
+        synchronized (metaLock) {
+            return lookup(block);
+        }
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        int len = dst.remaining();
+        Ranges.check(file, offset, len, size);
+        long pos = offset;
+        while (dst.hasRemaining()) {
+            long block = pos / blockSize;
+            int inBlock = (int) (pos % blockSize);
+            int n = (int) Math.min(dst.remaining(), blockSize - inBlock);
+            long host = lookupLocked(block);
+            ByteBuffer part = dst.slice(dst.position(), n);
+            if (host < 0) {
+                fillZeros(part);
+            } else {
+                readFully(channel, part, host + inBlock, file);
+            }
+            dst.position(dst.position() + n);
+            pos += n;
+        }
+        counters.countRead(len);
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) throws IOException {
+        Ranges.checkWritable(file, readOnly);
+        int len = src.remaining();
+        Ranges.check(file, offset, len, size);
+        long pos = offset;
+        while (src.hasRemaining()) {
+            long block = pos / blockSize;
+            int inBlock = (int) (pos % blockSize);
+            int n = (int) Math.min(src.remaining(), blockSize - inBlock);
+            ByteBuffer part = src.slice(src.position(), n);
+            long host;
+            synchronized (metaLock) {
+                host = lookup(block);
+                if (host < 0) {
+                    if (isAllZero(part)) {
+                        // writing zeros over a block that already reads as zeros changes nothing
+                        src.position(src.position() + n);
+                        pos += n;
+                        continue;
+                    }
+                    host = allocate(block);
+                }
+            }
+            writeFully(channel, part, host + inBlock);
+            src.position(src.position() + n);
+            pos += n;
+        }
+        counters.countWrite(len);
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length) throws IOException {
+        Ranges.checkWritable(file, readOnly);
+        Ranges.check(file, offset, length, size);
+        ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(blockSize, 1 << 20));
+        long pos = offset;
+        long end = offset + length;
+        while (pos < end) {
+            long block = pos / blockSize;
+            long inBlock = pos % blockSize;
+            long n = Math.min(end - pos, blockSize - inBlock);
+            long host = lookupLocked(block);
+            if (host >= 0) {
+                for (long done = 0; done < n; ) {
+                    int k = (int) Math.min(zeros.capacity(), n - done);
+                    zeros.clear().limit(k);
+                    writeFully(channel, zeros, host + inBlock + done);
+                    done += k;
+                }
+            }
+            pos += n;
+        }
+        counters.countWrite(length);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        if (!readOnly) {
+            synchronized (metaLock) {
+                writeBackMetadata();
+            }
+            channel.force(true);
+        }
+        counters.countFlush();
+    }
+
+    /** Whether unallocated blocks count as "present" in a map (true: the format has no backing file, as in qemu). */
+    protected boolean unallocatedIsPresent() {
+        return true;
+    }
+
+    @Override
+    public List<MapExtent> mapLayer(long offset, long length) throws IOException {
+        Ranges.check(file, offset, length, size);
+        List<MapExtent> out = new ArrayList<>();
+        long pos = offset;
+        long end = offset + length;
+        while (pos < end) {
+            long block = pos / blockSize;
+            long inBlock = pos % blockSize;
+            long n = Math.min(end - pos, blockSize - inBlock);
+            long host = lookupLocked(block);
+            MapExtent e;
+            if (host >= 0) {
+                e = new MapExtent(pos, n, 0, true, false, true, false, host + inBlock, file);
+            } else if (host == ZERO) {
+                e = new MapExtent(pos, n, 0, true, true, false, false, -1, null);
+            } else {
+                e = new MapExtent(pos, n, 0, unallocatedIsPresent(), true, false, false, -1, null);
+            }
+            if (!out.isEmpty() && out.getLast().canMerge(e)) {
+                out.set(out.size() - 1, out.getLast().merge(e));
+            } else {
+                out.add(e);
+            }
+            pos += n;
+        }
+        return out;
+    }
+
+    /** Bytes of the file on the host disk. */
+    protected long actualSize() throws IOException {
+        return NativeFiles.allocatedBytes(file);
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (!readOnly) {
+                synchronized (metaLock) {
+                    writeBackMetadata();
+                }
+                channel.force(true);
+            }
+        } finally {
+            channel.close();
+        }
+    }
+
+    // ---- helpers shared by the formats ----
+
+    public static void fillZeros(ByteBuffer b) {
+        while (b.remaining() >= 8) {
+            b.putLong(0);
+        }
+        while (b.hasRemaining()) {
+            b.put((byte) 0);
+        }
+    }
+
+    /** 64 KiB of zeros to compare against: ByteBuffer.mismatch is vectorised, a byte loop is not. */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();
+
+    public static boolean isAllZero(ByteBuffer b) {
+        int pos = b.position();
+        int end = b.limit();
+        while (pos < end) {
+            int n = Math.min(end - pos, ZEROS.capacity());
+            if (b.slice(pos, n).mismatch(ZEROS.slice(0, n)) >= 0) {
+                return false;
+            }
+            pos += n;
+        }
+        return true;
+    }
+
+    /** Reads exactly {@code dst.remaining()} bytes at {@code pos}; bytes past the end of the file read as zeros. */
+    public static void readFully(FileChannel ch, ByteBuffer dst, long pos, Path file) throws IOException {
+        long p = pos;
+        while (dst.hasRemaining()) {
+            int n = ch.read(dst, p);
+            if (n < 0) {
+                fillZeros(dst);
+                return;
+            }
+            p += n;
+        }
+    }
+
+    public static void writeFully(FileChannel ch, ByteBuffer src, long pos) throws IOException {
+        long p = pos;
+        while (src.hasRemaining()) {
+            p += ch.write(src, p);
+        }
+    }
+
+    /** Reads {@code len} bytes at {@code pos} that must lie inside the file (metadata), else a clear error. */
+    public static ByteBuffer readStructure(FileChannel ch, Path file, long pos, long len, String what)
+            throws IOException {
+        long fileSize = ch.size();
+        if (pos < 0 || len < 0 || len > Integer.MAX_VALUE - 16 || pos > fileSize || len > fileSize - pos) {
+            throw new org.virtfx.engine.storage.ImageFormatException(file, what + " at offset " + pos + " ("
+                    + len + " bytes) lies outside the file (" + fileSize + " bytes)");
+        }
+        ByteBuffer b = ByteBuffer.allocate((int) len);
+        readFully(ch, b, pos, file);
+        return b.flip();
+    }
+}
