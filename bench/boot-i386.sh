@@ -52,7 +52,7 @@ printf 'ratio VirtFX/QEMU: %.2f\n' "$(echo "$VIRTFX_S / $QEMU_S" | bc -l)"
 
 GUESTS="${VIRTFX_GUESTS:-$HOME/.cache/virtfx/guests}"
 KERNEL="$GUESTS/i386/vmlinuz"
-INITRD="$GUESTS/i386/initramfs.cpio.gz"
+INITRD="$GUESTS/i386/initramfs.cpio"
 MARKER='Run /init'
 if [[ ! -f "$KERNEL" || ! -f "$INITRD" ]]; then
     echo "boot: skipped (no i386 kernel/initramfs in $GUESTS)"

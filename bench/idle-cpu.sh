@@ -13,7 +13,7 @@ FIFO="$(mktemp -u)"; mkfifo "$FIFO"
 # Keep the guest's stdin open (and empty) for the whole run.
 sleep $((WINDOW + 600)) > "$FIFO" &
 KEEP=$!
-"$ROOT/virtfx" run --memory 256M --kernel "$G/i386/vmlinuz" --initrd "$G/i386/initramfs.cpio.gz" \
+"$ROOT/virtfx" run --memory 256M --kernel "$G/i386/vmlinuz" --initrd "$G/i386/initramfs.cpio" \
   --append "console=ttyS0" --serial stdio < "$FIFO" > "$LOG" 2>&1 &
 PID=$!
 trap 'kill $PID $KEEP 2>/dev/null || true; rm -f "$FIFO"' EXIT

@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * <pre>
  * CACHE/seabios/bios-256k.bin, vgabios-stdvga.bin       firmware (Debian seabios)
  * CACHE/ARCH/vmlinuz                                    Debian kernel (ARCH = amd64 cloud, i386 686-pae)
- * CACHE/ARCH/initramfs.cpio.gz                          busybox + virtio modules + /init printing {@link #MARKER}
+ * CACHE/ARCH/initramfs.cpio                          busybox + modules + /init printing (uncompressed cpio) {@link #MARKER}
  * CACHE/ARCH/grub.iso                                   GRUB rescue ISO booting that kernel + initramfs
  * CACHE/memtest/memtest86+ia32.bin, memtest86+x64.bin   memtest86+ (Linux boot protocol images)
  * CACHE/debian-installer/ARCH/linux, initrd.gz          Debian 12 netboot installer, text variant
@@ -62,7 +62,7 @@ public final class GuestFixtures {
     }
 
     public static Path initramfs(Arch arch) {
-        return cacheDir().resolve(arch.dir()).resolve("initramfs.cpio.gz");
+        return cacheDir().resolve(arch.dir()).resolve("initramfs.cpio");
     }
 
     public static Path grubIso(Arch arch) {
