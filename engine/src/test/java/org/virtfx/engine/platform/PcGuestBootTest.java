@@ -87,4 +87,19 @@ class PcGuestBootTest {
             assertTrue(out.contains("MB OK"), out);
         }
     }
+
+    @Test
+    void debianI386KernelBootsDirectlyToItsMarker() throws Exception {
+        assumeSoftwareCpu();
+        Path kernel = GuestFixtures.kernel(GuestFixtures.Arch.I386);
+        Path initrd = GuestFixtures.initramfs(GuestFixtures.Arch.I386);
+        assumeTrue(GuestFixtures.present(kernel) && GuestFixtures.present(initrd), "guest fixtures not fetched");
+        // cryptomgr.notests skips the kernel's crypto self-tests, minutes of pure computation on an interpreter.
+        MachineConfig c = new MachineConfig("linux", 256L << 20, 1, null, kernel, initrd, "console=ttyS0 cryptomgr.notests",
+                null, List.of(), false, null);
+        try (Machine m = new Machine(c, new PcBoardFactory())) {
+            String out = run(m, Pattern.compile(GuestFixtures.MARKER), 480);
+            assertTrue(out.contains(GuestFixtures.MARKER), out.length() > 4000 ? out.substring(out.length() - 4000) : out);
+        }
+    }
 }
