@@ -47,6 +47,6 @@ public final class DemoCommand implements Callable<Integer> {
         run.setErr(spec.commandLine().getErr());
         return run.execute("--memory", memory, "--cpus", Integer.toString(cpus),
                 "--kernel", GuestFixtures.kernel(a).toString(), "--initrd", GuestFixtures.initramfs(a).toString(),
-                "--append", "console=ttyS0 quiet", "--serial", "stdio");
+                "--append", "console=ttyS0 quiet " + GuestFixtures.FAST_BOOT_ARGS, "--serial", "stdio");
     }
 }

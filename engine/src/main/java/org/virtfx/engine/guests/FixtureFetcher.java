@@ -31,7 +31,7 @@ public final class FixtureFetcher {
             "ata_piix", "ata_generic", "sd_mod", "sr_mod", "ext4", "ext2", "vfat", "isofs", "nls_cp437",
             "nls_iso8859_1", "nls_ascii", "crc32c_generic", "bochs", "serio_raw", "psmouse", "rtc_cmos");
     /** Bumped whenever what goes into the initramfs or ISO changes, so existing caches are rebuilt. */
-    private static final String RECIPE = "3";
+    private static final String RECIPE = "4";
 
     private final Path cache;
     private final PrintStream log;
@@ -410,14 +410,14 @@ public final class FixtureFetcher {
                 set timeout=1
                 set default=0
                 menuentry "VirtFX guest" {
-                  linux /boot/vmlinuz console=tty0 console=ttyS0,115200
+                  linux /boot/vmlinuz console=tty0 console=ttyS0,115200 %s
                   initrd /boot/initramfs.cpio
                 }
                 menuentry "VirtFX guest (power off when ready)" {
-                  linux /boot/vmlinuz console=tty0 console=ttyS0,115200 virtfx.poweroff
+                  linux /boot/vmlinuz console=tty0 console=ttyS0,115200 %s virtfx.poweroff
                   initrd /boot/initramfs.cpio
                 }
-                """);
+                """.formatted(GuestFixtures.FAST_BOOT_ARGS, GuestFixtures.FAST_BOOT_ARGS));
         Path tmp = iso.resolveSibling(iso.getFileName() + ".tmp.iso");
         Path platformDir = Path.of("/usr/lib/grub/i386-pc");
         List<String> cmd = new ArrayList<>(List.of("grub-mkrescue"));

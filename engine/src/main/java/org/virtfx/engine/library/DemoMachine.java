@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import org.virtfx.engine.guests.GuestFixtures;
+import org.virtfx.engine.osinfo.OsCatalog;
+import org.virtfx.engine.osinfo.OsDetector;
 
 /**
  * The machine the library starts with, so that a first run shows something that works at once: the guest fixtures'
@@ -19,18 +21,27 @@ public final class DemoMachine {
     public static Optional<VmDefinition> fromFixtures() {
         for (GuestFixtures.Arch arch : List.of(GuestFixtures.Arch.I386, GuestFixtures.Arch.AMD64)) {
             if (GuestFixtures.present(GuestFixtures.kernel(arch)) && GuestFixtures.present(GuestFixtures.initramfs(arch))) {
-                return Optional.of(VmDefinition.create(NAME, "linux", 256, 1)
+                return Optional.of(VmDefinition.create(NAME, detectOs(GuestFixtures.kernel(arch)), 256, 1)
                         .withBoot(null, GuestFixtures.kernel(arch).toString(), GuestFixtures.initramfs(arch).toString(),
-                                "console=ttyS0 console=tty0")
+                                "console=ttyS0 console=tty0 " + GuestFixtures.FAST_BOOT_ARGS)
                         .withNotes("Debian " + arch.dir() + " kernel with a busybox initramfs from the guest fixtures."));
             }
             if (GuestFixtures.present(GuestFixtures.grubIso(arch))) {
-                return Optional.of(VmDefinition.create(NAME, "linux", 256, 1)
+                return Optional.of(VmDefinition.create(NAME, detectOs(GuestFixtures.grubIso(arch)), 256, 1)
                         .withCdrom(GuestFixtures.grubIso(arch).toString())
                         .withNotes("GRUB ISO from the guest fixtures, booting a Debian " + arch.dir() + " kernel."));
             }
         }
         return Optional.empty();
+    }
+
+    /** The OS short id the New VM wizard would detect for {@code medium} ("linux" when nothing more is known). */
+    private static String detectOs(java.nio.file.Path medium) {
+        try {
+            return new OsDetector(OsCatalog.bundled()).detect(medium).map(d -> d.os().shortId()).orElse("linux");
+        } catch (IOException e) {
+            return "linux";
+        }
     }
 
     /** Creates the demo machine when the library holds no file at all; returns whether it did. */

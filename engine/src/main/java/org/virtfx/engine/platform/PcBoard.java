@@ -1,8 +1,6 @@
 package org.virtfx.engine.platform;
 
 import java.io.IOException;
-import java.lang.reflect.Constructor;
-import java.lang.reflect.InvocationTargetException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +24,7 @@ import org.virtfx.engine.bus.IrqLine;
 import org.virtfx.engine.bus.MmioBus;
 import org.virtfx.engine.cpu.CpuHost;
 import org.virtfx.engine.cpu.InterruptController;
+import org.virtfx.engine.cpu.SoftwareCpu;
 import org.virtfx.engine.cpu.Vcpu;
 import org.virtfx.engine.cpu.X86Cpu;
 import org.virtfx.engine.devices.DebugCon;
@@ -67,7 +66,6 @@ import org.virtfx.engine.storage.DiskImages;
  * no firmware, the kernel is booted directly (Linux bzImage or multiboot).
  */
 public final class PcBoard implements Board {
-    public static final String SOFTWARE_CPU_CLASS = "org.virtfx.engine.cpu.SoftwareCpu";
     /** RAM at or above this size is split: 3 GiB below the PCI hole, the rest from 4 GiB (QEMU's gigabyte alignment). */
     public static final long SPLIT_THRESHOLD = 0xE0000000L;
     public static final long LOW_RAM_WHEN_SPLIT = 0xC0000000L;
@@ -288,31 +286,9 @@ public final class PcBoard implements Board {
         }
     }
 
-    /** The vCPU factory for {@code org.virtfx.engine.cpu.SoftwareCpu(CpuHost)}, looked up when the board is built. */
-    public static Function<CpuHost, X86Cpu> softwareCpuFactory() throws IOException {
-        Constructor<?> ctor;
-        try {
-            Class<?> c = Class.forName(SOFTWARE_CPU_CLASS);
-            ctor = c.getConstructor(CpuHost.class);
-            if (!X86Cpu.class.isAssignableFrom(c)) {
-                throw new IOException(SOFTWARE_CPU_CLASS + " does not implement X86Cpu");
-            }
-        } catch (ClassNotFoundException | NoSuchMethodException e) {
-            throw new IOException("this build has no software CPU (" + SOFTWARE_CPU_CLASS + "(CpuHost) not found)");
-        }
-        return host -> {
-            try {
-                return (X86Cpu) ctor.newInstance(host);
-            } catch (InvocationTargetException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof RuntimeException r) {
-                    throw r;
-                }
-                throw new IllegalStateException("building vCPU " + host.index() + " failed", cause);
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("building vCPU " + host.index() + " failed", e);
-            }
-        };
+    /** The vCPU factory of the software CPU (the KVM backend will be the other). */
+    public static Function<CpuHost, X86Cpu> softwareCpuFactory() {
+        return SoftwareCpu::new;
     }
 
     /** SeaVGABIOS for the std VGA's ROM BAR; without it the card still works, but firmware shows nothing. */

@@ -19,19 +19,12 @@ import org.virtfx.engine.machine.Machine;
 import org.virtfx.engine.machine.MachineConfig;
 import org.virtfx.engine.machine.MachineState;
 
-/** Real guests on the PC board with the software CPU (skipped while this build has no software CPU). */
+/** Real guests on the PC board with the software CPU. */
 @Tag("guest")
 class PcGuestBootTest {
     @TempDir
     Path tmp;
 
-    private static void assumeSoftwareCpu() {
-        try {
-            Class.forName(PcBoard.SOFTWARE_CPU_CLASS);
-        } catch (ClassNotFoundException e) {
-            assumeTrue(false, "no software CPU in this build");
-        }
-    }
 
     /** Runs until the serial output matches, the machine stops, or {@code seconds} pass; returns the output. */
     private static String run(Machine m, Pattern until, double seconds) throws Exception {
@@ -63,7 +56,6 @@ class PcGuestBootTest {
 
     @Test
     void seaBiosReachesTheBootDevicesOnTheSerialConsole() throws Exception {
-        assumeSoftwareCpu();
         Path bios = GuestFixtures.seabios();
         assumeTrue(GuestFixtures.present(bios), "SeaBIOS is not installed");
         MachineConfig c = new MachineConfig("seabios", 64L << 20, 1, bios, null, null, "", null, List.of(), false, null);
@@ -76,7 +68,6 @@ class PcGuestBootTest {
 
     @Test
     void multibootKernelSeesItsModuleAndExitsThroughTheExitDevice() throws Exception {
-        assumeSoftwareCpu();
         Path kernel = MultibootLoaderTestKernels.aout(tmp);
         Path module = Files.writeString(tmp.resolve("module"), "payload");
         MachineConfig c = new MachineConfig("multiboot", 32L << 20, 1, null, kernel, module, "", null, List.of(), true, null);
@@ -90,12 +81,11 @@ class PcGuestBootTest {
 
     @Test
     void debianI386KernelBootsDirectlyToItsMarker() throws Exception {
-        assumeSoftwareCpu();
         Path kernel = GuestFixtures.kernel(GuestFixtures.Arch.I386);
         Path initrd = GuestFixtures.initramfs(GuestFixtures.Arch.I386);
         assumeTrue(GuestFixtures.present(kernel) && GuestFixtures.present(initrd), "guest fixtures not fetched");
         // cryptomgr.notests skips the kernel's crypto self-tests, minutes of pure computation on an interpreter.
-        MachineConfig c = new MachineConfig("linux", 256L << 20, 1, null, kernel, initrd, "console=ttyS0 cryptomgr.notests",
+        MachineConfig c = new MachineConfig("linux", 256L << 20, 1, null, kernel, initrd, "console=ttyS0 " + GuestFixtures.FAST_BOOT_ARGS,
                 null, List.of(), false, null);
         try (Machine m = new Machine(c, new PcBoardFactory())) {
             String out = run(m, Pattern.compile(GuestFixtures.MARKER), 480);
