@@ -27,4 +27,23 @@ public interface InterruptController {
     default int taskPriority() {
         return 0;
     }
+
+    /**
+     * IA32_APIC_BASE (MSR 0x1B) as the CPU's RDMSR/WRMSR see it. APIC-less controllers return 0 and ignore writes
+     * (the CPU should then not advertise CPUID.1:EDX.APIC).
+     */
+    default long apicBaseMsr() {
+        return 0;
+    }
+
+    default void setApicBaseMsr(long value) {
+    }
+
+    /** IA32_TSC_DEADLINE (MSR 0x6E0), forwarded by the CPU to the local APIC timer. */
+    default long tscDeadline() {
+        return 0;
+    }
+
+    default void setTscDeadline(long tscValue) {
+    }
 }
