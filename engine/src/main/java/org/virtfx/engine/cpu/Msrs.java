@@ -11,7 +11,7 @@ final class Msrs {
             MTRRCAP = 0xFE, SYSENTER_CS = 0x174, SYSENTER_ESP = 0x175, SYSENTER_EIP = 0x176, MCG_CAP = 0x179,
             MCG_STATUS = 0x17A, MISC_ENABLE = 0x1A0, MTRR_PHYS_BASE0 = 0x200, MTRR_FIX_64K = 0x250,
             MTRR_FIX_16K_80000 = 0x258, MTRR_FIX_16K_A0000 = 0x259, MTRR_FIX_4K_C0000 = 0x268, PAT = 0x277,
-            MTRR_DEF_TYPE = 0x2FF, EFER = 0xC0000080;
+            MTRR_DEF_TYPE = 0x2FF, TSC_DEADLINE = 0x6E0, EFER = 0xC0000080;
     private static final int VARIABLE_MTRRS = 8;
 
     private final SoftwareCpu c;
@@ -57,7 +57,10 @@ final class Msrs {
             case MCG_CAP:
                 return 0;
             case APIC_BASE:
-                return apicBase;
+                // the local APIC owns its base address and enable bit; without a controller keep the reset value
+                return c.host.interrupts() != null ? c.host.interrupts().apicBaseMsr() : apicBase;
+            case TSC_DEADLINE:
+                return c.host.interrupts() != null ? c.host.interrupts().tscDeadline() : 0;
             case FEATURE_CONTROL:
                 return featureControl;
             case MTRRCAP:
@@ -93,7 +96,17 @@ final class Msrs {
         switch (msr) {
             case TSC -> c.tscOffset += v - c.tsc();
             case BIOS_SIGN_ID, MCG_STATUS, PLATFORM_ID -> { }
-            case APIC_BASE -> apicBase = (v & 0xFFFFFF900L) | (apicBase & 0x100);
+            case APIC_BASE -> {
+                apicBase = (v & 0xFFFFFF900L) | (apicBase & 0x100);
+                if (c.host.interrupts() != null) {
+                    c.host.interrupts().setApicBaseMsr(v);
+                }
+            }
+            case TSC_DEADLINE -> {
+                if (c.host.interrupts() != null) {
+                    c.host.interrupts().setTscDeadline(v);
+                }
+            }
             case FEATURE_CONTROL -> featureControl = v;
             case SYSENTER_CS -> sysenterCs = v & 0xFFFF;
             case SYSENTER_ESP -> sysenterEsp = v;

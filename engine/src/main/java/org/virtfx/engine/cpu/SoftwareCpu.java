@@ -233,7 +233,11 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
         } catch (FpuException e) {
             rip = startRip;
             r[RSP] = startSp;
-            raiseException(e.vector() == CpuFault.MF ? CpuFault.of(CpuFault.MF) : CpuFault.gp(0));
+            raiseException(switch (e.vector()) {
+                case FpuException.VECTOR_MF -> CpuFault.of(CpuFault.MF);
+                case FpuException.VECTOR_UD -> CpuFault.of(CpuFault.UD);
+                default -> CpuFault.gp(0);
+            });
         }
     }
 

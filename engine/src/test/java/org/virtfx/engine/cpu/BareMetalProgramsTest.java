@@ -33,12 +33,14 @@ class BareMetalProgramsTest {
         final StringBuilder serial = new StringBuilder();
         int exitCode = -1;
         final SoftwareCpu cpu;
+        /** The port space, for tests that add a device of their own. */
+        final IoBus io;
 
         TestBoard(byte[] program) {
             ReentrantLock lock = new ReentrantLock();
             PhysicalMemory phys = new PhysicalMemory(ram, new MmioBus(lock));
             phys.mapRam(0, 8 << 20, 0);
-            IoBus io = new IoBus(lock);
+            io = new IoBus(lock);
             io.register(0x3F8, 1, "serial-capture", new PortDevice() {
                 @Override
                 public int ioRead(int port, int size) {
@@ -84,7 +86,8 @@ class BareMetalProgramsTest {
         }
     }
 
-    private byte[] assemble(String name) throws IOException, InterruptedException {
+    /** Assembles engine/src/test/asm/{@code name} into {@code tmp}; skips the test when nasm is missing. */
+    static byte[] assemble(Path tmp, String name) throws IOException, InterruptedException {
         Path src = Path.of("src/test/asm", name);
         Assumptions.assumeTrue(Files.exists(src), "source not found: " + src.toAbsolutePath());
         Path out = tmp.resolve(name + ".bin");
@@ -104,7 +107,7 @@ class BareMetalProgramsTest {
 
     @Test
     void protectedModePagingRingsAndGates() throws Exception {
-        try (TestBoard board = new TestBoard(assemble("protected.asm"))) {
+        try (TestBoard board = new TestBoard(assemble(tmp, "protected.asm"))) {
             board.run();
             String out = board.serial.toString();
             assertTrue(out.contains("page fault handled"), out);
@@ -117,7 +120,7 @@ class BareMetalProgramsTest {
 
     @Test
     void exceptionsTaskSwitchAndVirtual8086() throws Exception {
-        try (TestBoard board = new TestBoard(assemble("tasks.asm"))) {
+        try (TestBoard board = new TestBoard(assemble(tmp, "tasks.asm"))) {
             board.run();
             String out = board.serial.toString();
             assertTrue(out.contains("#DE #UD #BR handled"), out);
@@ -129,7 +132,7 @@ class BareMetalProgramsTest {
 
     @Test
     void x87MmxAndDeviceNotAvailable() throws Exception {
-        try (TestBoard board = new TestBoard(assemble("fpu.asm"))) {
+        try (TestBoard board = new TestBoard(assemble(tmp, "fpu.asm"))) {
             board.run();
             String out = board.serial.toString();
             assertTrue(out.contains("#NM, x87 arithmetic"), out);
@@ -144,7 +147,7 @@ class BareMetalProgramsTest {
      */
     @Test
     void integerMixMatchesQemu() throws Exception {
-        byte[] program = assemble("alu32.asm");
+        byte[] program = assemble(tmp, "alu32.asm");
         String virtfx;
         try (TestBoard board = new TestBoard(program)) {
             board.run();

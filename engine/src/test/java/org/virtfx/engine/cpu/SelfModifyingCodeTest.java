@@ -1,0 +1,47 @@
+package org.virtfx.engine.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.virtfx.engine.bus.PortDevice;
+
+/**
+ * Self-modifying code (engine/src/test/asm/smc.asm): stores over instructions already executed, code written through
+ * one virtual mapping and run through another, and code replaced by a device write through GuestMemory. Each must
+ * run the new bytes, whatever the CPU caches of decoded instructions.
+ */
+@Tag("guest")
+class SelfModifyingCodeTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void patchedAliasedAndDeviceWrittenCodeRunsTheNewBytes() throws Exception {
+        try (BareMetalProgramsTest.TestBoard board =
+                     new BareMetalProgramsTest.TestBoard(BareMetalProgramsTest.assemble(tmp, "smc.asm"))) {
+            // the "DMA" device: replaces the routine at 0x300000 with xor eax, eax / mov al, 7 / ret
+            board.io.register(0xE0, 1, "code-dma", new PortDevice() {
+                @Override
+                public int ioRead(int port, int size) {
+                    return 0xFF;
+                }
+
+                @Override
+                public void ioWrite(int port, int size, int value) {
+                    board.ram.write(0x300000, new byte[] {0x31, (byte) 0xC0, (byte) 0xB0, 0x07, (byte) 0xC3}, 0, 5);
+                }
+            });
+            board.run();
+            String out = board.serial.toString();
+            assertTrue(out.contains("patched code ran"), out);
+            assertTrue(out.contains("aliased code ran"), out);
+            assertTrue(out.contains("device-written code ran"), out);
+            assertTrue(out.endsWith("PASS\n"), out);
+            assertEquals(0, board.exitCode, out);
+        }
+    }
+}
