@@ -58,7 +58,8 @@ class DemoMachineGuestTest {
         // ttyS0 last: the fixtures' shell then runs on the serial port as well as printing the marker there.
         VmDefinition demo = library.find(DemoMachine.NAME).orElseThrow();
         if (demo.kernel() != null) {
-            library.update(demo.name(), demo.withBoot(demo.bios(), demo.kernel(), demo.initrd(), "console=tty0 console=ttyS0"));
+            library.update(demo.name(), demo.withBoot(demo.bios(), demo.kernel(), demo.initrd(),
+                    "console=tty0 console=ttyS0 " + GuestFixtures.FAST_BOOT_ARGS));
         }
         services = new AppServices(library, TestBoardFactory.recording(new PcBoardFactory()), dir.resolve("settings.json"));
         services.reload();
@@ -101,7 +102,13 @@ class DemoMachineGuestTest {
 
         robot.interact(() -> w.tabs().getSelectionModel().select(2));
         TextArea out = robot.lookup("#serialOutput").queryAs(TextArea.class);
-        GuiTest.waitFor(180, () -> out.getText().contains(GuestFixtures.MARKER));
+        GuiTest.waitFor(300, () -> out.getText().contains(GuestFixtures.MARKER));
+        // The guest's shell echoes what is typed into the serial console view.
+        GuiTest.waitFor(60, () -> out.getText().contains("virtfx# "));
+        robot.clickOn("#serialInput");
+        robot.interact(() -> robot.lookup("#serialInput").queryTextInputControl().setText("echo typed-$((6*7))"));
+        robot.push(KeyCode.ENTER);
+        GuiTest.waitFor(60, () -> out.getText().contains("typed-42"));
         assertTrue(vm.cpu.size() > 0, "the sampler followed the machine");
         robot.interact(vm::forceOff);
         GuiTest.waitFor(30, () -> vm.state() == MachineState.SHUT_OFF);
