@@ -136,9 +136,9 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
         msrs.reset();
         mmu.userHalf = 0;
         mmu.flush();
-        // After a platform reset only the bootstrap processor runs; the others wait for a start-up IPI again.
+        // After a platform reset only the bootstrap processor runs; the others wait for a start-up IPI again. A
+        // start-up IPI that is already pending stays: INIT and SIPI can both arrive before this vCPU gets to run.
         waitForSipi = !isBootstrapProcessor();
-        pendingSipi = -1;
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import org.junit.jupiter.api.Tag;
@@ -93,12 +94,14 @@ class FramebufferConsoleGuestTest {
                 assertTrue(m.state() == MachineState.RUNNING, "guest stopped: " + m.crashReason());
                 Thread.sleep(500);
             }
-            String screen = waitForScreen(m, t -> t.contains("virtfx#"), 120);
-            assertTrue(screen.contains("VIRTFX-GUEST-READY") || screen.contains("virtfx#"), screen);
+            // OCR reads the busybox banner reliably (the "virtfx#" prompt comes out as "wirtfxt" and the like).
+            String screen = waitForScreen(m, t -> t.contains("BusyBox"), 120);
+            assertTrue(screen.contains("bochs-drm"), "the kernel log is on the framebuffer console:\n" + screen);
             Board board = m.board().orElseThrow();
             type(board.lookup(KeyboardInput.class).orElseThrow(), "echo fbcon-ok | tr a-z A-Z");
-            String after = waitForScreen(m, t -> t.contains("FBCON-OK"), 120);
-            assertTrue(after.contains("fbcon-ok"), "the typed command is echoed on the console:\n" + after);
+            Pattern output = Pattern.compile("FBCON.?[O0]K");
+            String after = waitForScreen(m, t -> output.matcher(t).find(), 120);
+            assertTrue(after.contains("fbcon"), "the typed command is echoed on the console:\n" + after);
             Path png = dir.resolve("fbcon.png");
             board.lookup(ScreenshotSource.class).orElseThrow().writePng(png);
             BufferedImage img = ImageIO.read(png.toFile());
