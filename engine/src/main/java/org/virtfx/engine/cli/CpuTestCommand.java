@@ -42,15 +42,17 @@ public final class CpuTestCommand implements Callable<Integer> {
                 throw new IOException(p + ": no such file or folder");
             }
         }
-        long passed = 0, failed = 0, excluded = 0;
+        long passed = 0, modern = 0, failed = 0, excluded = 0;
         try (SingleStepTestRunner runner = new SingleStepTestRunner()) {
             runner.setMaxFailuresListed(allFailures ? Integer.MAX_VALUE : 5);
             for (Path f : files) {
                 SingleStepTestRunner.FileResult r = runner.runFile(f);
                 passed += r.passed();
+                modern += r.modern();
                 failed += r.failed();
                 excluded += r.excluded();
-                out.printf("%-8s %6d passed %5d failed%s%n", r.file(), r.passed(), r.failed(),
+                out.printf("%-8s %6d passed %5d failed%s%s%n", r.file(), r.passed() + r.modern(), r.failed(),
+                        r.modern() > 0 ? String.format(" (%d as a modern CPU must differ)", r.modern()) : "",
                         r.excluded() > 0 ? String.format(" (%d excluded)", r.excluded()) : "");
                 for (String why : r.failures()) {
                     out.println("    " + why);
@@ -58,10 +60,10 @@ public final class CpuTestCommand implements Callable<Integer> {
                 out.flush();
             }
         }
-        if (excluded > 0) {
-            out.printf("%d failures are on the exclusion list%n", excluded);
-        }
-        out.printf("%d passed, %d failed%n", passed, failed + excluded);
+        long total = passed + modern + failed + excluded;
+        out.printf("%d passed as captured, %d passed where a modern CPU must differ from the 80286 (checked against"
+                + " the documented modern behaviour), %d excluded unchecked, %d failed%n", passed, modern, excluded, failed);
+        out.printf("%d of %d passed (%.3f%%)%n", passed + modern, total, total == 0 ? 0.0 : (passed + modern) * 100.0 / total);
         return failed == 0 ? 0 : 1;
     }
 }

@@ -968,7 +968,8 @@ final class Interpreter {
         }
         long addr = 0;
         if (mod != 3) {
-            addr = linear(eaSeg, eaOff, 1, false);
+            // the whole operand is checked against the segment limit and rights before anything executes
+            addr = linear(eaSeg, eaOff, x87OperandSize(b, reg), x87Stores(b, reg));
             c.fpu.setInstructionPointers(c.sel[CS], startRip, c.sel[eaSeg], eaOff);
         } else {
             c.fpu.setInstructionPointers(c.sel[CS], startRip, 0, 0);
@@ -977,6 +978,29 @@ final class Interpreter {
         if ((c.cr0 & CR0_NE) == 0) {
             c.checkFerr();
         }
+    }
+
+    /** Bytes of the memory operand of x87 instruction {@code escape /reg} (environment and save images included). */
+    private int x87OperandSize(int escape, int reg) {
+        return switch (escape) {
+            case 0xD8, 0xDA -> 4;
+            case 0xD9 -> reg == 4 || reg == 6 ? (o32 ? 28 : 14) : reg == 5 || reg == 7 ? 2 : 4;
+            case 0xDB -> reg == 5 || reg == 7 ? 10 : 4;
+            case 0xDC -> 8;
+            case 0xDD -> reg == 4 || reg == 6 ? (o32 ? 108 : 94) : reg == 7 ? 2 : 8;
+            case 0xDE -> 2;
+            default -> reg == 4 || reg == 6 ? 10 : reg == 5 || reg == 7 ? 8 : 2; // DF
+        };
+    }
+
+    /** Whether x87 instruction {@code escape /reg} writes its memory operand (stores, FNSTENV, FNSAVE, FNSTCW/SW). */
+    private static boolean x87Stores(int escape, int reg) {
+        return switch (escape) {
+            case 0xD9 -> reg == 2 || reg == 3 || reg == 6 || reg == 7;
+            case 0xDB -> reg == 1 || reg == 2 || reg == 3 || reg == 7;
+            case 0xDD, 0xDF -> reg == 1 || reg == 2 || reg == 3 || reg == 6 || reg == 7;
+            default -> false;
+        };
     }
 
     // ---- port I/O -----------------------------------------------------------------------------------------------

@@ -23,20 +23,25 @@ class SingleStepVectorsTest {
         try (Stream<Path> s = Files.list(VECTORS)) {
             files = s.filter(f -> f.toString().endsWith(".json.gz")).sorted().toList();
         }
-        long passed = 0, excluded = 0;
+        long passed = 0, modern = 0, excluded = 0, failed = 0;
         List<String> failures = new ArrayList<>();
         try (SingleStepTestRunner runner = new SingleStepTestRunner()) {
             for (Path f : files) {
                 SingleStepTestRunner.FileResult r = runner.runFile(f);
                 passed += r.passed();
+                modern += r.modern();
                 excluded += r.excluded();
+                failed += r.failed();
                 failures.addAll(r.failures());
             }
         }
         assertTrue(passed > 100_000, "too few vectors ran: " + passed);
         assertEquals(List.of(), failures.stream().limit(20).toList());
-        // exclusions are only for documented 286/modern differences: keep them rare
-        assertTrue(excluded * 100.0 / (passed + excluded) < 3.0, "excluded " + excluded);
+        // the bar: >= 99.5% pass, as captured or as the documented modern-CPU behaviour (checked); tests
+        // left unchecked are those whose modern result cannot be derived from the capture
+        long total = passed + modern + excluded + failed;
+        assertTrue((passed + modern) * 1000 >= total * 995, (passed + modern) + " of " + total + " passed");
+        assertTrue(excluded * 2000 < total, "unchecked exclusions " + excluded);
     }
 
     @Test
