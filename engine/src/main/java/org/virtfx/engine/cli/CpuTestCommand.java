@@ -63,7 +63,8 @@ public final class CpuTestCommand implements Callable<Integer> {
         long total = passed + modern + failed + excluded;
         out.printf("%d passed as captured, %d passed where a modern CPU must differ from the 80286 (checked against"
                 + " the documented modern behaviour), %d excluded unchecked, %d failed%n", passed, modern, excluded, failed);
-        out.printf("%d of %d passed (%.3f%%)%n", passed + modern, total, total == 0 ? 0.0 : (passed + modern) * 100.0 / total);
+        out.printf("pass rate %.3f%% of %d tests%n", total == 0 ? 0.0 : (passed + modern) * 100.0 / total, total);
+        out.printf("%d passed, %d failed%n", passed + modern, failed);
         return failed == 0 ? 0 : 1;
     }
 }
