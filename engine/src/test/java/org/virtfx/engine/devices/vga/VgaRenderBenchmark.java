@@ -35,10 +35,9 @@ public class VgaRenderBenchmark {
             rig.dispi(VbeDispi.INDEX_YRES, 1080);
             rig.dispi(VbeDispi.INDEX_BPP, 32);
             rig.dispi(VbeDispi.INDEX_ENABLE, VbeDispi.ENABLED | VbeDispi.LFB_ENABLED);
-            byte[] v = rig.vga.memory().vram;
             for (int i = 0; i < 1920 * 1080 * 2; i++) {
                 int p = i < 1920 * 1080 ? i * 0x9E3779B1 : i * 31 + 7; // two different pages
-                VgaMemory.INT_LE.set(v, i * 4, p);
+                rig.vga.memory().writeLinear(i * 4L, 4, p);
             }
             rig.vga.refresh();
         }
