@@ -80,6 +80,9 @@ final class GraphicsRenderer {
         int height = Math.max(1, Math.min(vgaHeight(), VbeDispi.MAX_YRES));
         fb.resize(width, height);
         boolean full = checkFull();
+        if (!full && !mem.anyDirty()) {
+            return; // nothing written, no register changed: the frame stands
+        }
         boolean mode256 = (regs.gc[5] & 0x40) != 0;
         boolean cga = !mode256 && (regs.gc[5] & 0x20) != 0;
         int chars = mode256 ? (width + 3) / 4 : (width + 7) / 8;
@@ -155,6 +158,9 @@ final class GraphicsRenderer {
         int height = vbe.yres();
         fb.resize(width, height);
         boolean full = checkFull();
+        if (!full && !mem.anyDirty()) {
+            return;
+        }
         int bpp = vbe.bpp();
         int pitch = vbe.lineLength();
         int start = vbe.startOffset();

@@ -59,6 +59,8 @@ public final class StdVga extends PciDevice implements PortDevice, DisplaySurfac
     /** Where BAR0 / the bank window are mapped as RAM (-1: not mapped). */
     private long lfbMappedAt = -1;
     private long windowMappedTo = -1;
+    /** The frame is black because the screen is blanked, and nothing drew since. */
+    private boolean blankShown;
     private TesseractOcr ocr = new TesseractOcr();
     private long ocrChangeCount = -1;
     private String ocrText = "";
@@ -192,16 +194,22 @@ public final class StdVga extends PciDevice implements PortDevice, DisplaySurfac
         memory.collectDirty();
         frame.render(fb -> {
             if (vbe.enabled() && vbe.modeValid()) {
+                blankShown = false;
                 graphics.renderVbe(fb);
                 text.invalidate();
             } else if (regs.screenOff()) {
-                graphics.renderBlank(fb);
+                if (!blankShown) { // a blanked screen is drawn black once, not every frame
+                    graphics.renderBlank(fb);
+                    blankShown = true;
+                }
                 text.invalidate();
                 graphics.invalidate();
             } else if (!regs.graphicsMode()) {
+                blankShown = false;
                 text.render(fb, now);
                 graphics.invalidate();
             } else {
+                blankShown = false;
                 graphics.renderVga(fb);
                 text.invalidate();
             }
@@ -396,6 +404,7 @@ public final class StdVga extends PciDevice implements PortDevice, DisplaySurfac
         updateWindowMapping();
         text.invalidate();
         graphics.invalidate();
+        blankShown = false;
     }
 
     @Override
@@ -415,6 +424,8 @@ public final class StdVga extends PciDevice implements PortDevice, DisplaySurfac
         updateWindowMapping();
         text.invalidate();
         graphics.invalidate();
+        blankShown = false;
+        blankShown = false;
     }
 
     /** Stops the refresh timer (board close). */

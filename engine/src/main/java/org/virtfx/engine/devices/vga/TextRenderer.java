@@ -18,6 +18,8 @@ final class TextRenderer {
     private static final int FONT_BYTES = 256 * 32;
     private static final int CURSOR_FLAG = 1 << 16;
     private static final int HIDDEN_FLAG = 1 << 17;
+    /** Text modes address plane offsets below 64 KiB: the first 256 KiB of interleaved VRAM. */
+    private static final int TEXT_VRAM_BYTES = 256 << 10;
 
     private final VgaRegisters regs;
     private final VgaMemory mem;
@@ -27,6 +29,7 @@ final class TextRenderer {
     private final byte[] scratchFont = new byte[FONT_BYTES];
     private int lastDisplayVersion = -1;
     private int lastPaletteVersion = -1;
+    private long lastState = -1;
     private final int[] palette = new int[16];
 
     TextRenderer(VgaRegisters regs, VgaMemory mem) {
@@ -115,6 +118,14 @@ final class TextRenderer {
         int cursorEnd = regs.crtc[0x0B] & 0x1F;
         boolean cursorShown = (regs.crtc[0x0A] & 0x20) == 0 && cursorStart <= cursorEnd && cursorPhase;
         int cursorIndex = regs.cursorAddress() - regs.startAddress();
+        // What the cells depend on besides VRAM and the registers: when that, the text planes (VRAM's first 256 KiB)
+        // and the registers are unchanged, the frame stands and no cell is even looked at.
+        long state = (cursorShown ? 1L : 0) | (blinkEnabled && blinkPhase ? 2L : 0) | (long) cursorStart << 2
+                | (long) cursorEnd << 7 | (long) (cursorIndex & 0xFFFFF) << 12;
+        if (!full && state == lastState && !mem.isDirty(0, TEXT_VRAM_BYTES)) {
+            return;
+        }
+        lastState = state;
         int step = regs.rowStep();
         int start = regs.startAddress();
         int[] px = fb.pixels();

@@ -48,6 +48,8 @@ final class VgaMemory {
     private int latch;
     /** Plane 2 (fonts) was written since the last {@link #clearDirty}: text renderers re-read fonts only then. */
     private boolean plane2Written = true;
+    /** Some bit of {@link #dirty} is set. */
+    private boolean anyDirty = true;
 
     /** Private VRAM of {@code size} bytes, reachable only through this class. */
     VgaMemory(int size, VgaRegisters regs, VbeDispi vbe) {
@@ -110,6 +112,7 @@ final class VgaMemory {
         for (int i = 0; i < bits.length; i++) {
             if (bits[i] != 0) {
                 dirty[i] |= bits[i];
+                anyDirty = true;
                 // Fonts are in plane 2 at plane offsets below 64 KiB: VRAM's first 256 KiB, the 64 pages of word 0.
                 plane2Written |= i == 0;
             }
@@ -121,6 +124,7 @@ final class VgaMemory {
     void markDirty(int offset) {
         int page = offset >>> PAGE_SHIFT;
         dirty[page >> 6] |= 1L << page;
+        anyDirty = true;
     }
 
     void markDirtyRange(int offset, int length) {
@@ -132,11 +136,18 @@ final class VgaMemory {
         for (int p = first; p <= last; p++) {
             dirty[p >> 6] |= 1L << p;
         }
+        anyDirty = true;
     }
 
     void markAllDirty() {
         java.util.Arrays.fill(dirty, -1L);
         plane2Written = true;
+        anyDirty = true;
+    }
+
+    /** Whether any page was written since the last {@link #clearDirty}: an idle frame stops here. */
+    boolean anyDirty() {
+        return anyDirty;
     }
 
     boolean plane2Written() {
@@ -159,8 +170,11 @@ final class VgaMemory {
     }
 
     void clearDirty() {
-        java.util.Arrays.fill(dirty, 0L);
+        if (anyDirty) {
+            java.util.Arrays.fill(dirty, 0L);
+        }
         plane2Written = false;
+        anyDirty = false;
     }
 
     // ------------------------------------------------------------------ plane helpers

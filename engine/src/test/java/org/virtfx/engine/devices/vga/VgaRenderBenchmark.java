@@ -62,6 +62,25 @@ public class VgaRenderBenchmark {
         }
     }
 
+    /** A card straight out of reset (no firmware has programmed it, as with a direct kernel boot): blanked. */
+    @State(Scope.Thread)
+    public static class Blank {
+        VgaTestRig rig;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            rig = new VgaTestRig();
+            rig.vga.refresh();
+        }
+    }
+
+    /** A refresh of a blanked screen that stays blank. */
+    @Benchmark
+    public int blankIdle(Blank s) {
+        s.rig.vga.refresh();
+        return s.rig.vga.width();
+    }
+
     /** A guest flipping between two 1080p pages: every refresh converts and copies a whole new frame. */
     @Benchmark
     public int vbe1920x1080x32FullFrame(Vbe1080 s) {
