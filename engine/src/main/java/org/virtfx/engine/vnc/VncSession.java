@@ -70,6 +70,8 @@ final class VncSession implements DisplaySurface.Listener {
     private int shadowWidth;
     private int shadowHeight;
     private boolean shadowValid;
+    private java.util.concurrent.atomic.AtomicLong copyRectCounter = new java.util.concurrent.atomic.AtomicLong();
+    private java.util.concurrent.atomic.AtomicLong rawKeyCounter = new java.util.concurrent.atomic.AtomicLong();
 
     VncSession(Socket socket, DisplaySurface surface, KeyboardInput keyboard, PointerInput pointer, String password,
             String desktopName, Consumer<VncSession> onClose) {
@@ -80,6 +82,12 @@ final class VncSession implements DisplaySurface.Listener {
         this.password = password;
         this.desktopName = desktopName == null ? "VirtFX" : desktopName;
         this.onClose = onClose;
+    }
+
+    /** Where to count CopyRects sent and raw-keycode key events received (the server's totals). */
+    void countIn(java.util.concurrent.atomic.AtomicLong copyRects, java.util.concurrent.atomic.AtomicLong rawKeys) {
+        copyRectCounter = copyRects;
+        rawKeyCounter = rawKeys;
     }
 
     void start() {
@@ -286,7 +294,9 @@ final class VncSession implements DisplaySurface.Listener {
         int keysym = in.readInt();
         int keycode = in.readInt();
         int code = I8042.evdevOfXtKeycode(keycode);
-        if (code < 0) {
+        if (code >= 0) {
+            rawKeyCounter.incrementAndGet();
+        } else {
             code = KeysymMap.toEvdev(keysym); // keycode 0 or unknown: the keysym still says something
         }
         if (code >= 0 && keyboard != null) {
@@ -493,6 +503,7 @@ final class VncSession implements DisplaySurface.Listener {
             out.writeShort(0);
             out.writeShort(scroll.y() + scroll.dy());
             System.arraycopy(shadow, (scroll.y() + scroll.dy()) * w, shadow, scroll.y() * w, scroll.height() * w);
+            copyRectCounter.incrementAndGet();
         }
         PixelFormat conv = pf.effective();
         for (int[] r : rects) {
