@@ -173,30 +173,43 @@ final class TextRenderer {
             boolean hidden, int cursorStart, int cursorEnd) {
         int x0 = col * g.cellWidth * g.widthScale;
         int y0 = row * g.cellHeight;
+        long look = cellLook(ch, at, hidden);
         for (int l = 0; l < g.cellHeight; l++) {
-            drawGlyphLine(px, (y0 + l) * stride + x0, g, ch, at, l, cursor, hidden, cursorStart, cursorEnd);
+            drawGlyphLine(px, (y0 + l) * stride + x0, g, look, ch, at, l, cursor, cursorStart, cursorEnd);
         }
     }
 
-    /** One scan line {@code l} of a character cell, {@code cellWidth * widthScale} pixels from {@code px[o]}. */
-    private void drawGlyphLine(int[] px, int o, Geometry g, int ch, int at, int l, boolean cursor, boolean hidden,
-            int cursorStart, int cursorEnd) {
+    /** What a cell's lines share: foreground and background colour packed as {@code fg << 32 | bg}. */
+    private long cellLook(int ch, int at, boolean hidden) {
         boolean blinkEnabled = (regs.attr[0x10] & 0x08) != 0;
-        int fg = palette[at & 0x0F];
         int bg = palette[blinkEnabled ? (at >> 4) & 7 : (at >> 4) & 0x0F];
-        if (hidden) {
-            fg = bg;
-        }
+        int fg = hidden ? bg : palette[at & 0x0F];
+        return (long) fg << 32 | (bg & 0xFFFFFFFFL);
+    }
+
+    /** Scan line {@code l} of a character cell, {@code cellWidth * widthScale} pixels from {@code px[o]}. */
+    private void drawGlyphLine(int[] px, int o, Geometry g, long look, int ch, int at, int l, boolean cursor,
+            int cursorStart, int cursorEnd) {
+        int fg = (int) (look >>> 32);
+        int bg = (int) look;
         byte[] font = (at & 0x08) != 0 ? fontA : fontB;
         int cw = g.cellWidth;
         int glyph = l < 32 ? font[ch * 32 + l] & 0xFF : 0;
-        boolean lineGraphics = (regs.attr[0x10] & 0x04) != 0 && ch >= 0xC0 && ch <= 0xDF;
-        int bits = cw == 9 && lineGraphics ? glyph << 1 | glyph & 1 : glyph << 1; // 9 bits, leftmost first
-        boolean underline = (regs.attr[0x10] & 0x02) != 0 && (at & 0x77) == 0x01;
-        if ((cursor && l >= cursorStart && l <= cursorEnd) || (underline && l == (regs.crtc[0x14] & 0x1F))) {
-            bits = 0x1FF;
+        int bits = glyph << 1; // 9 bits, leftmost first; line graphics repeat the 8th dot in the 9th
+        if (cw == 9 && ch >= 0xC0 && ch <= 0xDF && (regs.attr[0x10] & 0x04) != 0) {
+            bits |= glyph & 1;
+        }
+        if ((cursor && l >= cursorStart && l <= cursorEnd)
+                || (l == (regs.crtc[0x14] & 0x1F) && (at & 0x77) == 0x01 && (regs.attr[0x10] & 0x02) != 0)) {
+            bits = 0x1FF; // cursor lines, or the underline of monochrome attribute 1
         }
         int scale = g.widthScale;
+        if (scale == 1) {
+            for (int x = 0; x < cw; x++) {
+                px[o + x] = (bits >> (8 - x) & 1) != 0 ? fg : bg;
+            }
+            return;
+        }
         for (int x = 0; x < cw; x++) {
             int color = (bits >> (8 - x) & 1) != 0 ? fg : bg;
             for (int s = 0; s < scale; s++) {
@@ -257,7 +270,8 @@ final class TextRenderer {
                 int at = mem.plane(1, addr);
                 boolean hidden = blinkHidden && (at & 0x80) != 0;
                 boolean cursor = cursorShown && (counter & 0xFFFF) == cursorAt;
-                drawGlyphLine(buf, c * cellPixels, g, ch, at, l, cursor, hidden, cursorStart, cursorEnd);
+                drawGlyphLine(buf, c * cellPixels, g, cellLook(ch, at, hidden), ch, at, l, cursor, cursorStart,
+                        cursorEnd);
             }
             fb.commitLine(y, buf, linePan, g.width());
         }
