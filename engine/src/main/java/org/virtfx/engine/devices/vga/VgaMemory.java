@@ -48,6 +48,8 @@ final class VgaMemory {
     private int latch;
     /** Plane 2 (fonts) was written since the last {@link #clearDirty}: text renderers re-read fonts only then. */
     private boolean plane2Written = true;
+    /** Pages written since the last {@link #reset} (all of them after a snapshot load): what a reset must zero. */
+    private final long[] written;
     /** Some bit of {@link #dirty} is set. */
     private boolean anyDirty = true;
 
@@ -66,6 +68,7 @@ final class VgaMemory {
         this.backingOffset = backingOffset;
         this.vram = backing != null ? backing.slice(backingOffset, size) : Arena.ofAuto().allocate(size, 8);
         this.dirty = new long[(size >> PAGE_SHIFT) + 63 >> 6];
+        this.written = new long[dirty.length];
         this.regs = regs;
         this.vbe = vbe;
     }
@@ -83,8 +86,21 @@ final class VgaMemory {
         return backingOffset;
     }
 
+    /**
+     * Zeroes video memory. Only pages ever written are touched: on a board VRAM is lazily committed guest RAM, and
+     * filling all 16 MiB would commit them for a guest that may never leave text mode.
+     */
     void reset() {
-        vram.fill((byte) 0);
+        collectDirty();
+        for (int w = 0; w < written.length; w++) {
+            long bits = written[w];
+            while (bits != 0) {
+                int page = w * 64 + Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                vram.asSlice((long) page << PAGE_SHIFT, 1 << PAGE_SHIFT).fill((byte) 0);
+            }
+        }
+        java.util.Arrays.fill(written, 0L);
         latch = 0;
         markAllDirty();
     }
@@ -112,6 +128,7 @@ final class VgaMemory {
         for (int i = 0; i < bits.length; i++) {
             if (bits[i] != 0) {
                 dirty[i] |= bits[i];
+                written[i] |= bits[i];
                 anyDirty = true;
                 // Fonts are in plane 2 at plane offsets below 64 KiB: VRAM's first 256 KiB, the 64 pages of word 0.
                 plane2Written |= i == 0;
@@ -124,6 +141,7 @@ final class VgaMemory {
     void markDirty(int offset) {
         int page = offset >>> PAGE_SHIFT;
         dirty[page >> 6] |= 1L << page;
+        written[page >> 6] |= 1L << page;
         anyDirty = true;
     }
 
@@ -135,6 +153,7 @@ final class VgaMemory {
         int last = (offset + length - 1) >>> PAGE_SHIFT;
         for (int p = first; p <= last; p++) {
             dirty[p >> 6] |= 1L << p;
+            written[p >> 6] |= 1L << p;
         }
         anyDirty = true;
     }
@@ -405,6 +424,7 @@ final class VgaMemory {
             inflater.end();
         }
         latch = in.readInt();
+        java.util.Arrays.fill(written, -1L);
         markAllDirty();
     }
 }

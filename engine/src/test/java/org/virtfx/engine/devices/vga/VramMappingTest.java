@@ -91,6 +91,13 @@ class VramMappingTest {
 
             dispi(board, VbeDispi.INDEX_ENABLE, 0);
             assertEquals(PhysicalMemory.Kind.MMIO, mem.kindOf(0xA0000), "VBE off: the VGA decodes the window again");
+            mem.write(LFB + 0xFF0000, 4, 0x11223344);                 // written by the CPU only, never rendered
+            vga.reset();
+            board.pci().configWrite(PcBoard.VGA_SLOT, 0, 0x10, 4, (int) LFB);
+            board.pci().configWrite(PcBoard.VGA_SLOT, 0, 0x04, 2, 0x0003);
+            assertEquals(0, mem.read(LFB + 0xFF0000, 4), "reset zeroes what the CPU wrote");
+            assertEquals(0, mem.read(LFB + 0x10004, 4), "and what was rendered");
+            assertEquals(0, mem.read(LFB + (10 * 640 + 20) * 4, 4));
             board.pci().configWrite(PcBoard.VGA_SLOT, 0, 0x04, 2, 0x0001);
             assertEquals(PhysicalMemory.Kind.MMIO, mem.kindOf(LFB), "memory decoding off: BAR0 unmapped");
         }
