@@ -42,6 +42,7 @@ public final class StdVga extends PciDevice implements PortDevice, DisplaySurfac
     public static final long WINDOW_BASE = 0xA0000;
     public static final int WINDOW_SIZE = 0x20000;
     static final long REFRESH_NS = 1_000_000_000L / 60;
+    static final long UNWATCHED_REFRESH_NS = 1_000_000_000L;
     private static final int MMIO_SIZE = 4096;
     private static final int QEXT_SIZE = 8;
     private static final int QEXT_LITTLE_ENDIAN = 0x1e1e1e1e;
@@ -61,6 +62,8 @@ public final class StdVga extends PciDevice implements PortDevice, DisplaySurfac
     private long windowMappedTo = -1;
     /** The frame is black because the screen is blanked, and nothing drew since. */
     private boolean blankShown;
+    /** The board closed: no more refresh ticks. Guarded by the device lock. */
+    private boolean closed;
     private TesseractOcr ocr = new TesseractOcr();
     private long ocrChangeCount = -1;
     private String ocrText = "";
@@ -180,14 +183,19 @@ public final class StdVga extends PciDevice implements PortDevice, DisplaySurfac
         windowMappedTo = want;
     }
 
-    private void refreshTick() {
+    /** One 60 Hz tick (device lock held): render, and re-arm while anyone watches. */
+    void refreshTick() {
         refresh();
-        refreshTimer.armAfter(REFRESH_NS);
+        if (!closed) {
+            // 60 Hz while someone watches; otherwise once a second keeps the mode and size current for whoever asks
+            // (screenshots and screen text render on demand anyway), without 60 wake-ups a second.
+            refreshTimer.armAfter(frame.hasListeners() ? REFRESH_NS : UNWATCHED_REFRESH_NS);
+        }
     }
 
     /**
      * Renders what changed since the last refresh and notifies the surface's listeners. Called by the refresh timer
-     * (device lock held); tests and benchmarks call it directly.
+     * (device lock held) while the surface has listeners, before screenshots and screen text, and by tests.
      */
     public void refresh() {
         long now = ctx.clock().nanos();
@@ -336,6 +344,14 @@ public final class StdVga extends PciDevice implements PortDevice, DisplaySurfac
     @Override
     public void addListener(Listener listener) {
         frame.addListener(listener);
+        ctx.deviceLock().lock();
+        try {
+            if (!closed && refreshTimer.deadline() > ctx.clock().nanos() + REFRESH_NS) {
+                refreshTimer.armAfter(0); // leave the slow unwatched cadence now
+            }
+        } finally {
+            ctx.deviceLock().unlock();
+        }
     }
 
     @Override
@@ -430,7 +446,18 @@ public final class StdVga extends PciDevice implements PortDevice, DisplaySurfac
 
     /** Stops the refresh timer (board close). */
     public void close() {
-        refreshTimer.cancel();
+        ctx.deviceLock().lock();
+        try {
+            closed = true;
+            refreshTimer.cancel();
+        } finally {
+            ctx.deviceLock().unlock();
+        }
+    }
+
+    /** Virtual nanoseconds until the next refresh tick (-1: none). */
+    long nextRefreshIn() {
+        return refreshTimer.armed() ? refreshTimer.deadline() - ctx.clock().nanos() : -1;
     }
 
     /** Replaces the OCR engine (tests use a stand-in command). */

@@ -75,6 +75,38 @@ class DisplayIdleTest {
     }
 
     @Test
+    void refreshRunsAt60HzOnlyWhileSomeoneWatches() {
+        VgaTestRig rig = textRig();
+        DisplaySurface.Listener viewer = new DisplaySurface.Listener() {
+            @Override
+            public void resized(int w, int h) {
+            }
+
+            @Override
+            public void updated(int x, int y, int w, int h) {
+            }
+        };
+        rig.lock.lock();
+        try {
+            rig.vga.refreshTick();
+            assertEquals(StdVga.UNWATCHED_REFRESH_NS, rig.vga.nextRefreshIn(), "nobody watching: once a second");
+            rig.vga.addListener(viewer);
+            assertEquals(0, rig.vga.nextRefreshIn(), "a new viewer gets a frame at once");
+            rig.vga.refreshTick();
+            assertEquals(StdVga.REFRESH_NS, rig.vga.nextRefreshIn(), "then 60 Hz");
+            rig.vga.removeListener(viewer);
+            rig.vga.refreshTick();
+            assertEquals(StdVga.UNWATCHED_REFRESH_NS, rig.vga.nextRefreshIn(), "the last viewer gone: slow again");
+            rig.vga.close();
+            assertEquals(-1, rig.vga.nextRefreshIn());
+        } finally {
+            rig.lock.unlock();
+        }
+        rig.poke(0xB8000, 'Q');
+        assertTrue(rig.vga.screenText().startsWith("Q"), "screen text renders on demand");
+    }
+
+    @Test
     void blankedScreenIsDrawnOnceAndUnblankingRedraws() {
         VgaTestRig rig = textRig();
         rig.poke(0xB8000, 'X');
