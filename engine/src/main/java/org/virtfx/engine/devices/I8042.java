@@ -62,6 +62,8 @@ public final class I8042 implements PortDevice, KeyboardInput, PointerInput, Sna
         private static final boolean[] EXTENDED = new boolean[MAX_CODE];
         /** The controller's set-2 to set-1 translation, derived from the table (unlisted bytes pass unchanged). */
         private static final int[] TRANSLATE = new int[256];
+        /** Set-1 make code (E0 keys: 0x80 | second byte, as RFB's QEMU extended key events encode them) -> evdev. */
+        private static final int[] FROM_XT = new int[256];
 
         static {
             for (int i = 0; i < 256; i++) {
@@ -72,7 +74,10 @@ public final class I8042 implements PortDevice, KeyboardInput, PointerInput, Sna
                 SET2[row[0]] = row[2];
                 EXTENDED[row[0]] = row[3] != 0;
                 TRANSLATE[row[2]] = row[1];
+                FROM_XT[row[1] | (row[3] != 0 ? 0x80 : 0)] = row[0];
             }
+            FROM_XT[0x80 | 0x37] = KEY_SYSRQ;   // E0 37, PrintScreen's own make code
+            FROM_XT[0x80 | 0x46] = KEY_PAUSE;   // E0 46 (Ctrl+Break), which QEMU's keycodes use for Pause
             // PrintScreen's fake-shift byte (set 2 0x12 = left shift) and Pause's 0x77 / 0x14 are already covered.
         }
 
@@ -113,6 +118,15 @@ public final class I8042 implements PortDevice, KeyboardInput, PointerInput, Sna
         static int translate(int set2Byte) {
             return TRANSLATE[set2Byte & 0xFF];
         }
+    }
+
+    /**
+     * The evdev code of a PC/XT (set 1) keycode as the QEMU extended key event carries it: one-byte make codes as
+     * they are, E0-prefixed ones as {@code 0x80 | second byte}. -1 when this keyboard has no such key.
+     */
+    public static int evdevOfXtKeycode(int keycode) {
+        int code = keycode > 0 && keycode < 256 ? Keys.FROM_XT[keycode] : 0;
+        return code == 0 ? -1 : code;
     }
 
     private final MachineContext ctx;

@@ -216,4 +216,9 @@ public final class FrameBuffer implements DisplaySurface {
     public void removeListener(Listener listener) {
         listeners.remove(listener);
     }
+
+    /** Whether anyone watches this frame (a device may skip periodic rendering when nobody does). */
+    public boolean hasListeners() {
+        return !listeners.isEmpty();
+    }
 }

@@ -232,6 +232,43 @@ public final class GuestMemory implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Like {@link #fetchAndClearDirty()}, for the pages of {@code [offset, offset+length)} only (page-aligned): bit
+     * {@code j} of word {@code i} of the answer is page {@code 64i+j} of the range. The other pages keep their bits,
+     * so a device scanning its own region (video memory) does not take them from other consumers.
+     */
+    public long[] fetchAndClearDirty(long offset, long length) {
+        check(offset, length);
+        if ((offset & (PAGE_SIZE - 1)) != 0 || (length & (PAGE_SIZE - 1)) != 0) {
+            throw new IllegalArgumentException("dirty range must be page-aligned: 0x" + Long.toHexString(offset)
+                    + "+0x" + Long.toHexString(length));
+        }
+        long first = offset >>> PAGE_SHIFT;
+        long pages = length >>> PAGE_SHIFT;
+        long[] out = new long[(int) ((pages + 63) >>> 6)];
+        long p = 0;
+        while (p < pages) {
+            long page = first + p;
+            int word = (int) (page >>> 6);
+            int shift = (int) (page & 63);
+            int n = (int) Math.min(64 - shift, pages - p);
+            long mask = (n == 64 ? -1L : ((1L << n) - 1)) << shift;
+            long bits = (long) BITMAP.getVolatile(dirty, word) & mask;
+            if (bits != 0) {
+                bits = (long) BITMAP.getAndBitwiseAnd(dirty, word, ~mask) & mask;
+                long rel = bits >>> shift;   // n bits for pages p .. p+n-1
+                int outWord = (int) (p >>> 6);
+                int outShift = (int) (p & 63);
+                out[outWord] |= rel << outShift;
+                if (outShift != 0 && outWord + 1 < out.length) {
+                    out[outWord + 1] |= rel >>> (64 - outShift);
+                }
+            }
+            p += n;
+        }
+        return out;
+    }
+
     @Override
     public void close() {
         arena.close();

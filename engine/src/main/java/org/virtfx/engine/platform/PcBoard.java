@@ -127,7 +127,9 @@ public final class PcBoard implements Board {
         long size = config.memoryBytes();
         ramBelow4g = size >= SPLIT_THRESHOLD ? LOW_RAM_WHEN_SPLIT : size;
         ramAbove4g = size - ramBelow4g;
-        ram = GuestMemory.allocate(size);
+        // The VGA's 16 MiB of VRAM follow the guest's RAM in the same segment (mapped only through the card's BAR0
+        // and bank window), so the vCPU's RAM fast path covers the framebuffer too.
+        ram = GuestMemory.allocate(size + StdVga.VRAM_SIZE);
         boolean done = false;
         try {
             io = new IoBus(ctx.deviceLock());
@@ -180,7 +182,7 @@ public final class PcBoard implements Board {
             apics.chainPciRouting(pci);
             pm = new Piix4Pm(ctx, isaIrqs.input(9));
             pm.attach(pci, io);
-            vga = new StdVga(ctx, io, mmio, memory, readVgaBios());
+            vga = new StdVga(ctx, io, mmio, memory, readVgaBios(), size);
             pci.attach(VGA_SLOT, 0, vga);
             hostBridge.setPamListener(shadow::apply);
             IoApic ioApic = apics.ioApic();

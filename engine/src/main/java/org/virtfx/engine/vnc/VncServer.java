@@ -30,6 +30,10 @@ public final class VncServer implements AutoCloseable {
     private final Set<VncSession> sessions = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
     private volatile boolean closed;
+    /** Scrolls sent as CopyRect, over all sessions (diagnostics and tests). */
+    private final java.util.concurrent.atomic.AtomicLong copyRects = new java.util.concurrent.atomic.AtomicLong();
+    /** Key events that came with a raw keycode (QEMU extended key events), over all sessions. */
+    private final java.util.concurrent.atomic.AtomicLong rawKeys = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * Listens on {@code address:port} (port 0: any free port). {@code keyboard}/{@code pointer} may be null (view
@@ -67,6 +71,16 @@ public final class VncServer implements AutoCloseable {
         return sessions.size();
     }
 
+    /** How many key events arrived with a raw keycode (QEMU extended key event), from all clients so far. */
+    public long rawKeyEventsReceived() {
+        return rawKeys.get();
+    }
+
+    /** How many scrolls were sent as a CopyRect instead of pixels, to all clients so far. */
+    public long copyRectsSent() {
+        return copyRects.get();
+    }
+
     private void acceptLoop() {
         while (!closed) {
             Socket client;
@@ -79,6 +93,7 @@ public final class VncServer implements AutoCloseable {
                 continue;
             }
             VncSession session = new VncSession(client, surface, keyboard, pointer, password, desktopName, sessions::remove);
+            session.countIn(copyRects, rawKeys);
             sessions.add(session);
             session.start();
         }

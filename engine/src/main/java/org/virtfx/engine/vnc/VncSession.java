@@ -12,6 +12,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import org.virtfx.engine.devices.I8042;
 import org.virtfx.engine.display.DisplaySurface;
 import org.virtfx.engine.display.KeyboardInput;
 import org.virtfx.engine.display.PointerInput;
@@ -20,8 +21,13 @@ import org.virtfx.engine.display.PointerInput;
 final class VncSession implements DisplaySurface.Listener {
     private static final System.Logger LOG = System.getLogger(VncSession.class.getName());
     static final int ENCODING_RAW = 0;
+    static final int ENCODING_COPY_RECT = 1;
     static final int ENCODING_ZRLE = 16;
     static final int ENCODING_DESKTOP_SIZE = -223;
+    /** QEMU Extended Key Event: the client may send raw (XT) keycodes as client message 255/0. */
+    static final int ENCODING_QEMU_EXTENDED_KEY = -258;
+    private static final int MESSAGE_QEMU = 255;
+    private static final int QEMU_EXTENDED_KEY_EVENT = 0;
     private static final int SECURITY_NONE = 1;
     private static final int SECURITY_VNC = 2;
     private static final int MAX_CUT_TEXT = 1 << 20;
@@ -45,6 +51,9 @@ final class VncSession implements DisplaySurface.Listener {
     private boolean sendColourMap;
     private int encoding = ENCODING_RAW;
     private boolean desktopSizeSupported;
+    private boolean copyRectSupported;
+    /** The client asked for QEMU extended key events and has not been told yet that this server takes them. */
+    private boolean extendedKeyAckPending;
     private boolean requestPending;
     private final List<int[]> dirty = new ArrayList<>();
     private boolean sizeChanged;
@@ -56,6 +65,13 @@ final class VncSession implements DisplaySurface.Listener {
     private int lastY = -1;
     private int lastButtons;
     private ZrleEncoder zrle;
+    // The picture the client has (sender thread only), for scroll detection: ARGB, valid once a full frame was sent.
+    private int[] shadow = new int[0];
+    private int shadowWidth;
+    private int shadowHeight;
+    private boolean shadowValid;
+    private java.util.concurrent.atomic.AtomicLong copyRectCounter = new java.util.concurrent.atomic.AtomicLong();
+    private java.util.concurrent.atomic.AtomicLong rawKeyCounter = new java.util.concurrent.atomic.AtomicLong();
 
     VncSession(Socket socket, DisplaySurface surface, KeyboardInput keyboard, PointerInput pointer, String password,
             String desktopName, Consumer<VncSession> onClose) {
@@ -66,6 +82,12 @@ final class VncSession implements DisplaySurface.Listener {
         this.password = password;
         this.desktopName = desktopName == null ? "VirtFX" : desktopName;
         this.onClose = onClose;
+    }
+
+    /** Where to count CopyRects sent and raw-keycode key events received (the server's totals). */
+    void countIn(java.util.concurrent.atomic.AtomicLong copyRects, java.util.concurrent.atomic.AtomicLong rawKeys) {
+        copyRectCounter = copyRects;
+        rawKeyCounter = rawKeys;
     }
 
     void start() {
@@ -103,6 +125,7 @@ final class VncSession implements DisplaySurface.Listener {
                     case 4 -> keyEvent();
                     case 5 -> pointerEvent();
                     case 6 -> cutText();
+                    case MESSAGE_QEMU -> qemuMessage();
                     default -> throw new IOException("unknown client message type " + type);
                 }
             }
@@ -216,16 +239,23 @@ final class VncSession implements DisplaySurface.Listener {
         }
         int chosen = -1;
         boolean desktopSize = false;
+        boolean copyRect = false;
+        boolean extendedKey = false;
         for (int i = 0; i < n; i++) {
             int e = in.readInt();
             if (chosen < 0 && (e == ENCODING_RAW || e == ENCODING_ZRLE)) {
                 chosen = e;
             }
             desktopSize |= e == ENCODING_DESKTOP_SIZE;
+            copyRect |= e == ENCODING_COPY_RECT;
+            extendedKey |= e == ENCODING_QEMU_EXTENDED_KEY;
         }
         synchronized (this) {
             encoding = chosen < 0 ? ENCODING_RAW : chosen;
             desktopSizeSupported = desktopSize;
+            copyRectSupported = copyRect;
+            extendedKeyAckPending = extendedKey;
+            notifyAll();
         }
     }
 
@@ -249,6 +279,26 @@ final class VncSession implements DisplaySurface.Listener {
         in.skipNBytes(2);
         int keysym = in.readInt();
         int code = KeysymMap.toEvdev(keysym);
+        if (code >= 0 && keyboard != null) {
+            keyboard.key(code, down);
+        }
+    }
+
+    /** QEMU client message: only the extended key event (raw keycode, so the guest's own layout applies). */
+    private void qemuMessage() throws IOException {
+        int subtype = in.readUnsignedByte();
+        if (subtype != QEMU_EXTENDED_KEY_EVENT) {
+            throw new IOException("unknown QEMU client message " + subtype);
+        }
+        boolean down = in.readUnsignedShort() != 0;
+        int keysym = in.readInt();
+        int keycode = in.readInt();
+        int code = I8042.evdevOfXtKeycode(keycode);
+        if (code >= 0) {
+            rawKeyCounter.incrementAndGet();
+        } else {
+            code = KeysymMap.toEvdev(keysym); // keycode 0 or unknown: the keysym still says something
+        }
         if (code >= 0 && keyboard != null) {
             keyboard.key(code, down);
         }
@@ -333,10 +383,12 @@ final class VncSession implements DisplaySurface.Listener {
                 int enc;
                 boolean announceSize;
                 boolean colourMap;
+                boolean copyRect;
+                boolean extendedKeyAck;
                 int w;
                 int h;
                 synchronized (this) {
-                    while (!closed && !(requestPending && (!dirty.isEmpty() || sizeChanged))) {
+                    while (!closed && !(requestPending && (!dirty.isEmpty() || sizeChanged || extendedKeyAckPending))) {
                         wait();
                     }
                     if (closed) {
@@ -357,13 +409,16 @@ final class VncSession implements DisplaySurface.Listener {
                     enc = encoding;
                     colourMap = sendColourMap;
                     sendColourMap = false;
+                    copyRect = copyRectSupported;
+                    extendedKeyAck = extendedKeyAckPending;
+                    extendedKeyAckPending = false;
                     w = Math.min(w, clientWidth);
                     h = Math.min(h, clientHeight);
                 }
                 if (colourMap) {
                     writeColourMap();
                 }
-                writeUpdate(rects, announceSize, w, h, pf, enc);
+                writeUpdate(rects, announceSize, extendedKeyAck, copyRect, w, h, pf, enc);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -394,8 +449,10 @@ final class VncSession implements DisplaySurface.Listener {
         }
     }
 
-    private void writeUpdate(List<int[]> dirtyRects, boolean announceSize, int w, int h, PixelFormat pf, int enc) throws IOException {
+    private void writeUpdate(List<int[]> dirtyRects, boolean announceSize, boolean extendedKeyAck, boolean copyRect,
+            int w, int h, PixelFormat pf, int enc) throws IOException {
         List<int[]> rects = new ArrayList<>();
+        long area = 0;
         for (int[] r : dirtyRects) {
             int x0 = Math.max(0, r[0]);
             int y0 = Math.max(0, r[1]);
@@ -403,11 +460,29 @@ final class VncSession implements DisplaySurface.Listener {
             int y1 = (int) Math.min(h, (long) r[1] + r[3]);
             if (x1 > x0 && y1 > y0) {
                 rects.add(new int[] {x0, y0, x1 - x0, y1 - y0});
+                area += (long) (x1 - x0) * (y1 - y0);
+            }
+        }
+        if (announceSize || shadowWidth != w || shadowHeight != h) {
+            shadow = new int[w * h];
+            shadowWidth = w;
+            shadowHeight = h;
+            shadowValid = false;
+        }
+        // A big update on a picture the client has: look for a scroll and send it as one CopyRect.
+        int[] frame = null;
+        ScrollDetector.Scroll scroll = null;
+        if (copyRect && shadowValid && area >= (long) w * h / 4 && h >= 32) {
+            frame = new int[w * h];
+            surface.copyPixels(0, 0, w, h, frame, 0, w);
+            scroll = ScrollDetector.find(shadow, frame, w, h, Math.max(8, h / 8));
+            if (scroll != null) {
+                rects = withoutBand(rects, scroll.y(), scroll.height());
             }
         }
         out.writeByte(0);
         out.writeByte(0);
-        out.writeShort(rects.size() + (announceSize ? 1 : 0));
+        out.writeShort(rects.size() + (announceSize ? 1 : 0) + (extendedKeyAck ? 1 : 0) + (scroll != null ? 1 : 0));
         if (announceSize) {
             out.writeShort(0);
             out.writeShort(0);
@@ -415,12 +490,39 @@ final class VncSession implements DisplaySurface.Listener {
             out.writeShort(h);
             out.writeInt(ENCODING_DESKTOP_SIZE);
         }
+        if (extendedKeyAck) { // an empty pseudo-rectangle: "send me extended key events"
+            out.writeLong(0);
+            out.writeInt(ENCODING_QEMU_EXTENDED_KEY);
+        }
+        if (scroll != null) { // first, so that the rows it reads are still the client's old ones
+            out.writeShort(0);
+            out.writeShort(scroll.y());
+            out.writeShort(w);
+            out.writeShort(scroll.height());
+            out.writeInt(ENCODING_COPY_RECT);
+            out.writeShort(0);
+            out.writeShort(scroll.y() + scroll.dy());
+            System.arraycopy(shadow, (scroll.y() + scroll.dy()) * w, shadow, scroll.y() * w, scroll.height() * w);
+            copyRectCounter.incrementAndGet();
+        }
         PixelFormat conv = pf.effective();
         for (int[] r : rects) {
             int rw = r[2];
             int rh = r[3];
             int[] argb = new int[rw * rh];
-            surface.copyPixels(r[0], r[1], rw, rh, argb, 0, rw);
+            if (frame != null) {
+                for (int y = 0; y < rh; y++) {
+                    System.arraycopy(frame, (r[1] + y) * w + r[0], argb, y * rw, rw);
+                }
+            } else {
+                surface.copyPixels(r[0], r[1], rw, rh, argb, 0, rw);
+            }
+            for (int y = 0; y < rh; y++) {
+                System.arraycopy(argb, y * rw, shadow, (r[1] + y) * w + r[0], rw);
+            }
+            if (rw == w && rh == h) {
+                shadowValid = true;
+            }
             out.writeShort(r[0]);
             out.writeShort(r[1]);
             out.writeShort(rw);
@@ -449,5 +551,26 @@ final class VncSession implements DisplaySurface.Listener {
             }
         }
         out.flush();
+    }
+
+    /** {@code rects} with the rows {@code [y, y+height)} taken out (each rectangle keeps what lies above and below). */
+    private static List<int[]> withoutBand(List<int[]> rects, int y, int height) {
+        List<int[]> out = new ArrayList<>();
+        int bandEnd = y + height;
+        for (int[] r : rects) {
+            int top = r[1];
+            int bottom = r[1] + r[3];
+            if (bottom <= y || top >= bandEnd) {
+                out.add(r);
+                continue;
+            }
+            if (top < y) {
+                out.add(new int[] {r[0], top, r[2], y - top});
+            }
+            if (bottom > bandEnd) {
+                out.add(new int[] {r[0], bandEnd, r[2], bottom - bandEnd});
+            }
+        }
+        return out;
     }
 }

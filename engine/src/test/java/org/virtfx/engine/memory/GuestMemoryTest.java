@@ -52,6 +52,26 @@ class GuestMemoryTest {
     }
 
     @Test
+    void dirtyPagesOfOneRangeAreFetchedAloneAndRelativeToIt() {
+        try (GuestMemory m = GuestMemory.allocate(1 << 20)) {
+            m.fetchAndClearDirty();
+            for (long page : new long[] {69, 70, 133, 134, 139, 140}) {
+                m.markDirty(page << GuestMemory.PAGE_SHIFT, 1);
+            }
+            long[] bits = m.fetchAndClearDirty(70L << GuestMemory.PAGE_SHIFT, 70L << GuestMemory.PAGE_SHIFT);
+            assertEquals(2, bits.length);
+            assertEquals(1L | 1L << 63, bits[0], "pages 70 and 133 are bits 0 and 63");
+            assertEquals(1L | 1L << 5, bits[1], "pages 134 and 139 are bits 64 and 69");
+            assertTrue(m.isDirty(69), "the page before the range keeps its bit");
+            assertTrue(m.isDirty(140), "the page after the range keeps its bit");
+            assertFalse(m.isDirty(133));
+            assertEquals(0, m.fetchAndClearDirty(70L << GuestMemory.PAGE_SHIFT, 70L << GuestMemory.PAGE_SHIFT)[0]);
+            assertThrows(IllegalArgumentException.class, () -> m.fetchAndClearDirty(100, 4096));
+            assertThrows(GuestMemoryException.class, () -> m.fetchAndClearDirty(1 << 20, 4096));
+        }
+    }
+
+    @Test
     void writeObserverSeesDeviceWrites() {
         try (GuestMemory m = GuestMemory.allocate(1 << 20)) {
             long[] seen = new long[2];

@@ -24,6 +24,9 @@ final class RfbTestClient implements AutoCloseable {
     private final Inflater inflater = new Inflater();
     int lastEncoding;
     boolean sawDesktopSize;
+    boolean sawExtendedKeyAck;
+    /** CopyRect rectangles received, as {x, y, w, h, srcX, srcY}. */
+    final java.util.List<int[]> copyRects = new java.util.ArrayList<>();
 
     RfbTestClient(int port, String version, String password) throws IOException {
         socket = new Socket("127.0.0.1", port);
@@ -109,6 +112,15 @@ final class RfbTestClient implements AutoCloseable {
         out.writeInt(keysym);
     }
 
+    /** QEMU extended key event: keysym plus the XT keycode (E0 keys with bit 7 set). */
+    void extendedKey(int keysym, int keycode, boolean down) throws IOException {
+        out.writeByte(255);
+        out.writeByte(0);
+        out.writeShort(down ? 1 : 0);
+        out.writeInt(keysym);
+        out.writeInt(keycode);
+    }
+
     void pointer(int mask, int x, int y) throws IOException {
         out.writeByte(5);
         out.writeByte(mask);
@@ -147,6 +159,24 @@ final class RfbTestClient implements AutoCloseable {
                     height = h;
                     screen = new int[w * h];
                     sawDesktopSize = true;
+                    continue;
+                }
+                if (enc == VncSession.ENCODING_QEMU_EXTENDED_KEY) {
+                    sawExtendedKeyAck = true;
+                    continue;
+                }
+                if (enc == VncSession.ENCODING_COPY_RECT) {
+                    int sx = in.readUnsignedShort();
+                    int sy = in.readUnsignedShort();
+                    int[] copy = new int[w * h];
+                    for (int yy = 0; yy < h; yy++) {
+                        System.arraycopy(screen, (sy + yy) * width + sx, copy, yy * w, w);
+                    }
+                    for (int yy = 0; yy < h; yy++) {
+                        System.arraycopy(copy, yy * w, screen, (y + yy) * width + x, w);
+                    }
+                    copyRects.add(new int[] {x, y, w, h, sx, sy});
+                    rects.add(new int[] {x, y, w, h});
                     continue;
                 }
                 lastEncoding = enc;

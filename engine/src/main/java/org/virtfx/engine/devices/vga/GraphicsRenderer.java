@@ -1,5 +1,7 @@
 package org.virtfx.engine.devices.vga;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import org.virtfx.engine.display.FrameBuffer;
 
 /**
@@ -14,6 +16,7 @@ final class GraphicsRenderer {
     private final VgaMemory mem;
     private final VbeDispi vbe;
     private int[] line = new int[VbeDispi.MAX_XRES];
+    private byte[] lineBytes = new byte[0];
     private final int[] palette16 = new int[16];
     private final int[] palette256 = new int[256];
     private int lastDisplayVersion = -1;
@@ -77,6 +80,9 @@ final class GraphicsRenderer {
         int height = Math.max(1, Math.min(vgaHeight(), VbeDispi.MAX_YRES));
         fb.resize(width, height);
         boolean full = checkFull();
+        if (!full && !mem.anyDirty()) {
+            return; // nothing written, no register changed: the frame stands
+        }
         boolean mode256 = (regs.gc[5] & 0x40) != 0;
         boolean cga = !mode256 && (regs.gc[5] & 0x20) != 0;
         int chars = mode256 ? (width + 3) / 4 : (width + 7) / 8;
@@ -152,33 +158,52 @@ final class GraphicsRenderer {
         int height = vbe.yres();
         fb.resize(width, height);
         boolean full = checkFull();
+        if (!full && !mem.anyDirty()) {
+            return;
+        }
         int bpp = vbe.bpp();
         int pitch = vbe.lineLength();
         int start = vbe.startOffset();
         int bytesPerLine = bpp == 4 ? (width + 7) / 8 : width * vbe.bytesPerPixel();
-        byte[] v = mem.vram;
         int[] buf = lineBuffer(width);
         for (int y = 0; y < height; y++) {
             int off = start + y * pitch;
-            if (off + bytesPerLine > v.length) {
+            if (off + bytesPerLine > mem.size()) {
                 break;
             }
             // 4 bpp: offsets count interleaved VRAM bytes, 4 per plane offset (as QEMU's line offset does).
             if (!full && !mem.isDirty(off, bpp == 4 ? bytesPerLine << 2 : bytesPerLine)) {
                 continue;
             }
-            convertLine(v, off, bpp, width, buf);
+            convertLine(off, bpp, width, bytesPerLine, buf);
             fb.commitLine(y, buf, 0, width);
         }
     }
 
-    private void convertLine(byte[] v, int off, int bpp, int width, int[] buf) {
-        switch (bpp) {
-            case 32 -> {
-                for (int x = 0; x < width; x++) {
-                    buf[x] = 0xFF000000 | (int) VgaMemory.INT_LE.get(v, off + 4 * x);
-                }
+    private byte[] lineBytes(int n) {
+        if (lineBytes.length < n) {
+            lineBytes = new byte[n];
+        }
+        return lineBytes;
+    }
+
+    private void convertLine(int vramOffset, int bpp, int width, int bytesPerLine, int[] buf) {
+        if (bpp == 32) {
+            MemorySegment.copy(mem.vram, VgaMemory.LE_INT, vramOffset, buf, 0, width);
+            for (int x = 0; x < width; x++) {
+                buf[x] |= 0xFF000000;
             }
+            return;
+        }
+        byte[] v = null;
+        int off = 0;
+        if (bpp != 4) { // one bulk copy of the line out of VRAM, then byte-array conversion
+            v = lineBytes(bytesPerLine);
+            MemorySegment.copy(mem.vram, ValueLayout.JAVA_BYTE, vramOffset, v, 0, bytesPerLine);
+        } else {
+            off = vramOffset;
+        }
+        switch (bpp) {
             case 24 -> {
                 for (int x = 0, o = off; x < width; x++, o += 3) {
                     buf[x] = 0xFF000000 | (v[o + 2] & 0xFF) << 16 | (v[o + 1] & 0xFF) << 8 | (v[o] & 0xFF);

@@ -28,6 +28,12 @@ import org.virtfx.engine.time.TimerService;
  *
  * <p>The picture is rendered on a 60 Hz timer on the virtual clock into a {@link FrameBuffer}; this device is the
  * board's {@link DisplaySurface}, {@link ScreenshotSource} and {@link ScreenTextSource}.
+ *
+ * <p>When the board puts VRAM into guest RAM ({@link #StdVga(MachineContext, IoBus, MmioBus, PhysicalMemory, byte[],
+ * long)}), the linear framebuffer BAR and, in VBE modes of 8 bpp and more, the 64 KiB bank window at 0xA0000 are
+ * mapped in {@link PhysicalMemory} as RAM: the vCPU then reads and writes them on its TLB fast path like any RAM,
+ * without this device's lock, and the renderer learns what changed from the guest RAM's dirty bitmap. Planar, text,
+ * CGA and chain-4 accesses keep going through {@link VgaMemory}, which implements the VGA's address and data paths.
  */
 public final class StdVga extends PciDevice implements PortDevice, DisplaySurface, ScreenshotSource, ScreenTextSource {
     public static final int VENDOR = 0x1234;
@@ -36,6 +42,7 @@ public final class StdVga extends PciDevice implements PortDevice, DisplaySurfac
     public static final long WINDOW_BASE = 0xA0000;
     public static final int WINDOW_SIZE = 0x20000;
     static final long REFRESH_NS = 1_000_000_000L / 60;
+    static final long UNWATCHED_REFRESH_NS = 1_000_000_000L;
     private static final int MMIO_SIZE = 4096;
     private static final int QEXT_SIZE = 8;
     private static final int QEXT_LITTLE_ENDIAN = 0x1e1e1e1e;
@@ -49,16 +56,45 @@ public final class StdVga extends PciDevice implements PortDevice, DisplaySurfac
     private final FrameBuffer frame = new FrameBuffer(720, 400);
     private final byte[] edid = Edid.block();
     private final TimerService.Timer refreshTimer;
+    private final PhysicalMemory phys;
+    /** Where BAR0 / the bank window are mapped as RAM (-1: not mapped). */
+    private long lfbMappedAt = -1;
+    private long windowMappedTo = -1;
+    /** The frame is black because the screen is blanked, and nothing drew since. */
+    private boolean blankShown;
+    /** The board closed: no more refresh ticks. Guarded by the device lock. */
+    private boolean closed;
     private TesseractOcr ocr = new TesseractOcr();
     private long ocrChangeCount = -1;
     private String ocrText = "";
 
+    /** A card with private VRAM: every guest access to video memory goes through the MMIO handlers. */
     public StdVga(MachineContext ctx, IoBus io, MmioBus mmio, PhysicalMemory mem, byte[] vgaBiosRom) {
+        this(ctx, io, mmio, mem, vgaBiosRom, -1);
+    }
+
+    /**
+     * @param vramRamOffset where the board reserved {@link #VRAM_SIZE} bytes of {@code mem}'s guest RAM (page
+     *                      aligned, outside every RAM range the guest sees) for VRAM, so it can be mapped directly;
+     *                      -1 for private VRAM
+     */
+    public StdVga(MachineContext ctx, IoBus io, MmioBus mmio, PhysicalMemory mem, byte[] vgaBiosRom, long vramRamOffset) {
         super("stdvga", VENDOR, DEVICE, 0x030000, 2);
         this.ctx = Objects.requireNonNull(ctx);
         regs = new VgaRegisters(ctx.clock());
         vbe = new VbeDispi(VRAM_SIZE);
-        memory = new VgaMemory(VRAM_SIZE, regs, vbe);
+        if (vramRamOffset >= 0) {
+            Objects.requireNonNull(mem, "VRAM in guest RAM needs the physical memory map");
+            if ((vramRamOffset & 0xFFF) != 0 || !mem.ram().contains(vramRamOffset, VRAM_SIZE)) {
+                throw new IllegalArgumentException(String.format("VRAM at RAM offset 0x%x+0x%x is not inside guest RAM "
+                        + "or not page-aligned", vramRamOffset, VRAM_SIZE));
+            }
+            memory = new VgaMemory(mem.ram(), vramRamOffset, VRAM_SIZE, regs, vbe);
+            phys = mem;
+        } else {
+            memory = new VgaMemory(VRAM_SIZE, regs, vbe);
+            phys = null;
+        }
         vbe.attach(regs, memory);
         text = new TextRenderer(regs, memory);
         graphics = new GraphicsRenderer(regs, memory, vbe);
@@ -111,29 +147,77 @@ public final class StdVga extends PciDevice implements PortDevice, DisplaySurfac
         refreshTimer.armAfter(REFRESH_NS);
     }
 
-    private void refreshTick() {
+    @Override
+    protected void barMoved(int index, long base) {
+        if (index != 0 || phys == null) {
+            return;
+        }
+        if (lfbMappedAt >= 0) {
+            phys.unmap(lfbMappedAt);
+            lfbMappedAt = -1;
+        }
+        if (base >= 0) {
+            phys.mapRam(base, VRAM_SIZE, memory.backingOffset());
+            lfbMappedAt = base;
+        }
+    }
+
+    /**
+     * In VBE modes of 8 bpp and more, the 0xA0000 window is 64 KiB of linear VRAM at the bank offset: map it as RAM
+     * (remapped on every bank switch). Every other mode decodes the window through the VGA's planes and ALU.
+     */
+    private void updateWindowMapping() {
+        if (phys == null) {
+            return;
+        }
+        long want = vbe.enabled() && vbe.bpp() > 4 ? memory.backingOffset() + vbe.bankOffset() : -1;
+        if (want == windowMappedTo) {
+            return;
+        }
+        if (windowMappedTo >= 0) {
+            phys.unmap(WINDOW_BASE);
+        }
+        if (want >= 0) {
+            phys.mapRam(WINDOW_BASE, 0x10000, want);
+        }
+        windowMappedTo = want;
+    }
+
+    /** One 60 Hz tick (device lock held): render, and re-arm while anyone watches. */
+    void refreshTick() {
         refresh();
-        refreshTimer.armAfter(REFRESH_NS);
+        if (!closed) {
+            // 60 Hz while someone watches; otherwise once a second keeps the mode and size current for whoever asks
+            // (screenshots and screen text render on demand anyway), without 60 wake-ups a second.
+            refreshTimer.armAfter(frame.hasListeners() ? REFRESH_NS : UNWATCHED_REFRESH_NS);
+        }
     }
 
     /**
      * Renders what changed since the last refresh and notifies the surface's listeners. Called by the refresh timer
-     * (device lock held); tests and benchmarks call it directly.
+     * (device lock held) while the surface has listeners, before screenshots and screen text, and by tests.
      */
     public void refresh() {
         long now = ctx.clock().nanos();
+        memory.collectDirty();
         frame.render(fb -> {
             if (vbe.enabled() && vbe.modeValid()) {
+                blankShown = false;
                 graphics.renderVbe(fb);
                 text.invalidate();
             } else if (regs.screenOff()) {
-                graphics.renderBlank(fb);
+                if (!blankShown) { // a blanked screen is drawn black once, not every frame
+                    graphics.renderBlank(fb);
+                    blankShown = true;
+                }
                 text.invalidate();
                 graphics.invalidate();
             } else if (!regs.graphicsMode()) {
+                blankShown = false;
                 text.render(fb, now);
                 graphics.invalidate();
             } else {
+                blankShown = false;
                 graphics.renderVga(fb);
                 text.invalidate();
             }
@@ -166,11 +250,13 @@ public final class StdVga extends PciDevice implements PortDevice, DisplaySurfac
             vbe.writeIndex(value);
             if (size == 4) {
                 vbe.writeData(value >>> 16); // outl: index in the low word, data in the high word
+                updateWindowMapping();
             }
             return;
         }
         if (port == 0x1CF) {
             vbe.writeData(value);
+            updateWindowMapping();
             return;
         }
         for (int i = 0; i < size; i++) {
@@ -232,6 +318,7 @@ public final class StdVga extends PciDevice implements PortDevice, DisplaySurfac
             vbe.writeIndex((int) (offset - 0x500) >> 1);
             vbe.writeData((int) value);
             vbe.writeIndex(saved);
+            updateWindowMapping();
         } else if (offset == 0x604 && (int) value != QEXT_LITTLE_ENDIAN) {
             ctx.warnOnce("stdvga: big-endian framebuffer requested; only little-endian is supported");
         }
@@ -257,6 +344,14 @@ public final class StdVga extends PciDevice implements PortDevice, DisplaySurfac
     @Override
     public void addListener(Listener listener) {
         frame.addListener(listener);
+        ctx.deviceLock().lock();
+        try {
+            if (!closed && refreshTimer.deadline() > ctx.clock().nanos() + REFRESH_NS) {
+                refreshTimer.armAfter(0); // leave the slow unwatched cadence now
+            }
+        } finally {
+            ctx.deviceLock().unlock();
+        }
     }
 
     @Override
@@ -322,8 +417,10 @@ public final class StdVga extends PciDevice implements PortDevice, DisplaySurfac
         regs.reset();
         vbe.reset();
         memory.reset();
+        updateWindowMapping();
         text.invalidate();
         graphics.invalidate();
+        blankShown = false;
     }
 
     @Override
@@ -340,13 +437,27 @@ public final class StdVga extends PciDevice implements PortDevice, DisplaySurfac
         regs.load(in);
         vbe.load(in);
         memory.load(in);
+        updateWindowMapping();
         text.invalidate();
         graphics.invalidate();
+        blankShown = false;
+        blankShown = false;
     }
 
     /** Stops the refresh timer (board close). */
     public void close() {
-        refreshTimer.cancel();
+        ctx.deviceLock().lock();
+        try {
+            closed = true;
+            refreshTimer.cancel();
+        } finally {
+            ctx.deviceLock().unlock();
+        }
+    }
+
+    /** Virtual nanoseconds until the next refresh tick (-1: none). */
+    long nextRefreshIn() {
+        return refreshTimer.armed() ? refreshTimer.deadline() - ctx.clock().nanos() : -1;
     }
 
     /** Replaces the OCR engine (tests use a stand-in command). */

@@ -18,6 +18,8 @@ final class TextRenderer {
     private static final int FONT_BYTES = 256 * 32;
     private static final int CURSOR_FLAG = 1 << 16;
     private static final int HIDDEN_FLAG = 1 << 17;
+    /** Text modes address plane offsets below 64 KiB: the first 256 KiB of interleaved VRAM. */
+    private static final int TEXT_VRAM_BYTES = 256 << 10;
 
     private final VgaRegisters regs;
     private final VgaMemory mem;
@@ -27,6 +29,8 @@ final class TextRenderer {
     private final byte[] scratchFont = new byte[FONT_BYTES];
     private int lastDisplayVersion = -1;
     private int lastPaletteVersion = -1;
+    private long lastState = -1;
+    private int[] lineBuf = new int[0];
     private final int[] palette = new int[16];
 
     TextRenderer(VgaRegisters regs, VgaMemory mem) {
@@ -115,6 +119,19 @@ final class TextRenderer {
         int cursorEnd = regs.crtc[0x0B] & 0x1F;
         boolean cursorShown = (regs.crtc[0x0A] & 0x20) == 0 && cursorStart <= cursorEnd && cursorPhase;
         int cursorIndex = regs.cursorAddress() - regs.startAddress();
+        // What the cells depend on besides VRAM and the registers: when that, the text planes (VRAM's first 256 KiB)
+        // and the registers are unchanged, the frame stands and no cell is even looked at.
+        long state = (cursorShown ? 1L : 0) | (blinkEnabled && blinkPhase ? 2L : 0) | (long) cursorStart << 2
+                | (long) cursorEnd << 7 | (long) (cursorIndex & 0xFFFFF) << 12;
+        if (!full && state == lastState && !mem.isDirty(0, TEXT_VRAM_BYTES)) {
+            return;
+        }
+        lastState = state;
+        if (needsScanlines(g)) {
+            renderScanlines(fb, g, cursorShown, blinkEnabled && !blinkPhase, cursorStart, cursorEnd);
+            java.util.Arrays.fill(cells, -1); // the cell cache no longer describes the frame
+            return;
+        }
         int step = regs.rowStep();
         int start = regs.startAddress();
         int[] px = fb.pixels();
@@ -154,37 +171,117 @@ final class TextRenderer {
 
     private void drawCell(int[] px, int stride, Geometry g, int row, int col, int ch, int at, boolean cursor,
             boolean hidden, int cursorStart, int cursorEnd) {
-        boolean blinkEnabled = (regs.attr[0x10] & 0x08) != 0;
-        int fg = palette[at & 0x0F];
-        int bg = palette[blinkEnabled ? (at >> 4) & 7 : (at >> 4) & 0x0F];
-        if (hidden) {
-            fg = bg;
-        }
-        byte[] font = (at & 0x08) != 0 ? fontA : fontB;
-        boolean lineGraphics = (regs.attr[0x10] & 0x04) != 0 && ch >= 0xC0 && ch <= 0xDF;
-        boolean underline = (regs.attr[0x10] & 0x02) != 0 && (at & 0x77) == 0x01;
-        int underlineRow = regs.crtc[0x14] & 0x1F;
-        int cw = g.cellWidth;
-        int scale = g.widthScale;
-        int x0 = col * cw * scale;
+        int x0 = col * g.cellWidth * g.widthScale;
         int y0 = row * g.cellHeight;
+        long look = cellLook(ch, at, hidden);
         for (int l = 0; l < g.cellHeight; l++) {
-            int glyph = l < 32 ? font[ch * 32 + l] & 0xFF : 0;
-            int bits = glyph << 1 | (cw == 9 && lineGraphics ? glyph & 1 : 0); // 9 bits, leftmost first
-            if (cw == 8) {
-                bits = glyph << 1;
-            }
-            if ((cursor && l >= cursorStart && l <= cursorEnd) || (underline && l == underlineRow)) {
-                bits = 0x1FF;
-            }
-            int o = (y0 + l) * stride + x0;
+            drawGlyphLine(px, (y0 + l) * stride + x0, g, look, ch, at, l, cursor, cursorStart, cursorEnd);
+        }
+    }
+
+    /** What a cell's lines share: foreground and background colour packed as {@code fg << 32 | bg}. */
+    private long cellLook(int ch, int at, boolean hidden) {
+        boolean blinkEnabled = (regs.attr[0x10] & 0x08) != 0;
+        int bg = palette[blinkEnabled ? (at >> 4) & 7 : (at >> 4) & 0x0F];
+        int fg = hidden ? bg : palette[at & 0x0F];
+        return (long) fg << 32 | (bg & 0xFFFFFFFFL);
+    }
+
+    /** Scan line {@code l} of a character cell, {@code cellWidth * widthScale} pixels from {@code px[o]}. */
+    private void drawGlyphLine(int[] px, int o, Geometry g, long look, int ch, int at, int l, boolean cursor,
+            int cursorStart, int cursorEnd) {
+        int fg = (int) (look >>> 32);
+        int bg = (int) look;
+        byte[] font = (at & 0x08) != 0 ? fontA : fontB;
+        int cw = g.cellWidth;
+        int glyph = l < 32 ? font[ch * 32 + l] & 0xFF : 0;
+        int bits = glyph << 1; // 9 bits, leftmost first; line graphics repeat the 8th dot in the 9th
+        if (cw == 9 && ch >= 0xC0 && ch <= 0xDF && (regs.attr[0x10] & 0x04) != 0) {
+            bits |= glyph & 1;
+        }
+        if ((cursor && l >= cursorStart && l <= cursorEnd)
+                || (l == (regs.crtc[0x14] & 0x1F) && (at & 0x77) == 0x01 && (regs.attr[0x10] & 0x02) != 0)) {
+            bits = 0x1FF; // cursor lines, or the underline of monochrome attribute 1
+        }
+        int scale = g.widthScale;
+        if (scale == 1) {
             for (int x = 0; x < cw; x++) {
-                int color = (bits >> (8 - x) & 1) != 0 ? fg : bg;
-                for (int s = 0; s < scale; s++) {
-                    px[o++] = color;
-                }
+                px[o + x] = (bits >> (8 - x) & 1) != 0 ? fg : bg;
+            }
+            return;
+        }
+        for (int x = 0; x < cw; x++) {
+            int color = (bits >> (8 - x) & 1) != 0 ? fg : bg;
+            for (int s = 0; s < scale; s++) {
+                px[o++] = color;
             }
         }
+    }
+
+    // ------------------------------------------------------------------ split screen, smooth scrolling
+
+    /** Horizontal PEL panning in dots: 0-7 in 8-dot modes; in 9-dot modes 8 means none and 0-7 mean 1-8. */
+    private int panDots(Geometry g) {
+        int p = regs.attr[0x13] & 0x0F;
+        if (g.cellWidth == 9) {
+            return p < 8 ? p + 1 : 0;
+        }
+        return p & 7;
+    }
+
+    /** Scan-line counter value (in frame rows) after which the line compare register restarts at address 0. */
+    private int splitRow() {
+        return regs.lineCompare() / (regs.doubleScan() ? 2 : 1) + 1;
+    }
+
+    /**
+     * The cell cache works while whole character rows are shown from the start address; a split screen (line
+     * compare), smooth scrolling (preset row scan, byte panning) or PEL panning shift the picture by scan lines or
+     * pixels, and the frame is drawn line by line instead.
+     */
+    private boolean needsScanlines(Geometry g) {
+        return splitRow() < g.height() || (regs.crtc[0x08] & 0x7F) != 0 || panDots(g) != 0;
+    }
+
+    private void renderScanlines(FrameBuffer fb, Geometry g, boolean cursorShown, boolean blinkHidden, int cursorStart,
+            int cursorEnd) {
+        int scale = g.widthScale;
+        int cellPixels = g.cellWidth * scale;
+        int pan = panDots(g) * scale;
+        int[] buf = lineBuffer((g.cols + 1) * cellPixels);
+        int top = regs.startAddress() + ((regs.crtc[0x08] >> 5) & 3);   // byte panning: whole characters
+        int presetRowScan = regs.crtc[0x08] & 0x1F;
+        int splitY = splitRow();
+        boolean resetPanAtSplit = (regs.attr[0x10] & 0x20) != 0;
+        int step = regs.rowStep();
+        int cursorAt = regs.cursorAddress();
+        for (int y = 0; y < g.height(); y++) {
+            boolean below = y >= splitY;
+            // The row scan counter starts at the preset row scan at the top and at 0 after the split.
+            int v = below ? y - splitY : y + presetRowScan;
+            int rowCounter = (below ? 0 : top) + (v / g.cellHeight) * step;
+            int l = v % g.cellHeight;
+            int linePan = below && resetPanAtSplit ? 0 : pan;
+            int chars = linePan > 0 ? g.cols + 1 : g.cols;
+            for (int c = 0; c < chars; c++) {
+                int counter = rowCounter + c;
+                int addr = regs.memoryAddress(counter) & 0xFFFF;
+                int ch = mem.plane(0, addr);
+                int at = mem.plane(1, addr);
+                boolean hidden = blinkHidden && (at & 0x80) != 0;
+                boolean cursor = cursorShown && (counter & 0xFFFF) == cursorAt;
+                drawGlyphLine(buf, c * cellPixels, g, cellLook(ch, at, hidden), ch, at, l, cursor, cursorStart,
+                        cursorEnd);
+            }
+            fb.commitLine(y, buf, linePan, g.width());
+        }
+    }
+
+    private int[] lineBuffer(int n) {
+        if (lineBuf.length < n) {
+            lineBuf = new int[n];
+        }
+        return lineBuf;
     }
 
     /** The characters on screen, one line per row, trailing blanks removed. */

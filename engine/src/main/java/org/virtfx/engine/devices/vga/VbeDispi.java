@@ -193,7 +193,7 @@ final class VbeDispi {
             reg[INDEX_ENABLE] = value;
             updateVirtualHeight();
             if ((value & NOCLEARMEM) == 0) {
-                java.util.Arrays.fill(memory.vram, 0, Math.min(vramSize, Math.max(0, lineLength() * yres())), (byte) 0);
+                memory.clear(0, Math.max(0, lineLength() * yres()));
                 memory.markAllDirty();
             }
             // Like Bochs/QEMU: put the legacy VGA into a graphics configuration so the 0xA0000 window and the

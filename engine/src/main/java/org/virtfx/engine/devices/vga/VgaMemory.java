@@ -2,12 +2,14 @@ package org.virtfx.engine.devices.vga;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
+import org.virtfx.engine.memory.GuestMemory;
 import org.virtfx.engine.snapshot.SnapshotFormatException;
 import org.virtfx.engine.snapshot.StateReader;
 import org.virtfx.engine.snapshot.StateWriter;
@@ -23,12 +25,22 @@ import org.virtfx.engine.snapshot.StateWriter;
  *
  * <p>Every write marks its 4 KiB page dirty; renderers read and clear the bitmap, so an unchanged screen costs a
  * bitmap scan per frame and nothing else.
+ *
+ * <p>On a board, VRAM is a slice of the guest RAM segment ({@link GuestMemory}), so that the linear framebuffer and
+ * the VBE bank window can be mapped as RAM and the vCPU writes them on its TLB fast path, without the device lock.
+ * Those writes land in the guest RAM's dirty bitmap; {@link #collectDirty} moves them into this one before a frame
+ * is rendered.
  */
 final class VgaMemory {
     static final int PAGE_SHIFT = 12;
-    static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    final byte[] vram;
+    /** The video memory: a slice of guest RAM on a board, a private segment otherwise. */
+    final MemorySegment vram;
+    private final int size;
+    /** Where CPU writes made without this class are tracked (null: there are none). */
+    private final GuestMemory backing;
+    private final long backingOffset;
     private final long[] dirty;
     private final VgaRegisters regs;
     private final VbeDispi vbe;
@@ -36,22 +48,92 @@ final class VgaMemory {
     private int latch;
     /** Plane 2 (fonts) was written since the last {@link #clearDirty}: text renderers re-read fonts only then. */
     private boolean plane2Written = true;
+    /** Pages written since the last {@link #reset} (all of them after a snapshot load): what a reset must zero. */
+    private final long[] written;
+    /** Some bit of {@link #dirty} is set. */
+    private boolean anyDirty = true;
 
+    /** Private VRAM of {@code size} bytes, reachable only through this class. */
     VgaMemory(int size, VgaRegisters regs, VbeDispi vbe) {
-        this.vram = new byte[size];
+        this(null, 0, size, regs, vbe);
+    }
+
+    /**
+     * VRAM at {@code [backingOffset, backingOffset+size)} of {@code backing} (page-aligned), or private memory when
+     * {@code backing} is null.
+     */
+    VgaMemory(GuestMemory backing, long backingOffset, int size, VgaRegisters regs, VbeDispi vbe) {
+        this.size = size;
+        this.backing = backing;
+        this.backingOffset = backingOffset;
+        this.vram = backing != null ? backing.slice(backingOffset, size) : Arena.ofAuto().allocate(size, 8);
         this.dirty = new long[(size >> PAGE_SHIFT) + 63 >> 6];
+        this.written = new long[dirty.length];
         this.regs = regs;
         this.vbe = vbe;
     }
 
     int size() {
-        return vram.length;
+        return size;
     }
 
+    /** The guest RAM VRAM lives in (null when private), and its offset there. */
+    GuestMemory backing() {
+        return backing;
+    }
+
+    long backingOffset() {
+        return backingOffset;
+    }
+
+    /**
+     * Zeroes video memory. Only pages ever written are touched: on a board VRAM is lazily committed guest RAM, and
+     * filling all 16 MiB would commit them for a guest that may never leave text mode.
+     */
     void reset() {
-        java.util.Arrays.fill(vram, (byte) 0);
+        collectDirty();
+        for (int w = 0; w < written.length; w++) {
+            long bits = written[w];
+            while (bits != 0) {
+                int page = w * 64 + Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                vram.asSlice((long) page << PAGE_SHIFT, 1 << PAGE_SHIFT).fill((byte) 0);
+            }
+        }
+        java.util.Arrays.fill(written, 0L);
         latch = 0;
         markAllDirty();
+    }
+
+    /** Zeroes {@code [offset, offset+length)} (clipped to VRAM) and marks it dirty. */
+    void clear(int offset, int length) {
+        int from = Math.max(0, offset);
+        int to = (int) Math.min(size, Math.max(0L, (long) offset + length));
+        if (to > from) {
+            vram.asSlice(from, to - from).fill((byte) 0);
+            markDirtyRange(from, to - from);
+            plane2Written = true;
+        }
+    }
+
+    /**
+     * Takes the pages the vCPU wrote directly (RAM-mapped framebuffer or bank window) from the guest RAM's dirty
+     * bitmap into this one. Called once per frame before rendering.
+     */
+    void collectDirty() {
+        if (backing == null) {
+            return;
+        }
+        long[] bits = backing.fetchAndClearDirty(backingOffset, size);
+        for (int i = 0; i < bits.length; i++) {
+            if (bits[i] != 0) {
+                dirty[i] |= bits[i];
+                written[i] |= bits[i];
+                anyDirty = true;
+                // Fonts are in plane 2 at plane offsets below 64 KiB: VRAM's first 256 KiB, the 64 pages of word 0.
+                plane2Written |= i == 0;
+            }
+        }
     }
 
     // ------------------------------------------------------------------ dirty pages
@@ -59,6 +141,8 @@ final class VgaMemory {
     void markDirty(int offset) {
         int page = offset >>> PAGE_SHIFT;
         dirty[page >> 6] |= 1L << page;
+        written[page >> 6] |= 1L << page;
+        anyDirty = true;
     }
 
     void markDirtyRange(int offset, int length) {
@@ -69,12 +153,20 @@ final class VgaMemory {
         int last = (offset + length - 1) >>> PAGE_SHIFT;
         for (int p = first; p <= last; p++) {
             dirty[p >> 6] |= 1L << p;
+            written[p >> 6] |= 1L << p;
         }
+        anyDirty = true;
     }
 
     void markAllDirty() {
         java.util.Arrays.fill(dirty, -1L);
         plane2Written = true;
+        anyDirty = true;
+    }
+
+    /** Whether any page was written since the last {@link #clearDirty}: an idle frame stops here. */
+    boolean anyDirty() {
+        return anyDirty;
     }
 
     boolean plane2Written() {
@@ -87,7 +179,7 @@ final class VgaMemory {
             return false;
         }
         int first = Math.max(0, offset) >>> PAGE_SHIFT;
-        int last = Math.min(vram.length - 1, offset + length - 1) >>> PAGE_SHIFT;
+        int last = Math.min(size - 1, offset + length - 1) >>> PAGE_SHIFT;
         for (int p = first; p <= last; p++) {
             if ((dirty[p >> 6] & (1L << p)) != 0) {
                 return true;
@@ -97,19 +189,22 @@ final class VgaMemory {
     }
 
     void clearDirty() {
-        java.util.Arrays.fill(dirty, 0L);
+        if (anyDirty) {
+            java.util.Arrays.fill(dirty, 0L);
+        }
         plane2Written = false;
+        anyDirty = false;
     }
 
     // ------------------------------------------------------------------ plane helpers
 
     int plane(int plane, int offset) {
-        return vram[((offset << 2) | plane) & (vram.length - 1)] & 0xFF;
+        return vram.get(ValueLayout.JAVA_BYTE, ((offset << 2) | plane) & (size - 1)) & 0xFF;
     }
 
     /** The four plane bytes at {@code offset}, plane 0 in the low byte. */
     int planes(int offset) {
-        return (int) INT_LE.get(vram, (offset << 2) & (vram.length - 4));
+        return vram.get(LE_INT, (offset << 2) & (size - 4));
     }
 
     // ------------------------------------------------------------------ the 0xA0000-0xBFFFF window
@@ -124,7 +219,7 @@ final class VgaMemory {
                     return -1;
                 }
                 // 4-bit VBE modes are planar: the DISPI bank selects 64 KiB of plane offsets.
-                return vbe.enabled() ? (vbe.bankOffset() + addr) & ((vram.length >> 2) - 1) : addr;
+                return vbe.enabled() ? (vbe.bankOffset() + addr) & ((size >> 2) - 1) : addr;
             case 2:
                 return addr >= 0x10000 && addr < 0x18000 ? addr - 0x10000 : -1;
             default:
@@ -137,7 +232,7 @@ final class VgaMemory {
             if (addr >= 0x10000) {
                 return 0xFF;
             }
-            return vram[(vbe.bankOffset() + addr) & (vram.length - 1)] & 0xFF;
+            return vram.get(ValueLayout.JAVA_BYTE, (vbe.bankOffset() + addr) & (size - 1)) & 0xFF;
         }
         int off = windowOffset(addr);
         if (off < 0) {
@@ -174,8 +269,8 @@ final class VgaMemory {
         value &= 0xFF;
         if (vbe.enabled() && vbe.bpp() > 4) {
             if (addr < 0x10000) {
-                int o = (vbe.bankOffset() + addr) & (vram.length - 1);
-                vram[o] = (byte) value;
+                int o = (vbe.bankOffset() + addr) & (size - 1);
+                vram.set(ValueLayout.JAVA_BYTE, o, (byte) value);
                 markDirty(o);
                 plane2Written |= (o & 3) == 2;
             }
@@ -189,8 +284,8 @@ final class VgaMemory {
         if ((regs.seq[4] & 0x08) != 0) { // chain 4: no ALU, the low address bits pick the plane
             int p = off & 3;
             if ((mapMask & (1 << p)) != 0) {
-                int o = (((off & ~3) << 2) | p) & (vram.length - 1);
-                vram[o] = (byte) value;
+                int o = (((off & ~3) << 2) | p) & (size - 1);
+                vram.set(ValueLayout.JAVA_BYTE, o, (byte) value);
                 markDirty(o);
                 plane2Written |= p == 2;
             }
@@ -202,15 +297,15 @@ final class VgaMemory {
             off &= ~1;
         }
         int result = applyWriteMode(value);
-        int o = (off << 2) & (vram.length - 4);
-        int old = (int) INT_LE.get(vram, o);
+        int o = (off << 2) & (size - 4);
+        int old = vram.get(LE_INT, o);
         int keep = 0;
         for (int p = 0; p < 4; p++) {
             if ((planeMask & (1 << p)) == 0) {
                 keep |= 0xFF << (p * 8);
             }
         }
-        INT_LE.set(vram, o, (old & keep) | (result & ~keep));
+        vram.set(LE_INT, o, (old & keep) | (result & ~keep));
         markDirty(o);
         plane2Written |= (planeMask & 4) != 0;
     }
@@ -267,21 +362,21 @@ final class VgaMemory {
         long v = 0;
         for (int i = size - 1; i >= 0; i--) {
             long o = offset + i;
-            v = (v << 8) | (o < vram.length ? vram[(int) o] & 0xFF : 0xFF);
+            v = (v << 8) | (o >= 0 && o < this.size ? vram.get(ValueLayout.JAVA_BYTE, o) & 0xFF : 0xFF);
         }
         return v;
     }
 
     void writeLinear(long offset, int size, long value) {
-        if (offset < 0 || offset + size > vram.length) {
+        if (offset < 0 || offset + size > this.size) {
             return;
         }
         int o = (int) offset;
         if (size == 4) {
-            INT_LE.set(vram, o, (int) value);
+            vram.set(LE_INT, o, (int) value);
         } else {
             for (int i = 0; i < size; i++) {
-                vram[o + i] = (byte) (value >>> (8 * i));
+                vram.set(ValueLayout.JAVA_BYTE, o + i, (byte) (value >>> (8 * i)));
             }
         }
         markDirtyRange(o, size);
@@ -293,7 +388,7 @@ final class VgaMemory {
     void save(StateWriter out) throws IOException {
         // VRAM is mostly zero or repetitive: deflate it so a snapshot does not carry 16 MiB of nothing.
         Deflater deflater = new Deflater(Deflater.BEST_SPEED);
-        deflater.setInput(vram);
+        deflater.setInput(vram.asByteBuffer());
         deflater.finish();
         ByteArrayOutputStream packed = new ByteArrayOutputStream();
         byte[] buf = new byte[65536];
@@ -301,27 +396,27 @@ final class VgaMemory {
             packed.write(buf, 0, deflater.deflate(buf));
         }
         deflater.end();
-        out.writeInt(vram.length).writeBytes(packed.toByteArray()).writeInt(latch);
+        out.writeInt(size).writeBytes(packed.toByteArray()).writeInt(latch);
     }
 
     void load(StateReader in) throws IOException {
         int size = in.readInt();
-        if (size != vram.length) {
-            throw new SnapshotFormatException("saved VGA memory has " + size + " bytes, this device has " + vram.length);
+        if (size != this.size) {
+            throw new SnapshotFormatException("saved VGA memory has " + size + " bytes, this device has " + this.size);
         }
+        java.nio.ByteBuffer target = vram.asByteBuffer();
         Inflater inflater = new Inflater();
         inflater.setInput(in.readBytes());
         try {
-            int n = 0;
-            while (n < vram.length && !inflater.finished()) {
-                int got = inflater.inflate(vram, n, vram.length - n);
+            while (target.hasRemaining() && !inflater.finished()) {
+                int got = inflater.inflate(target);
                 if (got == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
                     break;
                 }
-                n += got;
             }
-            if (n != vram.length) {
-                throw new SnapshotFormatException("saved VGA memory is truncated (" + n + " of " + vram.length + " bytes)");
+            if (target.hasRemaining()) {
+                throw new SnapshotFormatException("saved VGA memory is truncated (" + target.position() + " of " + size
+                        + " bytes)");
             }
         } catch (DataFormatException e) {
             throw new SnapshotFormatException("saved VGA memory is corrupt: " + e.getMessage());
@@ -329,6 +424,7 @@ final class VgaMemory {
             inflater.end();
         }
         latch = in.readInt();
+        java.util.Arrays.fill(written, -1L);
         markAllDirty();
     }
 }

@@ -35,10 +35,9 @@ class ScreenTextOcrTest {
         g.setFont(new Font(Font.MONOSPACED, Font.BOLD, 32));
         g.drawString(text, 40, 200);
         g.dispose();
-        byte[] vram = rig.vga.memory().vram;
         for (int y = 0; y < 600; y++) {
             for (int x = 0; x < 800; x++) {
-                VgaMemory.INT_LE.set(vram, (y * 800 + x) * 4, img.getRGB(x, y) & 0xFFFFFF);
+                rig.vga.memory().writeLinear((y * 800 + x) * 4, 4, img.getRGB(x, y) & 0xFFFFFF);
             }
         }
         rig.vga.memory().markAllDirty();

@@ -35,10 +35,9 @@ public class VgaRenderBenchmark {
             rig.dispi(VbeDispi.INDEX_YRES, 1080);
             rig.dispi(VbeDispi.INDEX_BPP, 32);
             rig.dispi(VbeDispi.INDEX_ENABLE, VbeDispi.ENABLED | VbeDispi.LFB_ENABLED);
-            byte[] v = rig.vga.memory().vram;
             for (int i = 0; i < 1920 * 1080 * 2; i++) {
                 int p = i < 1920 * 1080 ? i * 0x9E3779B1 : i * 31 + 7; // two different pages
-                VgaMemory.INT_LE.set(v, i * 4, p);
+                rig.vga.memory().writeLinear(i * 4L, 4, p);
             }
             rig.vga.refresh();
         }
@@ -61,6 +60,25 @@ public class VgaRenderBenchmark {
             }
             rig.vga.refresh();
         }
+    }
+
+    /** A card straight out of reset (no firmware has programmed it, as with a direct kernel boot): blanked. */
+    @State(Scope.Thread)
+    public static class Blank {
+        VgaTestRig rig;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            rig = new VgaTestRig();
+            rig.vga.refresh();
+        }
+    }
+
+    /** A refresh of a blanked screen that stays blank. */
+    @Benchmark
+    public int blankIdle(Blank s) {
+        s.rig.vga.refresh();
+        return s.rig.vga.width();
     }
 
     /** A guest flipping between two 1080p pages: every refresh converts and copies a whole new frame. */
