@@ -105,6 +105,9 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
                     throw new IOException(target + ": the " + targetFormat + " image is smaller (" + dst.size()
                             + " bytes) than the source (" + src.size() + " bytes)");
                 }
+                // like qemu-img convert (cache=unsafe): an interrupted convert leaves an unusable target anyway,
+                // so allocations are not ordered by barriers; the single flush below makes the result durable
+                dst.setWriteOrdering(false);
                 copy(src, dst, compress, threads, (int) sparse, noCreate, progress && !quiet ? out : null);
                 dst.flush();
             }
