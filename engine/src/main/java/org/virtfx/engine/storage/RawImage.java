@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.virtfx.engine.storage.blockmap.BlockMappedImage;
+
 /**
  * An open raw image. Positional FileChannel I/O is thread-safe, so reads and writes run concurrently without locks;
  * only resize takes the lock. Zeroing and discarding punch holes so sparse files stay sparse.
@@ -24,6 +26,8 @@ final class RawImage implements DiskImage {
     private final int fd;
     private final IoCounters counters = new IoCounters();
     private volatile long size;
+    /** Opened by probing: writes must not make the first sector look like another format (see DiskImages.open). */
+    private volatile boolean guardHeader;
 
     RawImage(RawFormat format, Path file, boolean readOnly) throws IOException {
         this.format = format;
@@ -64,19 +68,13 @@ final class RawImage implements DiskImage {
     public void read(long offset, ByteBuffer dst) throws IOException {
         int len = dst.remaining();
         Ranges.check(file, offset, len, size);
-        long pos = offset;
-        while (dst.hasRemaining()) {
-            int n = channel.read(dst, pos);
-            if (n < 0) {
-                // the file was shortened behind our back: what is missing reads as zeros
-                while (dst.hasRemaining()) {
-                    dst.put((byte) 0);
-                }
-                break;
-            }
-            pos += n;
-        }
+        // a file shortened behind our back reads as zeros where it is missing
+        BlockMappedImage.readFully(channel, dst, offset, file);
         counters.countRead(len);
+    }
+
+    void guardProbedHeader() {
+        guardHeader = true;
     }
 
     @Override
@@ -84,10 +82,10 @@ final class RawImage implements DiskImage {
         Ranges.checkWritable(file, readOnly);
         int len = src.remaining();
         Ranges.check(file, offset, len, size);
-        long pos = offset;
-        while (src.hasRemaining()) {
-            pos += channel.write(src, pos);
+        if (guardHeader && offset < PROBED_SECTOR) {
+            refuseFormatHeader(offset, src);
         }
+        BlockMappedImage.writeFully(channel, src, offset);
         counters.countWrite(len);
     }
 
@@ -118,6 +116,22 @@ final class RawImage implements DiskImage {
             writeZeroBytes(channel, offset, length);
         }
         counters.countWrite(length);
+    }
+
+    /** QEMU guards the first 512 bytes of a probed raw image; the probes see them as the start of the file. */
+    private static final int PROBED_SECTOR = 512;
+
+    /** Throws if writing {@code src} at {@code offset} would make the file probe as another format. */
+    private void refuseFormatHeader(long offset, ByteBuffer src) throws IOException {
+        byte[] head = new byte[(int) Math.min(ImageFormat.PROBE_BYTES, size)];
+        read(0, ByteBuffer.wrap(head));
+        int n = (int) Math.min(src.remaining(), head.length - offset);
+        src.get(src.position(), head, (int) offset, n);
+        ImageFormat f = DiskImages.probe(head, size);
+        if (!(f instanceof RawFormat)) {
+            throw new IOException(file + ": write to block 0 refused: it would make this raw image, whose format "
+                    + "was probed, look like a " + f.name() + " image (give the format explicitly: raw)");
+        }
     }
 
     static void writeZeroBytes(FileChannel ch, long offset, long length) throws IOException {
