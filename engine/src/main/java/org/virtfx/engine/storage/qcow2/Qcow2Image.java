@@ -92,9 +92,12 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
      */
     private long reserveNext;
     private long reserveEnd;
-    /** At most 32 clusters and 1 MiB are reserved at a time. */
+    /**
+     * Clusters reserved at a time: up to 8 MiB, so that one barrier serves many allocating writes (a crash leaks at
+     * most that much).
+     */
     private int reserveClusters() {
-        return (int) Math.max(1, Math.min(32, (1 << 20) / cs));
+        return (int) Math.max(1, Math.min(1024, (8 << 20) / cs));
     }
 
     Qcow2Image(Qcow2Format format, Path path, HostFile file, Qcow2Header h, boolean readOnly, DiskImage backing)
@@ -402,6 +405,15 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
     // ---- writing ----
 
     private void checkWritable() throws IOException {
+        checkRepairable();
+        if (refs.damage != null) {
+            throw new ImageFormatException(path, "refusing to write: " + refs.damage
+                    + " (the image is corrupt; run virtfx img check -r all)");
+        }
+    }
+
+    /** What even a repair needs: a writable, open image that has not met overlapping metadata. */
+    private void checkRepairable() throws IOException {
         Ranges.checkWritable(path, readOnly);
         if (damage != null) {
             throw new ImageFormatException(path, "refusing to write: " + damage);
@@ -510,8 +522,9 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
         int avail = src.remaining();
         int base = src.position();
         long[] oldEntries = new long[k];
-        // whole clusters go to the file straight from src; only a partly written first or last cluster is merged
-        // with its old contents in the scratch buffer
+        long fileEnd = file.size();
+        // whole clusters go to the file straight from src; a partly written first or last cluster is merged with its
+        // old contents in the scratch buffer, unless it is fresh file space that already reads as zeros
         int consumed = 0;
         int fullFrom = -1;
         for (int i = 0; i < k; i++) {
@@ -523,6 +536,10 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
                 if (fullFrom < 0) {
                     fullFrom = i;
                 }
+            } else if (freshAndZero(host + (long) i * cs, e, fileEnd)) {
+                writeFullRun(host, fullFrom, i, src, base, consumed);
+                fullFrom = -1;
+                file.write(host + (long) i * cs + start, src.slice(base + consumed, n));
             } else {
                 writeFullRun(host, fullFrom, i, src, base, consumed);
                 fullFrom = -1;
@@ -569,19 +586,31 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
 
     /** Allocates {@code n} contiguous clusters whose refcounts are already durable. Under meta. */
     private long allocateSynced(long n) throws IOException {
-        if (n == 1) {
-            if (reserveNext == reserveEnd) {
-                reserveNext = refs.allocate(reserveClusters());
-                reserveEnd = reserveNext + (long) reserveClusters() * cs;
-                barrier();
-            }
-            long c = reserveNext;
-            reserveNext += cs;
-            return c;
+        long bytes = n * cs;
+        if (reserveEnd - reserveNext < bytes) {
+            // the rest of the old reserve is referenced by nothing: freeing it needs no barrier
+            releaseReserve();
+            long k = Math.max(n, reserveClusters());
+            reserveNext = refs.allocate(k);
+            reserveEnd = reserveNext + k * cs;
+            barrier();
         }
-        long off = refs.allocate(n);
-        barrier();
-        return off;
+        long c = reserveNext;
+        reserveNext += bytes;
+        return c;
+    }
+
+    /**
+     * Whether a partly written new cluster needs no merge with zeros: it lies past the end of the file (never
+     * written, so it reads as zeros) and its old contents are zeros without a backing file to show through.
+     */
+    private boolean freshAndZero(long host, long entry, long fileEnd) {
+        if (extL2 || host < fileEnd) {
+            return false;
+        }
+        long off = entry & OFFSET_MASK;
+        boolean zeroFlag = h.version >= 3 && (entry & ZERO) != 0 && (entry & COMPRESSED) == 0;
+        return off == 0 && (zeroFlag || (backing == null && (entry & COMPRESSED) == 0));
     }
 
     /** Gives unused reserved clusters back (before close and check). Under meta. */
@@ -943,7 +972,7 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
     @Override
     public CheckResult check(RepairMode mode) throws IOException {
         if (mode != RepairMode.NONE) {
-            checkWritable();
+            checkRepairable();
         }
         rw.writeLock().lock();
         try {
