@@ -214,6 +214,11 @@ public final class DiskImages {
                 throw new ImageFormatException(file, "backing file " + bp + " does not exist");
             }
         }
+        if (o.size() % 512 != 0) {
+            // as qemu-img: sizes are whole 512-byte sectors, rounded up (a converted raw file of odd length keeps
+            // its last bytes)
+            o = o.withSize((o.size() + 511) & ~511L);
+        }
         return f.create(file, o);
     }
 }

@@ -832,7 +832,7 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
     public void writeCompressed(long offset, ByteBuffer data) throws IOException {
         checkWritable();
         if ((offset & (cs - 1)) != 0 || data.remaining() > cs
-                || (data.remaining() != cs && offset + data.remaining() != size)) {
+                || (data.remaining() != cs && offset + cs < size)) {
             throw new IllegalArgumentException("compressed writes must cover exactly one cluster (or the disk's tail)");
         }
         if (h.compressionType != 0) {
