@@ -16,58 +16,31 @@ import org.virtfx.engine.storage.blockmap.BlockMappedImage;
  * An open raw image. Positional FileChannel I/O is thread-safe, so reads and writes run concurrently without locks;
  * only resize takes the lock. Zeroing and discarding punch holes so sparse files stay sparse.
  */
-final class RawImage implements DiskImage {
+final class RawImage extends AbstractDiskImage {
     private static final int ZERO_CHUNK = 1 << 20;
 
-    private final RawFormat format;
-    private final Path file;
-    private final boolean readOnly;
     private final FileChannel channel;
     private final int fd;
-    private final IoCounters counters = new IoCounters();
-    private volatile long size;
     /** Opened by probing: writes must not make the first sector look like another format (see DiskImages.open). */
     private volatile boolean guardHeader;
 
     RawImage(RawFormat format, Path file, boolean readOnly) throws IOException {
-        this.format = format;
-        this.file = file;
-        this.readOnly = readOnly;
+        super(format, file, readOnly, 0);
         this.channel = readOnly ? FileChannel.open(file, StandardOpenOption.READ)
                 : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
         this.fd = NativeFiles.open(file, !readOnly);
         this.size = channel.size();
     }
 
-    @Override
-    public ImageFormat format() {
-        return format;
-    }
 
-    @Override
-    public Path file() {
-        return file;
-    }
 
-    @Override
-    public DiskImage backing() {
-        return null;
-    }
 
-    @Override
-    public long size() {
-        return size;
-    }
 
-    @Override
-    public boolean readOnly() {
-        return readOnly;
-    }
 
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         int len = dst.remaining();
-        Ranges.check(file, offset, len, size);
+        checkRange(offset, len);
         // a file shortened behind our back reads as zeros where it is missing
         BlockMappedImage.readFully(channel, dst, offset, file);
         counters.countRead(len);
@@ -79,9 +52,8 @@ final class RawImage implements DiskImage {
 
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
-        Ranges.checkWritable(file, readOnly);
         int len = src.remaining();
-        Ranges.check(file, offset, len, size);
+        checkWrite(offset, len);
         if (guardHeader && offset < PROBED_SECTOR) {
             refuseFormatHeader(offset, src);
         }
@@ -99,16 +71,14 @@ final class RawImage implements DiskImage {
 
     @Override
     public void discard(long offset, long length) throws IOException {
-        Ranges.checkWritable(file, readOnly);
-        Ranges.check(file, offset, length, size);
+        checkWrite(offset, length);
         // a discard is only a hint; where holes cannot be punched the data simply stays
         NativeFiles.fallocate(fd, NativeFiles.FALLOC_PUNCH_HOLE | NativeFiles.FALLOC_KEEP_SIZE, offset, length);
     }
 
     @Override
     public void writeZeroes(long offset, long length) throws IOException {
-        Ranges.checkWritable(file, readOnly);
-        Ranges.check(file, offset, length, size);
+        checkWrite(offset, length);
         if (length == 0) {
             return;
         }
@@ -195,7 +165,7 @@ final class RawImage implements DiskImage {
 
     @Override
     public List<MapExtent> mapLayer(long offset, long length) throws IOException {
-        Ranges.check(file, offset, length, size);
+        checkRange(offset, length);
         List<MapExtent> out = new ArrayList<>();
         long end = offset + length;
         long pos = offset;
@@ -223,10 +193,6 @@ final class RawImage implements DiskImage {
         return out;
     }
 
-    @Override
-    public IoCounters counters() {
-        return counters;
-    }
 
     @Override
     public void close() throws IOException {
