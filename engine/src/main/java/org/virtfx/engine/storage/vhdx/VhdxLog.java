@@ -30,6 +30,10 @@ final class VhdxLog {
     private static final int DATA_SIG = 0x61746164; // "data"
     /** Replayed sectors kept in memory at most (a log is 1 MiB by default; zero ranges can be longer). */
     private static final long MAX_REPLAY_BYTES = 256L << 20;
+    /** Largest log read into memory (Hyper-V and QEMU make 1 MiB logs). */
+    private static final long MAX_LOG_BYTES = 16L << 20;
+    /** Bytes whose checksum the search for entries may compute: a crafted log must not make it quadratic. */
+    private static final long MAX_CHECKSUM_BYTES = 256L << 20;
 
     /** No log to replay. */
     static final VhdxLog NONE = new VhdxLog(new TreeMap<>());
@@ -61,6 +65,10 @@ final class VhdxLog {
             throw new ImageFormatException(file, "VHDX log at " + logOffset + " (" + logLength
                     + " bytes) is misaligned or lies outside the file");
         }
+        if (logLength > MAX_LOG_BYTES) {
+            throw new ImageFormatException(file, "VHDX log of " + logLength + " bytes is larger than VirtFX replays ("
+                    + (MAX_LOG_BYTES >> 20) + " MiB); replay it with qemu-img check -r all " + file);
+        }
         if ((header.getShort(64) & 0xFFFF) != 0) {
             throw new ImageFormatException(file, "VHDX log version " + (header.getShort(64) & 0xFFFF)
                     + " is unknown (0 expected)");
@@ -70,8 +78,12 @@ final class VhdxLog {
         byte[] guid = new byte[16];
         header.get(48, guid);
         Entry head = null;
+        long[] budget = {MAX_CHECKSUM_BYTES};
         for (long pos = 0; pos < logLength; pos += SECTOR) {
-            Entry e = entryAt(log, pos, guid);
+            Entry e = entryAt(log, pos, guid, budget);
+            if (budget[0] < 0) {
+                throw new ImageFormatException(file, "VHDX log holds too many overlapping entries to search");
+            }
             if (e != null && (head == null || Long.compareUnsigned(e.sequence, head.sequence) > 0)) {
                 head = e;
             }
@@ -84,7 +96,7 @@ final class VhdxLog {
         List<Entry> sequence = new ArrayList<>();
         long pos = head.tail;
         while (true) {
-            Entry e = entryAt(log, pos, guid);
+            Entry e = entryAt(log, pos, guid, new long[] {Long.MAX_VALUE});
             if (e == null || (!sequence.isEmpty() && e.sequence != sequence.getLast().sequence + 1)
                     || sequence.size() > logLength / SECTOR) {
                 throw new ImageFormatException(file, "VHDX log sequence is broken at log offset " + pos
@@ -115,8 +127,11 @@ final class VhdxLog {
         return new VhdxLog(sectors);
     }
 
-    /** The valid entry starting at {@code pos} of the circular log, or null. */
-    private static Entry entryAt(byte[] log, long pos, byte[] guid) {
+    /**
+     * The valid entry starting at {@code pos} of the circular log, or null. {@code budget[0]} is reduced by the bytes
+     * checksummed.
+     */
+    private static Entry entryAt(byte[] log, long pos, byte[] guid, long[] budget) {
         ByteBuffer h = circular(log, pos, 64);
         if (h.getInt(0) != ENTRY_SIG) {
             return null;
@@ -135,6 +150,10 @@ final class VhdxLog {
             }
         }
         long descSectors = (64 + count * 32 + SECTOR - 1) / SECTOR;
+        budget[0] -= length;
+        if (budget[0] < 0) {
+            return null;
+        }
         ByteBuffer all = circular(log, pos, (int) length);
         CRC32C crc = new CRC32C();
         byte[] copy = all.array().clone();
