@@ -28,6 +28,7 @@ import org.virtfx.engine.machine.MachineEvent;
 import org.virtfx.engine.machine.MachineListener;
 import org.virtfx.engine.machine.MachineState;
 import org.virtfx.engine.platform.PcBoardFactory;
+import org.virtfx.engine.storage.DiskImages;
 import org.virtfx.engine.vnc.VncServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -76,8 +77,10 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
     @Option(names = "--cdrom", paramLabel = "ISO", description = "ISO image in the ATAPI CD-ROM (secondary master).")
     Path cdrom;
 
-    @Option(names = "--disk", paramLabel = "IMAGE", description = "Disk image on the IDE bus (repeatable; any format `virtfx img` reads).")
-    List<Path> disks = new ArrayList<>();
+    @Option(names = "--disk", paramLabel = "IMAGE[,format=FMT]",
+            description = "Disk image on the IDE bus (repeatable; any format `virtfx img` reads; format=raw|qcow2|"
+                    + "vdi|vmdk|vpc|vhdx skips probing, which a raw disk should always give).")
+    List<String> disks = new ArrayList<>();
 
     @Option(names = "--serial", paramLabel = "stdio|file:PATH|none", defaultValue = "stdio",
             description = "Where the first serial port goes.")
@@ -172,8 +175,24 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         requireFile("--vnc-password-file", vncPasswordFile);
         requireFile("--bios", bios);
         requireFile("--cdrom", cdrom);
-        for (Path d : disks) {
-            requireFile("--disk", d);
+        List<Path> diskFiles = new ArrayList<>();
+        List<String> diskFormats = new ArrayList<>();
+        for (String d : disks) {
+            String fmt = null;
+            String file = d;
+            int comma = d.lastIndexOf(",format=");
+            if (comma >= 0) {
+                file = d.substring(0, comma);
+                fmt = d.substring(comma + ",format=".length());
+                try {
+                    DiskImages.format(fmt);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--disk " + d + ": " + e.getMessage());
+                }
+            }
+            requireFile("--disk", Path.of(file));
+            diskFiles.add(Path.of(file));
+            diskFormats.add(fmt);
         }
         Path initrdPath = null;
         if (initrd != null) {
@@ -191,8 +210,9 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         } else if (!append.isEmpty()) {
             throw new UsageException("--append needs --kernel");
         }
-        return new MachineConfig("run", mem, cpus, bios, kernel, initrdPath, append, cdrom, disks, exitDevice,
-                onTripleFault.equals("reset") ? MachineConfig.TripleFaultAction.RESET : MachineConfig.TripleFaultAction.CRASH);
+        return new MachineConfig("run", mem, cpus, bios, kernel, initrdPath, append, cdrom, diskFiles, exitDevice,
+                onTripleFault.equals("reset") ? MachineConfig.TripleFaultAction.RESET : MachineConfig.TripleFaultAction.CRASH,
+                diskFormats);
     }
 
     /** The configuration of library machine NAME; every message names the machine or the file. */

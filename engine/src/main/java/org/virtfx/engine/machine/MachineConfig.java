@@ -1,6 +1,8 @@
 package org.virtfx.engine.machine;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
@@ -19,9 +21,12 @@ import java.util.Objects;
  * @param disks         disk images on the IDE bus, in order
  * @param exitDevice    whether the QEMU-compatible isa-debug-exit device sits at port 0xf4
  * @param onTripleFault what a triple fault does
+ * @param diskFormats   image format of each disk, in the order of {@code disks} ("raw", "qcow2"...; null: probed);
+ *                      empty means every format is probed
  */
 public record MachineConfig(String name, long memoryBytes, int cpus, Path bios, Path kernel, Path initrd, String append,
-                            Path cdrom, List<Path> disks, boolean exitDevice, TripleFaultAction onTripleFault) {
+                            Path cdrom, List<Path> disks, boolean exitDevice, TripleFaultAction onTripleFault,
+                            List<String> diskFormats) {
 
     public static final long MIB = 1L << 20;
     public static final int MAX_CPUS = 64;
@@ -41,6 +46,20 @@ public record MachineConfig(String name, long memoryBytes, int cpus, Path bios, 
         append = append == null ? "" : append;
         disks = List.copyOf(disks == null ? List.of() : disks);
         onTripleFault = onTripleFault == null ? TripleFaultAction.CRASH : onTripleFault;
+        if (diskFormats == null || diskFormats.isEmpty()) {
+            diskFormats = Collections.nCopies(disks.size(), null);
+        } else if (diskFormats.size() != disks.size()) {
+            throw new IllegalArgumentException("diskFormats has " + diskFormats.size() + " entries for "
+                    + disks.size() + " disks");
+        } else {
+            diskFormats = Collections.unmodifiableList(new ArrayList<>(diskFormats)); // null entries allowed
+        }
+    }
+
+    /** A machine whose disk formats are all probed. */
+    public MachineConfig(String name, long memoryBytes, int cpus, Path bios, Path kernel, Path initrd, String append,
+                         Path cdrom, List<Path> disks, boolean exitDevice, TripleFaultAction onTripleFault) {
+        this(name, memoryBytes, cpus, bios, kernel, initrd, append, cdrom, disks, exitDevice, onTripleFault, null);
     }
 
     public static MachineConfig minimal(String name, long memoryBytes, int cpus) {

@@ -233,16 +233,16 @@ public final class PcBoard implements Board {
         int[] positions = {0, 1, 3};
         BlockDevice[] drives = new BlockDevice[4];
         for (int i = 0; i < c.disks().size(); i++) {
-            drives[positions[i]] = open(c.disks().get(i), false);
+            drives[positions[i]] = open(c.disks().get(i), c.diskFormats().get(i), false);
         }
         if (c.cdrom() != null) {
-            drives[2] = open(c.cdrom(), true);
+            drives[2] = open(c.cdrom(), null, true);
         }
         return drives;
     }
 
-    private BlockDevice open(Path file, boolean readOnly) throws IOException {
-        BlockDevice d = DiskImages.open(file, readOnly);
+    private BlockDevice open(Path file, String format, boolean readOnly) throws IOException {
+        BlockDevice d = DiskImages.open(file, format, readOnly);
         openedDisks.add(d);
         return d;
     }

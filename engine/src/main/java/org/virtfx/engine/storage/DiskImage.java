@@ -86,6 +86,16 @@ public interface DiskImage extends BlockDevice {
         throw new UnsupportedOperationException("format '" + format().name() + "' does not support compressed writes");
     }
 
+    /**
+     * Whether metadata updates are ordered by write barriers (the default), so that a crash at any moment leaves a
+     * consistent image. Tools that fill an image which is worthless if interrupted ({@code convert}, {@code create},
+     * preallocation) turn ordering off and get one flush at the end instead of one per allocation; {@link #flush()}
+     * and {@link #close()} still make everything durable. Turning it back on flushes first. Formats without barriers
+     * ignore it.
+     */
+    default void setWriteOrdering(boolean ordered) throws IOException {
+    }
+
     /** Internal snapshots, if the format has them. */
     default Optional<SnapshotSupport> snapshots() {
         return Optional.empty();

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 import org.virtfx.engine.storage.qcow2.Qcow2Format;
 
@@ -66,6 +67,19 @@ public final class DiskImages {
         return f;
     }
 
+    /**
+     * Where warnings about opening images go (a probed raw image opened for writing); the CLI points it at its error
+     * stream. By default they are logged.
+     */
+    private static volatile Consumer<String> warnings =
+            m -> System.getLogger(DiskImages.class.getName()).log(System.Logger.Level.WARNING, m);
+
+    /** Sends warnings about opening images to {@code sink} (null: back to the log). */
+    public static void setWarningSink(Consumer<String> sink) {
+        warnings = sink != null ? sink
+                : m -> System.getLogger(DiskImages.class.getName()).log(System.Logger.Level.WARNING, m);
+    }
+
     /** Detects the format of an existing file (raw if no format recognises it). */
     public static ImageFormat probe(Path file) throws IOException {
         if (!Files.exists(file)) {
@@ -79,8 +93,13 @@ public final class DiskImages {
         try (InputStream in = Files.newInputStream(file)) {
             head = in.readNBytes(ImageFormat.PROBE_BYTES);
         }
+        return probe(head, size);
+    }
+
+    /** The format a file starting with {@code head} (of {@code fileSize} bytes) is detected as (raw if none). */
+    static ImageFormat probe(byte[] head, long fileSize) {
         for (ImageFormat f : FORMATS) {
-            if (!(f instanceof RawFormat) && f.probe(head, size)) {
+            if (!(f instanceof RawFormat) && f.probe(head, fileSize)) {
                 return f;
             }
         }
@@ -93,17 +112,38 @@ public final class DiskImages {
     }
 
     /**
+     * Opens an image with its whole backing chain. An explicit {@code format} is used as given, so a raw disk whose
+     * guest wrote something looking like a qcow2 header is still opened as raw.
+     *
+     * @param format format name, or null to probe
+     */
+    public static DiskImage open(Path file, String format, boolean readOnly) throws IOException {
+        return open(file, format, readOnly, true);
+    }
+
+    /**
      * @param format      format name, or null to probe
      * @param openBacking whether to open the backing chain (false for info/check: reads past this layer give zeros)
      */
     public static DiskImage open(Path file, String format, boolean readOnly, boolean openBacking) throws IOException {
         ImageFormat f = format == null ? probe(file) : format(format);
+        DiskImage img;
         if (!openBacking) {
-            return f.open(file, new OpenOptions(readOnly, null));
+            img = f.open(file, new OpenOptions(readOnly, null));
+        } else {
+            List<Path> chain = new ArrayList<>();
+            chain.add(realPath(file));
+            img = f.open(file, new OpenOptions(readOnly, chainOpener(chain)));
         }
-        List<Path> chain = new ArrayList<>();
-        chain.add(realPath(file));
-        return f.open(file, new OpenOptions(readOnly, chainOpener(chain)));
+        if (format == null && !readOnly && img instanceof RawImage raw) {
+            // as QEMU: a guest must not turn a probed raw disk into something the next open detects as another
+            // format (with a backing file of the host's choosing), so its first sector is guarded
+            raw.guardProbedHeader();
+            warnings.accept("Image format was not specified for '" + file + "' and probing guessed raw. "
+                    + "Automatically detecting the format is dangerous for raw images, write operations on block 0 "
+                    + "will be restricted. Specify the 'raw' format explicitly to remove the restrictions.");
+        }
+        return img;
     }
 
     private static OpenOptions.BackingOpener chainOpener(List<Path> chain) {
@@ -173,6 +213,11 @@ public final class DiskImages {
             } catch (NoSuchFileException e) {
                 throw new ImageFormatException(file, "backing file " + bp + " does not exist");
             }
+        }
+        if (o.size() % 512 != 0) {
+            // as qemu-img: sizes are whole 512-byte sectors, rounded up (a converted raw file of odd length keeps
+            // its last bytes)
+            o = o.withSize((o.size() + 511) & ~511L);
         }
         return f.create(file, o);
     }

@@ -10,84 +10,54 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.virtfx.engine.storage.blockmap.BlockMappedImage;
+
 /**
  * An open raw image. Positional FileChannel I/O is thread-safe, so reads and writes run concurrently without locks;
  * only resize takes the lock. Zeroing and discarding punch holes so sparse files stay sparse.
  */
-final class RawImage implements DiskImage {
+final class RawImage extends AbstractDiskImage {
     private static final int ZERO_CHUNK = 1 << 20;
 
-    private final RawFormat format;
-    private final Path file;
-    private final boolean readOnly;
     private final FileChannel channel;
     private final int fd;
-    private final IoCounters counters = new IoCounters();
-    private volatile long size;
+    /** Opened by probing: writes must not make the first sector look like another format (see DiskImages.open). */
+    private volatile boolean guardHeader;
 
     RawImage(RawFormat format, Path file, boolean readOnly) throws IOException {
-        this.format = format;
-        this.file = file;
-        this.readOnly = readOnly;
+        super(format, file, readOnly, 0);
         this.channel = readOnly ? FileChannel.open(file, StandardOpenOption.READ)
                 : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
         this.fd = NativeFiles.open(file, !readOnly);
         this.size = channel.size();
     }
 
-    @Override
-    public ImageFormat format() {
-        return format;
-    }
 
-    @Override
-    public Path file() {
-        return file;
-    }
 
-    @Override
-    public DiskImage backing() {
-        return null;
-    }
 
-    @Override
-    public long size() {
-        return size;
-    }
 
-    @Override
-    public boolean readOnly() {
-        return readOnly;
-    }
 
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         int len = dst.remaining();
-        Ranges.check(file, offset, len, size);
-        long pos = offset;
-        while (dst.hasRemaining()) {
-            int n = channel.read(dst, pos);
-            if (n < 0) {
-                // the file was shortened behind our back: what is missing reads as zeros
-                while (dst.hasRemaining()) {
-                    dst.put((byte) 0);
-                }
-                break;
-            }
-            pos += n;
-        }
+        checkRange(offset, len);
+        // a file shortened behind our back reads as zeros where it is missing
+        BlockMappedImage.readFully(channel, dst, offset, file);
         counters.countRead(len);
+    }
+
+    void guardProbedHeader() {
+        guardHeader = true;
     }
 
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
-        Ranges.checkWritable(file, readOnly);
         int len = src.remaining();
-        Ranges.check(file, offset, len, size);
-        long pos = offset;
-        while (src.hasRemaining()) {
-            pos += channel.write(src, pos);
+        checkWrite(offset, len);
+        if (guardHeader && offset < PROBED_SECTOR) {
+            refuseFormatHeader(offset, src);
         }
+        BlockMappedImage.writeFully(channel, src, offset);
         counters.countWrite(len);
     }
 
@@ -101,16 +71,14 @@ final class RawImage implements DiskImage {
 
     @Override
     public void discard(long offset, long length) throws IOException {
-        Ranges.checkWritable(file, readOnly);
-        Ranges.check(file, offset, length, size);
+        checkWrite(offset, length);
         // a discard is only a hint; where holes cannot be punched the data simply stays
         NativeFiles.fallocate(fd, NativeFiles.FALLOC_PUNCH_HOLE | NativeFiles.FALLOC_KEEP_SIZE, offset, length);
     }
 
     @Override
     public void writeZeroes(long offset, long length) throws IOException {
-        Ranges.checkWritable(file, readOnly);
-        Ranges.check(file, offset, length, size);
+        checkWrite(offset, length);
         if (length == 0) {
             return;
         }
@@ -118,6 +86,22 @@ final class RawImage implements DiskImage {
             writeZeroBytes(channel, offset, length);
         }
         counters.countWrite(length);
+    }
+
+    /** QEMU guards the first 512 bytes of a probed raw image; the probes see them as the start of the file. */
+    private static final int PROBED_SECTOR = 512;
+
+    /** Throws if writing {@code src} at {@code offset} would make the file probe as another format. */
+    private void refuseFormatHeader(long offset, ByteBuffer src) throws IOException {
+        byte[] head = new byte[(int) Math.min(ImageFormat.PROBE_BYTES, size)];
+        read(0, ByteBuffer.wrap(head));
+        int n = (int) Math.min(src.remaining(), head.length - offset);
+        src.get(src.position(), head, (int) offset, n);
+        ImageFormat f = DiskImages.probe(head, size);
+        if (!(f instanceof RawFormat)) {
+            throw new IOException(file + ": write to block 0 refused: it would make this raw image, whose format "
+                    + "was probed, look like a " + f.name() + " image (give the format explicitly: raw)");
+        }
     }
 
     static void writeZeroBytes(FileChannel ch, long offset, long length) throws IOException {
@@ -181,7 +165,7 @@ final class RawImage implements DiskImage {
 
     @Override
     public List<MapExtent> mapLayer(long offset, long length) throws IOException {
-        Ranges.check(file, offset, length, size);
+        checkRange(offset, length);
         List<MapExtent> out = new ArrayList<>();
         long end = offset + length;
         long pos = offset;
@@ -209,10 +193,6 @@ final class RawImage implements DiskImage {
         return out;
     }
 
-    @Override
-    public IoCounters counters() {
-        return counters;
-    }
 
     @Override
     public void close() throws IOException {

@@ -29,7 +29,7 @@ final class ImgCheck implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "-f", paramLabel = "FMT", description = "Image format (default: probed).")
+    @Option(names = {"-f", "--format"}, paramLabel = "FMT", description = "Image format (default: probed).")
     String format;
 
     @Option(names = "--output", paramLabel = "FMT", defaultValue = "human", description = "human or json.")

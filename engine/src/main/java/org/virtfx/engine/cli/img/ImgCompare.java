@@ -29,7 +29,7 @@ final class ImgCompare implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "-f", paramLabel = "FMT", description = "Format of the first image (default: probed).")
+    @Option(names = {"-f", "--format"}, paramLabel = "FMT", description = "Format of the first image (default: probed).")
     String format1;
 
     @Option(names = "-F", paramLabel = "FMT", description = "Format of the second image (default: probed).")
@@ -38,11 +38,8 @@ final class ImgCompare implements Callable<Integer> {
     @Option(names = "-s", description = "Strict: images of different sizes are different (default: off).")
     boolean strict;
 
-    @Option(names = "-p", description = "Show progress (default: off).")
-    boolean progress;
-
-    @Option(names = "-q", description = "Quiet: only set the exit status (default: off).")
-    boolean quiet;
+    @CommandLine.Mixin
+    ProgressOptions display;
 
     @Parameters(index = "0", paramLabel = "FILE1")
     Path file1;
@@ -70,23 +67,23 @@ final class ImgCompare implements Callable<Integer> {
             return OPEN_ERROR;
         }
         try {
-            long diff = firstDifference(a, b, strict, progress ? out : null);
+            long diff = firstDifference(a, b, strict, display.progressTo(out));
             if (diff == -2) {
-                if (!quiet) {
+                if (!display.quiet) {
                     out.println("Strict mode: Image size mismatch!");
                 }
                 return DIFFERENT;
             }
-            if (a.size() != b.size() && !quiet) {
+            if (a.size() != b.size() && !display.quiet) {
                 out.println("Warning: Image size mismatch!");
             }
             if (diff >= 0) {
-                if (!quiet) {
+                if (!display.quiet) {
                     out.println("Content mismatch at offset " + diff + "!");
                 }
                 return DIFFERENT;
             }
-            if (!quiet) {
+            if (!display.quiet) {
                 out.println("Images are identical.");
             }
             return 0;
@@ -137,10 +134,7 @@ final class ImgCompare implements Callable<Integer> {
                 }
             }
             pos = end;
-            if (progress != null) {
-                progress.printf("    (%.2f/100%%)\r", pos * 100.0 / Math.max(1, common));
-                progress.flush();
-            }
+            ProgressOptions.show(progress, pos, common);
         }
         DiskImage longer = a.size() > b.size() ? a : b;
         for (long p = common; p < longer.size(); p += CHUNK) {

@@ -40,7 +40,7 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "-f", paramLabel = "FMT", description = "Source format (default: probed).")
+    @Option(names = {"-f", "--format"}, paramLabel = "FMT", description = "Source format (default: probed).")
     String sourceFormat;
 
     @Option(names = "-O", paramLabel = "FMT", defaultValue = "raw", description = "Target format: raw, qcow2, vdi, vmdk, vpc.")
@@ -52,14 +52,12 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
     @Option(names = "-c", description = "Compress the target's clusters (formats with compression: qcow2) (default: off).")
     boolean compress;
 
-    @Option(names = "-p", description = "Show progress (default: off).")
-    boolean progress;
+    @CommandLine.Mixin
+    ProgressOptions display;
 
     @Option(names = "-m", paramLabel = "N", defaultValue = "4", description = "Parallel copy threads (1-16).")
     int threads;
 
-    @Option(names = "-q", description = "Quiet (default: off).")
-    boolean quiet;
 
     @Option(names = "-S", paramLabel = "SIZE", defaultValue = "4k",
             description = "Zero runs at least this long are not written (kept as holes); 0 writes every byte.")
@@ -105,11 +103,14 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
                     throw new IOException(target + ": the " + targetFormat + " image is smaller (" + dst.size()
                             + " bytes) than the source (" + src.size() + " bytes)");
                 }
-                copy(src, dst, compress, threads, (int) sparse, noCreate, progress && !quiet ? out : null);
+                // like qemu-img convert (cache=unsafe): an interrupted convert leaves an unusable target anyway,
+                // so allocations are not ordered by barriers; the single flush below makes the result durable
+                dst.setWriteOrdering(false);
+                copy(src, dst, compress, threads, (int) sparse, noCreate, display.progressTo(out));
                 dst.flush();
             }
         }
-        if (progress && !quiet) {
+        if (display.progressTo(out) != null) {
             out.println("    (100.00/100%)");
         }
         out.flush();
@@ -165,13 +166,7 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
                         } else {
                             writeNonZero(dst, w[0], buf, granule, compress);
                         }
-                        long d = done.incrementAndGet();
-                        if (progress != null) {
-                            synchronized (progress) {
-                                progress.printf("    (%.2f/100%%)\r", d * 100.0 / windows.size());
-                                progress.flush();
-                            }
-                        }
+                        ProgressOptions.show(progress, done.incrementAndGet(), windows.size());
                         return null;
                     } finally {
                         inFlight.release();

@@ -23,7 +23,7 @@ final class ImgCreate implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "-f", paramLabel = "FMT", defaultValue = "raw",
+    @Option(names = {"-f", "--format"}, paramLabel = "FMT", defaultValue = "raw",
             description = "Image format: raw, qcow2, vdi, vmdk, vpc (vhdx is read-only).")
     String format;
 

@@ -21,7 +21,7 @@ final class ImgMap implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "-f", paramLabel = "FMT", description = "Image format (default: probed).")
+    @Option(names = {"-f", "--format"}, paramLabel = "FMT", description = "Image format (default: probed).")
     String format;
 
     @Option(names = "--output", paramLabel = "FMT", defaultValue = "human", description = "human or json.")

@@ -24,7 +24,7 @@ final class ImgRebase implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "-f", paramLabel = "FMT", description = "Image format (default: probed).")
+    @Option(names = {"-f", "--format"}, paramLabel = "FMT", description = "Image format (default: probed).")
     String format;
 
     @Option(names = "-b", paramLabel = "BACKING", required = true,
@@ -37,11 +37,8 @@ final class ImgRebase implements Callable<Integer> {
     @Option(names = "-u", description = "Unsafe: only change the name, copy nothing (the new file must have the same contents) (default: off).")
     boolean unsafe;
 
-    @Option(names = "-p", description = "Show progress (default: off).")
-    boolean progress;
-
-    @Option(names = "-q", description = "Quiet (default: off).")
-    boolean quiet;
+    @CommandLine.Mixin
+    ProgressOptions display;
 
     @Parameters(paramLabel = "FILE", description = "Image file.")
     Path file;
@@ -67,7 +64,7 @@ final class ImgRebase implements Callable<Integer> {
                             fmt = next.format().name();
                         }
                     }
-                    copyDifferences(img, next, progress ? out : null);
+                    copyDifferences(img, next, display.progressTo(out));
                 } finally {
                     if (next != null) {
                         next.close();
@@ -113,9 +110,7 @@ final class ImgRebase implements Callable<Integer> {
                 if (oldView.flip().mismatch(newView.flip()) >= 0) {
                     img.write(p, oldView.rewind());
                 }
-                if (progress != null) {
-                    progress.printf("    (%.2f/100%%)\r", p * 100.0 / Math.max(1, size));
-                }
+                ProgressOptions.show(progress, p, size);
             }
         }
     }

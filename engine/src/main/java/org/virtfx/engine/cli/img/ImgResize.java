@@ -18,7 +18,7 @@ final class ImgResize implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "-f", paramLabel = "FMT", description = "Image format (default: probed).")
+    @Option(names = {"-f", "--format"}, paramLabel = "FMT", description = "Image format (default: probed).")
     String format;
 
     @Option(names = "--shrink", description = "Allow making the image smaller (data past the new end is lost) (default: off).")

@@ -40,7 +40,7 @@ final class ImgSnapshot implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     Action action;
 
-    @Option(names = "-f", paramLabel = "FMT", description = "Image format (default: probed).")
+    @Option(names = {"-f", "--format"}, paramLabel = "FMT", description = "Image format (default: probed).")
     String format;
 
     @Option(names = "--output", paramLabel = "FMT", defaultValue = "human", description = "human or json (for -l).")

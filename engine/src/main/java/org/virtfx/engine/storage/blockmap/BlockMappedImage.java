@@ -8,12 +8,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.virtfx.engine.storage.DiskImage;
+import org.virtfx.engine.storage.AbstractDiskImage;
 import org.virtfx.engine.storage.ImageFormat;
-import org.virtfx.engine.storage.IoCounters;
 import org.virtfx.engine.storage.MapExtent;
 import org.virtfx.engine.storage.NativeFiles;
-import org.virtfx.engine.storage.Ranges;
 
 /**
  * An image whose virtual disk is cut into equal blocks, each either stored somewhere in the file, unallocated, or
@@ -23,30 +21,22 @@ import org.virtfx.engine.storage.Ranges;
  * <p>Data I/O uses positional FileChannel calls without a lock; looking up and allocating blocks happen under
  * {@link #metaLock} so two writers to the same fresh block allocate it once.
  */
-public abstract class BlockMappedImage implements DiskImage {
+public abstract class BlockMappedImage extends AbstractDiskImage {
     /** {@link #lookup} result: the block is not stored (reads as zeros; these formats have no backing file). */
     protected static final long UNALLOCATED = -1;
     /** {@link #lookup} result: the block is explicitly marked as zeros. */
     protected static final long ZERO = -2;
 
-    protected final ImageFormat format;
-    protected final Path file;
-    protected final boolean readOnly;
     protected final FileChannel channel;
     protected final long blockSize;
-    protected final IoCounters counters = new IoCounters();
     protected final Object metaLock = new Object();
-    protected volatile long size;
     private volatile boolean closed;
 
     protected BlockMappedImage(ImageFormat format, Path file, boolean readOnly, FileChannel channel, long blockSize,
                                long size) {
-        this.format = format;
-        this.file = file;
-        this.readOnly = readOnly;
+        super(format, file, readOnly, size);
         this.channel = channel;
         this.blockSize = blockSize;
-        this.size = size;
     }
 
     /** Opens the image file for reading, and writing unless {@code readOnly}. */
@@ -68,35 +58,11 @@ public abstract class BlockMappedImage implements DiskImage {
     protected void writeBackMetadata() throws IOException {
     }
 
-    @Override
-    public ImageFormat format() {
-        return format;
-    }
 
-    @Override
-    public Path file() {
-        return file;
-    }
 
-    @Override
-    public DiskImage backing() {
-        return null;
-    }
 
-    @Override
-    public long size() {
-        return size;
-    }
 
-    @Override
-    public boolean readOnly() {
-        return readOnly;
-    }
 
-    @Override
-    public IoCounters counters() {
-        return counters;
-    }
 
     public long blockSize() {
         return blockSize;
@@ -111,7 +77,7 @@ public abstract class BlockMappedImage implements DiskImage {
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         int len = dst.remaining();
-        Ranges.check(file, offset, len, size);
+        checkRange(offset, len);
         long pos = offset;
         while (dst.hasRemaining()) {
             long block = pos / blockSize;
@@ -132,9 +98,8 @@ public abstract class BlockMappedImage implements DiskImage {
 
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
-        Ranges.checkWritable(file, readOnly);
         int len = src.remaining();
-        Ranges.check(file, offset, len, size);
+        checkWrite(offset, len);
         long pos = offset;
         while (src.hasRemaining()) {
             long block = pos / blockSize;
@@ -163,8 +128,7 @@ public abstract class BlockMappedImage implements DiskImage {
 
     @Override
     public void writeZeroes(long offset, long length) throws IOException {
-        Ranges.checkWritable(file, readOnly);
-        Ranges.check(file, offset, length, size);
+        checkWrite(offset, length);
         ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(blockSize, 1 << 20));
         long pos = offset;
         long end = offset + length;
@@ -204,7 +168,7 @@ public abstract class BlockMappedImage implements DiskImage {
 
     @Override
     public List<MapExtent> mapLayer(long offset, long length) throws IOException {
-        Ranges.check(file, offset, length, size);
+        checkRange(offset, length);
         List<MapExtent> out = new ArrayList<>();
         long pos = offset;
         long end = offset + length;

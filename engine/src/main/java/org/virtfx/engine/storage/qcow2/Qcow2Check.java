@@ -70,19 +70,42 @@ final class Qcow2Check {
             inc(h.snapshotsOffset, img.snapshotTableBytes(), "snapshot table");
         }
         Qcow2Refcounts refs = img.refs;
-        inc(refs.tableOffset, (long) refs.tableClusters * cs, "refcount table");
-        for (long b : refs.blockOffsets()) {
-            if (b != 0) {
-                inc(b, cs, "refcount block");
-            }
-        }
         long leaks = 0;
         long leaksFixed = 0;
         long corruptionsFixed = 0;
         long end = 0;
+        String structural = structureDamage(refs);
+        if (structural != null) {
+            // the refcounts themselves cannot be trusted or updated in place (a block overlapping data would be
+            // overwritten): like qemu-img check -r all, build a whole new refcount structure at the end of the file
+            corruptions++;
+            if (mode == RepairMode.ALL) {
+                msg("Rebuilding refcount structure: " + structural);
+                for (long c = fileClusters - 1; c >= 0 && end == 0; c--) {
+                    if (ref[(int) c] > 0) {
+                        end = c + 1;
+                    }
+                }
+                long changed = refs.rebuild(ref, fileClusters);
+                img.h.refcountTableOffset = refs.tableOffset;
+                img.h.refcountTableClusters = refs.tableClusters;
+                corruptions += changed;
+                corruptionsFixed += changed + 1;
+                end = refs.highWater;
+            } else {
+                msg("ERROR " + structural + " (repairing needs -r all, which rebuilds the refcount structure)");
+            }
+        } else {
+            inc(refs.tableOffset, (long) refs.tableClusters * cs, "refcount table");
+            for (long b : refs.blockOffsets()) {
+                if (b != 0) {
+                    inc(b, cs, "refcount block");
+                }
+            }
+        }
         refs.allocFloor = fileClusters;
         try {
-            for (long c = 0; c < fileClusters; c++) {
+            for (long c = 0; c < fileClusters && structural == null; c++) {
                 long stored = refs.get(c);
                 long computed = ref[(int) c];
                 if (computed > 0) {
@@ -125,6 +148,41 @@ final class Qcow2Check {
         long total = (img.size() + cs - 1) >>> bits;
         return new CheckResult(corruptions, leaks, checkErrors, corruptionsFixed, leaksFixed, allocated, total,
                 fragmented, compressed, end * cs, messages);
+    }
+
+    /**
+     * Why the refcount table and blocks cannot be used to check and repair refcounts one by one: an invalid table
+     * entry, or the table or a block sharing a cluster with other metadata, data or each other. Null if sound. Call
+     * after every other structure has been counted in {@code ref}.
+     */
+    private String structureDamage(Qcow2Refcounts refs) {
+        if (refs.damage != null) {
+            return refs.damage;
+        }
+        java.util.Set<Long> mine = new java.util.HashSet<>();
+        long t0 = refs.tableOffset >>> bits;
+        long tn = ((refs.tableOffset + (long) refs.tableClusters * cs - 1) >>> bits) + 1;
+        if (tn > fileClusters) {
+            return "refcount table at 0x" + Long.toHexString(refs.tableOffset) + " runs past the end of the file";
+        }
+        for (long c = t0; c < tn; c++) {
+            if (ref[(int) c] > 0) {
+                return "refcount table at 0x" + Long.toHexString(refs.tableOffset) + " overlaps other metadata or data";
+            }
+            mine.add(c);
+        }
+        long[] blocks = refs.blockOffsets();
+        for (int i = 0; i < blocks.length; i++) {
+            if (blocks[i] == 0) {
+                continue;
+            }
+            long c = blocks[i] >>> bits;
+            if (ref[(int) c] > 0 || !mine.add(c)) {
+                return "refcount block " + i + " at 0x" + Long.toHexString(blocks[i])
+                        + " overlaps other metadata or data";
+            }
+        }
+        return null;
     }
 
     /** Counts one reference to each cluster overlapping {@code [offset, offset+length)}; false if out of the file. */

@@ -1,6 +1,6 @@
 package org.virtfx.engine.storage.qcow2;
 
-import java.util.Arrays;
+import java.nio.ByteBuffer;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
@@ -12,37 +12,64 @@ import java.util.zip.Inflater;
  */
 final class Qcow2Compression {
     private static final int QEMU_WINDOW = 4096;
+    private static final byte[] ZEROS = new byte[QEMU_WINDOW];
+    /** One deflater and output buffer per thread: creating a zlib stream per cluster costs more than compressing it. */
+    private static final ThreadLocal<Deflater> DEFLATERS =
+            ThreadLocal.withInitial(() -> new Deflater(Deflater.DEFAULT_COMPRESSION, true));
+    private static final ThreadLocal<byte[]> OUTPUT = new ThreadLocal<>();
+    private static final ThreadLocal<Inflater> INFLATERS = ThreadLocal.withInitial(() -> new Inflater(true));
+
+    /** Compressed bytes: {@code bytes[0..length)}; {@code bytes} is the calling thread's buffer, reused next call. */
+    record Packed(byte[] bytes, int length) {
+    }
 
     private Qcow2Compression() {
     }
 
-    /** Compressed form of {@code data}, or null when it would not save at least one 512-byte sector. */
-    static byte[] compress(byte[] data, int length) {
-        Deflater d = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
-        try {
-            byte[] out = new byte[length + 1024];
-            int outLen = 0;
-            for (int pos = 0; pos < length; pos += QEMU_WINDOW) {
-                d.setInput(data, pos, Math.min(QEMU_WINDOW, length - pos));
-                int mode = pos + QEMU_WINDOW >= length ? Deflater.NO_FLUSH : Deflater.FULL_FLUSH;
-                if (mode == Deflater.NO_FLUSH) {
-                    d.finish();
+    /**
+     * Compresses one cluster: {@code data}'s remaining bytes, followed by zeros up to {@code clusterSize} (the disk's
+     * last cluster may be shorter). Returns null when that would not save at least one 512-byte sector.
+     */
+    static Packed compress(ByteBuffer data, int clusterSize) {
+        Deflater d = DEFLATERS.get();
+        byte[] out = OUTPUT.get();
+        if (out == null || out.length < clusterSize + 1024) {
+            out = new byte[clusterSize + 1024];
+            OUTPUT.set(out);
+        }
+        d.reset();
+        int outLen = 0;
+        int dataEnd = data.limit();
+        int base = data.position();
+        for (int pos = 0; pos < clusterSize; pos += QEMU_WINDOW) {
+            int n = Math.min(QEMU_WINDOW, clusterSize - pos);
+            int fromData = Math.max(0, Math.min(n, dataEnd - base - pos));
+            if (fromData == n) {
+                d.setInput(data.slice(base + pos, n));
+            } else if (fromData > 0) {
+                byte[] piece = new byte[n]; // only the disk's last, partial cluster gets here
+                data.get(base + pos, piece, 0, fromData);
+                d.setInput(piece, 0, n);
+            } else {
+                d.setInput(ZEROS, 0, n);
+            }
+            boolean last = pos + QEMU_WINDOW >= clusterSize;
+            int mode = last ? Deflater.NO_FLUSH : Deflater.FULL_FLUSH;
+            if (last) {
+                d.finish();
+            }
+            while (true) {
+                int k = d.deflate(out, outLen, out.length - outLen, mode);
+                outLen += k;
+                if (outLen >= clusterSize - 512) {
+                    return null;
                 }
-                while (true) {
-                    int n = d.deflate(out, outLen, out.length - outLen, mode);
-                    outLen += n;
-                    if (outLen >= length - 512) {
-                        return null;
-                    }
-                    if (mode == Deflater.NO_FLUSH ? d.finished() : (n == 0 && d.needsInput())) {
-                        break;
-                    }
+                if (last ? d.finished() : (k == 0 && d.needsInput())) {
+                    break;
                 }
             }
-            return Arrays.copyOf(out, outLen);
-        } finally {
-            d.end();
         }
+        return new Packed(out, outLen);
     }
 
     /**
@@ -51,7 +78,8 @@ final class Qcow2Compression {
      * @return false if the stream is damaged or too short
      */
     static boolean decompress(byte[] in, int inLen, byte[] out) {
-        Inflater inf = new Inflater(true);
+        Inflater inf = INFLATERS.get();
+        inf.reset();
         try {
             inf.setInput(in, 0, inLen);
             int total = 0;
@@ -65,8 +93,6 @@ final class Qcow2Compression {
             return total == out.length;
         } catch (DataFormatException e) {
             return false;
-        } finally {
-            inf.end();
         }
     }
 }

@@ -176,10 +176,13 @@ public final class Qcow2Format implements ImageFormat {
         DiskImage img = o.backingFile() == null ? open(file, new OpenOptions(false, null))
                 : DiskImages.open(file, name(), false, true);
         try {
+            // a new image is worthless until create returns: no barriers while it is built, one flush at the end
+            img.setWriteOrdering(false);
             img.resize(o.size(), false);
             if (o.preallocation() != Preallocation.OFF) {
                 preallocate((Qcow2Image) img, o.preallocation());
             }
+            img.setWriteOrdering(true);
             img.flush();
         } catch (IOException | RuntimeException e) {
             img.close();

@@ -77,14 +77,27 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
     private long compressedTail;
     private boolean closed;
     /**
+     * Set while a tool fills an image that is worthless if interrupted (convert, create): barriers are skipped and
+     * everything becomes durable at the next flush or close. Guests never run in this mode.
+     */
+    private volatile boolean unordered;
+    /** The L2 table looked up last (its offset, -1 for none): sequential I/O stays in one table. Under meta. */
+    private long memoL2 = -1;
+    private long[] memoTable;
+    /** A cluster-sized buffer for read-modify-write of partly written clusters. Under meta. */
+    private ByteBuffer scratch;
+    /**
      * Clusters already counted in the refcounts (and synced) but not yet used: single-cluster allocations take one
      * from here without another barrier. A crash leaks them, which is harmless; close and check give them back.
      */
     private long reserveNext;
     private long reserveEnd;
-    /** At most 32 clusters and 1 MiB are reserved at a time. */
+    /**
+     * Clusters reserved at a time: up to 8 MiB, so that one barrier serves many allocating writes (a crash leaks at
+     * most that much).
+     */
     private int reserveClusters() {
-        return (int) Math.max(1, Math.min(32, (1 << 20) / cs));
+        return (int) Math.max(1, Math.min(1024, (8 << 20) / cs));
     }
 
     Qcow2Image(Qcow2Format format, Path path, HostFile file, Qcow2Header h, boolean readOnly, DiskImage backing)
@@ -179,8 +192,13 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
 
     /** The L2 table at {@code offset} (entries, and for extended L2 the subcluster bitmaps interleaved). */
     long[] loadL2(long offset) throws IOException {
+        if (offset == memoL2) {
+            return memoTable;
+        }
         long[] t = l2Cache.get(offset);
         if (t != null) {
+            memoL2 = offset;
+            memoTable = t;
             return t;
         }
         if ((offset & (cs - 1)) != 0) {
@@ -191,23 +209,50 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
         for (int i = 0; i < t.length; i++) {
             t[i] = b.getLong(i * 8);
         }
-        l2Cache.put(offset, t);
+        cacheL2(offset, t);
         return t;
+    }
+
+    private void cacheL2(long offset, long[] t) {
+        l2Cache.put(offset, t);
+        memoL2 = offset;
+        memoTable = t;
+    }
+
+    private void clearL2Cache() {
+        l2Cache.clear();
+        memoL2 = -1;
+        memoTable = null;
     }
 
     /** L2 entry (and bitmap) of guest cluster {@code gc}; {0, 0} when there is no L2 table. Call under meta. */
     long[] lookup(long gc) throws IOException {
+        return new long[] {entryOf(gc), bitmapOf(gc)};
+    }
+
+    /** L2 entry of guest cluster {@code gc}, 0 when there is no L2 table (no array per call: hot paths). Under meta. */
+    long entryOf(long gc) throws IOException {
         int l1i = (int) (gc >>> l2Bits);
         if (l1i >= l1.length) {
-            return new long[] {0, 0};
+            return 0;
         }
         long l2 = l1[l1i] & OFFSET_MASK;
         if (l2 == 0) {
-            return new long[] {0, 0};
+            return 0;
         }
-        long[] t = loadL2(l2);
-        int i = (int) (gc & ((1L << l2Bits) - 1)) * entryWords();
-        return new long[] {t[i], extL2 ? t[i + 1] : 0};
+        return loadL2(l2)[(int) (gc & ((1L << l2Bits) - 1)) * entryWords()];
+    }
+
+    /** Subcluster bitmap of guest cluster {@code gc} (0 without extended L2). Under meta. */
+    long bitmapOf(long gc) throws IOException {
+        if (!extL2) {
+            return 0;
+        }
+        int l1i = (int) (gc >>> l2Bits);
+        if (l1i >= l1.length || (l1[l1i] & OFFSET_MASK) == 0) {
+            return 0;
+        }
+        return loadL2(l1[l1i] & OFFSET_MASK)[(int) (gc & ((1L << l2Bits) - 1)) * 2 + 1];
     }
 
     @Override
@@ -221,15 +266,17 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
                 long gc = pos >>> clusterBits;
                 int in = (int) (pos & (cs - 1));
                 int n = Math.min(dst.remaining(), cs - in);
-                long[] e;
+                long entry;
+                long bitmap;
                 synchronized (meta) {
-                    e = lookup(gc);
-                    long host = e[0] & OFFSET_MASK;
-                    if (plainData(e[0]) && host != 0 && (host & (cs - 1)) == 0) {
+                    entry = entryOf(gc);
+                    bitmap = bitmapOf(gc);
+                    long host = entry & OFFSET_MASK;
+                    if (plainData(entry) && host != 0 && (host & (cs - 1)) == 0) {
                         // coalesce following clusters stored contiguously into one host read
                         while (n < dst.remaining()) {
-                            long[] next = lookup(gc + ((in + n) >>> clusterBits));
-                            if (!plainData(next[0]) || (next[0] & OFFSET_MASK) != host + in + n) {
+                            long next = entryOf(gc + ((in + n) >>> clusterBits));
+                            if (!plainData(next) || (next & OFFSET_MASK) != host + in + n) {
                                 break;
                             }
                             n = (int) Math.min(dst.remaining(), (long) n + cs);
@@ -238,9 +285,9 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
                 }
                 ByteBuffer part = dst.slice(dst.position(), n);
                 if (n > cs - in) {
-                    file.readZeroPadded((e[0] & OFFSET_MASK) + in, part);
+                    file.readZeroPadded((entry & OFFSET_MASK) + in, part);
                 } else {
-                    readCluster(gc, in, part, e[0], e[1]);
+                    readCluster(gc, in, part, entry, bitmap);
                 }
                 dst.position(dst.position() + n);
                 pos += n;
@@ -358,6 +405,15 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
     // ---- writing ----
 
     private void checkWritable() throws IOException {
+        checkRepairable();
+        if (refs.damage != null) {
+            throw new ImageFormatException(path, "refusing to write: " + refs.damage
+                    + " (the image is corrupt; run virtfx img check -r all)");
+        }
+    }
+
+    /** What even a repair needs: a writable, open image that has not met overlapping metadata. */
+    private void checkRepairable() throws IOException {
         Ranges.checkWritable(path, readOnly);
         if (damage != null) {
             throw new ImageFormatException(path, "refusing to write: " + damage);
@@ -368,8 +424,19 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
     }
 
     private void barrier() throws IOException {
-        if ((h.compatible & Qcow2Header.COMPAT_LAZY_REFCOUNTS) == 0) {
+        if (!unordered && (h.compatible & Qcow2Header.COMPAT_LAZY_REFCOUNTS) == 0) {
             file.flush();
+        }
+    }
+
+    @Override
+    public void setWriteOrdering(boolean ordered) throws IOException {
+        synchronized (meta) {
+            if (ordered && unordered && !readOnly && !closed) {
+                // what was written without barriers must be durable before ordered writes build on it
+                file.flush();
+            }
+            unordered = !ordered;
         }
     }
 
@@ -414,9 +481,9 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
                 int n = Math.min(src.remaining(), cs - in);
                 long host = 0;
                 synchronized (meta) {
-                    long[] e = lookup(gc);
-                    if (inPlace(e[0], e[1])) {
-                        host = e[0] & OFFSET_MASK;
+                    long entry = entryOf(gc);
+                    if (inPlace(entry, bitmapOf(gc))) {
+                        host = entry & OFFSET_MASK;
                         checkNotMetadata(host);
                     } else {
                         int written = allocatingWrite(gc, in, src);
@@ -443,8 +510,8 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
         int maxRun = 1;
         long remainingAfterFirst = src.remaining() - (cs - in);
         while (remainingAfterFirst > 0 && maxRun < 256) {
-            long[] e = lookup(gc + maxRun);
-            if (inPlace(e[0], e[1])) {
+            long next = entryOf(gc + maxRun);
+            if (inPlace(next, bitmapOf(gc + maxRun))) {
                 break;
             }
             maxRun++;
@@ -452,22 +519,38 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
         }
         int k = maxRun;
         long host = allocateSynced(k);
-        int consumed = 0;
+        int avail = src.remaining();
+        int base = src.position();
         long[] oldEntries = new long[k];
-        ByteBuffer buf = ByteBuffer.allocate(k * cs);
+        long fileEnd = file.size();
+        // whole clusters go to the file straight from src; a partly written first or last cluster is merged with its
+        // old contents in the scratch buffer, unless it is fresh file space that already reads as zeros
+        int consumed = 0;
+        int fullFrom = -1;
         for (int i = 0; i < k; i++) {
             int start = i == 0 ? in : 0;
-            int n = Math.min(src.remaining() - consumed, cs - start);
-            long[] e = lookup(gc + i);
-            oldEntries[i] = e[0];
-            ByteBuffer cl = buf.slice(i * cs, cs);
-            if (start != 0 || n != cs) {
-                readCluster(gc + i, 0, cl.duplicate(), e[0], e[1]);
+            int n = Math.min(avail - consumed, cs - start);
+            long e = entryOf(gc + i);
+            oldEntries[i] = e;
+            if (start == 0 && n == cs) {
+                if (fullFrom < 0) {
+                    fullFrom = i;
+                }
+            } else if (freshAndZero(host + (long) i * cs, e, fileEnd)) {
+                writeFullRun(host, fullFrom, i, src, base, consumed);
+                fullFrom = -1;
+                file.write(host + (long) i * cs + start, src.slice(base + consumed, n));
+            } else {
+                writeFullRun(host, fullFrom, i, src, base, consumed);
+                fullFrom = -1;
+                ByteBuffer cl = scratch();
+                readCluster(gc + i, 0, cl.duplicate(), e, bitmapOf(gc + i));
+                cl.put(start, src, base + consumed, n);
+                file.write(host + (long) i * cs, cl.clear());
             }
-            cl.put(start, src, src.position() + consumed, n);
             consumed += n;
         }
-        file.write(host, buf);
+        writeFullRun(host, fullFrom, k, src, base, consumed);
         long[] entries = new long[k];
         long[] bitmaps = new long[k];
         for (int i = 0; i < k; i++) {
@@ -478,28 +561,56 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
         for (long old : oldEntries) {
             releaseData(old);
         }
-        src.position(src.position() + consumed);
+        src.position(base + consumed);
         if (lastDecompressed != null) {
             lastDecompressed = null;
         }
         return consumed;
     }
 
+    /** Writes the whole clusters {@code from..to-1} of an allocating run; {@code endInSrc} is where they end in src. */
+    private void writeFullRun(long host, int from, int to, ByteBuffer src, int base, int endInSrc) throws IOException {
+        if (from < 0) {
+            return;
+        }
+        int len = (to - from) * cs;
+        file.write(host + (long) from * cs, src.slice(base + endInSrc - len, len));
+    }
+
+    private ByteBuffer scratch() {
+        if (scratch == null) {
+            scratch = ByteBuffer.allocateDirect(cs);
+        }
+        return scratch.clear();
+    }
+
     /** Allocates {@code n} contiguous clusters whose refcounts are already durable. Under meta. */
     private long allocateSynced(long n) throws IOException {
-        if (n == 1) {
-            if (reserveNext == reserveEnd) {
-                reserveNext = refs.allocate(reserveClusters());
-                reserveEnd = reserveNext + (long) reserveClusters() * cs;
-                barrier();
-            }
-            long c = reserveNext;
-            reserveNext += cs;
-            return c;
+        long bytes = n * cs;
+        if (reserveEnd - reserveNext < bytes) {
+            // the rest of the old reserve is referenced by nothing: freeing it needs no barrier
+            releaseReserve();
+            long k = Math.max(n, reserveClusters());
+            reserveNext = refs.allocate(k);
+            reserveEnd = reserveNext + k * cs;
+            barrier();
         }
-        long off = refs.allocate(n);
-        barrier();
-        return off;
+        long c = reserveNext;
+        reserveNext += bytes;
+        return c;
+    }
+
+    /**
+     * Whether a partly written new cluster needs no merge with zeros: it lies past the end of the file (never
+     * written, so it reads as zeros) and its old contents are zeros without a backing file to show through.
+     */
+    private boolean freshAndZero(long host, long entry, long fileEnd) {
+        if (extL2 || host < fileEnd) {
+            return false;
+        }
+        long off = entry & OFFSET_MASK;
+        boolean zeroFlag = h.version >= 3 && (entry & ZERO) != 0 && (entry & COMPRESSED) == 0;
+        return off == 0 && (zeroFlag || (backing == null && (entry & COMPRESSED) == 0));
     }
 
     /** Gives unused reserved clusters back (before close and check). Under meta. */
@@ -555,7 +666,7 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
                     b.putLong(i * 8, t[i]);
                 }
                 file.write(nl2, b);
-                l2Cache.put(nl2, t);
+                cacheL2(nl2, t);
                 setL1Entry(l1i, nl2 | COPIED);
                 if (l2 != 0) {
                     refs.change(l2 >>> clusterBits, -1);
@@ -721,19 +832,18 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
     public void writeCompressed(long offset, ByteBuffer data) throws IOException {
         checkWritable();
         if ((offset & (cs - 1)) != 0 || data.remaining() > cs
-                || (data.remaining() != cs && offset + data.remaining() != size)) {
+                || (data.remaining() != cs && offset + cs < size)) {
             throw new IllegalArgumentException("compressed writes must cover exactly one cluster (or the disk's tail)");
         }
         if (h.compressionType != 0) {
             throw new ImageFormatException(path, "uses zstd compression, which VirtFX cannot write");
         }
         Ranges.check(path, offset, data.remaining(), size);
-        byte[] cluster = new byte[cs];
         int len = data.remaining();
-        data.get(data.position(), cluster, 0, len);
-        byte[] packed = Qcow2Compression.compress(cluster, cs);
+        // compressing runs outside the locks, so convert's worker threads compress in parallel
+        Qcow2Compression.Packed packed = Qcow2Compression.compress(data.duplicate(), cs);
         if (packed == null) {
-            write(offset, ByteBuffer.wrap(cluster, 0, len));
+            write(offset, data.duplicate());
             data.position(data.position() + len);
             return;
         }
@@ -742,14 +852,14 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
         try {
             synchronized (meta) {
                 long gc = offset >>> clusterBits;
-                long[] e = lookup(gc);
-                long host = allocateBytes(packed.length);
+                long old = entryOf(gc);
+                long host = allocateBytes(packed.length());
                 barrier();
-                file.write(host, packed);
-                long sectors = ((host + packed.length - 1) >>> 9) - (host >>> 9) + 1;
+                file.write(host, ByteBuffer.wrap(packed.bytes(), 0, packed.length()));
+                long sectors = ((host + packed.length() - 1) >>> 9) - (host >>> 9) + 1;
                 long entry = COMPRESSED | host | ((sectors - 1) << compressedSizeShift());
                 setL2Entries(gc, new long[] {entry}, new long[] {0});
-                releaseData(e[0]);
+                releaseData(old);
                 lastDecompressed = null;
             }
         } finally {
@@ -862,7 +972,7 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
     @Override
     public CheckResult check(RepairMode mode) throws IOException {
         if (mode != RepairMode.NONE) {
-            checkWritable();
+            checkRepairable();
         }
         rw.writeLock().lock();
         try {
@@ -872,7 +982,7 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
                     releaseReserve();
                 }
                 CheckResult r = new Qcow2Check(this).run(mode);
-                l2Cache.clear();
+                clearL2Cache();
                 return r;
             }
         } finally {
@@ -1170,7 +1280,7 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
                 }
                 barrier();
                 addL1References(oldL1, -1, false);
-                l2Cache.clear();
+                clearL2Cache();
                 fixCopiedFlags();
                 if (s.diskSize() >= 0 && s.diskSize() != size) {
                     file.writeLong(24, s.diskSize());
@@ -1201,7 +1311,7 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
                 if (s.l1Size() > 0) {
                     refs.freeBytes(s.l1Offset(), s.l1Size() * 8L);
                 }
-                l2Cache.clear();
+                clearL2Cache();
                 fixCopiedFlags();
                 barrier();
             }
@@ -1255,7 +1365,7 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
     }
 
     void clearCache() {
-        l2Cache.clear();
+        clearL2Cache();
     }
 
     @Override

@@ -37,6 +37,11 @@ final class Qcow2Refcounts {
     private final Map<Long, byte[]> cache;
     /** Host offsets of the refcount blocks, for the metadata overlap check. */
     private final java.util.Set<Long> blockSet = new java.util.HashSet<>();
+    /**
+     * Why the refcount table cannot be trusted (an entry misaligned or past the end of the file), or null. Such an
+     * image still reads, but refuses writes until {@code check -r all} rebuilds the refcounts.
+     */
+    String damage;
 
     /** Called between writing new metadata and making anything point at it (an fsync unless lazy refcounts). */
     interface Barrier {
@@ -52,25 +57,7 @@ final class Qcow2Refcounts {
         this.entriesBits = clusterBits + 3 - order;
         this.maxRefcount = bits == 64 ? Long.MAX_VALUE : (1L << bits) - 1;
         this.barrier = barrier;
-        this.tableOffset = h.refcountTableOffset;
-        this.tableClusters = h.refcountTableClusters;
-        int n = (int) ((long) tableClusters * cs / 8);
-        ByteBuffer b = ByteBuffer.wrap(file.read(tableOffset, n * 8, "refcount table"));
-        table = new long[n];
-        long fileSize = file.size();
-        for (int i = 0; i < n; i++) {
-            long e = b.getLong(i * 8);
-            long off = e & ~511L;
-            if (off != 0 && ((off & (cs - 1)) != 0 || off >= fileSize || off < 0)) {
-                throw new ImageFormatException(file.path, "refcount table entry " + i + " (0x" + Long.toHexString(e)
-                        + ") is " + ((off & (cs - 1)) != 0 ? "not cluster aligned" : "past the end of the file"));
-            }
-            table[i] = off;
-            if (off != 0) {
-                blockSet.add(off);
-            }
-        }
-        this.highWater = (fileSize + cs - 1) >>> clusterBits;
+        load(h.refcountTableOffset, h.refcountTableClusters);
         int maxBlocks = (int) Math.max(4, CACHE_BYTES / cs);
         this.cache = new LinkedHashMap<>(64, 0.75f, true) {
             @Override
@@ -78,6 +65,39 @@ final class Qcow2Refcounts {
                 return size() > maxBlocks;
             }
         };
+    }
+
+    /** Reads the refcount table at {@code offset} (after opening, and after a rebuild moved it). */
+    void load(long offset, int clusters) throws IOException {
+        this.tableOffset = offset;
+        this.tableClusters = clusters;
+        int n = (int) ((long) tableClusters * cs / 8);
+        ByteBuffer b = ByteBuffer.wrap(file.read(tableOffset, n * 8, "refcount table"));
+        long[] t = new long[n];
+        long fileSize = file.size();
+        blockSet.clear();
+        damage = null;
+        for (int i = 0; i < n; i++) {
+            long e = b.getLong(i * 8);
+            long off = e & ~511L;
+            if (off != 0 && ((off & (cs - 1)) != 0 || off >= fileSize || off < 0)) {
+                if (damage == null) {
+                    damage = "refcount table entry " + i + " (0x" + Long.toHexString(e) + ") is "
+                            + ((off & (cs - 1)) != 0 ? "not cluster aligned" : "past the end of the file");
+                }
+                off = 0;
+            }
+            t[i] = off;
+            if (off != 0) {
+                blockSet.add(off);
+            }
+        }
+        table = t;
+        highWater = (fileSize + cs - 1) >>> clusterBits;
+        freeHint = 1;
+        if (cache != null) {
+            cache.clear();
+        }
     }
 
     int refcountBits() {
@@ -461,6 +481,64 @@ final class Qcow2Refcounts {
         for (Map.Entry<Long, byte[]> t : touched.entrySet()) {
             file.write(t.getKey(), t.getValue());
         }
+    }
+
+    /**
+     * Replaces the whole refcount structure by a new one built from {@code computed} (the references each cluster
+     * below {@code used} really has), placed from cluster {@code used} on, where nothing is referenced: new blocks and
+     * table first, a barrier, then the header points to them. The old table and blocks are referenced by nothing
+     * afterwards, so they count as free. Returns how many clusters below {@code used} had another stored refcount.
+     */
+    long rebuild(int[] computed, long used) throws IOException {
+        long perBlock = 1L << entriesBits;
+        long total = used;
+        long blocks;
+        long tClusters;
+        while (true) {
+            blocks = (total + perBlock - 1) / perBlock;
+            tClusters = (blocks * 8 + cs - 1) / cs;
+            long t = used + tClusters + blocks;
+            if (t == total) {
+                break;
+            }
+            total = t;
+        }
+        long changed = 0;
+        for (long c = 0; c < used; c++) {
+            if (computed[(int) c] > maxRefcount) {
+                throw new ImageFormatException(file.path, "cluster " + c + " has " + computed[(int) c]
+                        + " references, more than " + refcountBits() + "-bit refcounts can count");
+            }
+            long stored;
+            try {
+                stored = damage == null ? get(c) : -1;
+            } catch (IOException e) {
+                stored = -1; // an unreadable block: every count in it is wrong
+            }
+            if (stored != computed[(int) c]) {
+                changed++;
+            }
+        }
+        long tableStart = used;
+        long blockStart = used + tClusters;
+        ByteBuffer newTable = ByteBuffer.allocate((int) (tClusters * cs));
+        byte[] blk = new byte[cs];
+        for (long b = 0; b < blocks; b++) {
+            java.util.Arrays.fill(blk, (byte) 0);
+            long first = b * perBlock;
+            for (long c = first; c < Math.min(first + perBlock, total); c++) {
+                setEntry(blk, (int) (c - first), c < used ? computed[(int) c] : 1);
+            }
+            long off = (blockStart + b) << clusterBits;
+            file.write(off, blk);
+            newTable.putLong((int) (b * 8), off);
+        }
+        file.write(tableStart << clusterBits, newTable.clear());
+        barrier.sync();
+        file.write(48, ByteBuffer.allocate(12).putLong(0, tableStart << clusterBits).putInt(8, (int) tClusters));
+        barrier.sync();
+        load(tableStart << clusterBits, (int) tClusters);
+        return changed;
     }
 
     /** Forgets cached blocks (after a repair rewrote refcounts behind the cache). */

@@ -54,7 +54,7 @@ public final class VdiFormat implements ImageFormat {
 
     @Override
     public Set<Capability> capabilities() {
-        return EnumSet.of(Capability.CREATE, Capability.CHECK, Capability.MAP);
+        return EnumSet.of(Capability.CREATE, Capability.CHECK, Capability.MAP, Capability.RESIZE);
     }
 
     @Override

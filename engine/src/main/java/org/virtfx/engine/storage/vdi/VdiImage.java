@@ -19,8 +19,9 @@ import org.virtfx.engine.storage.blockmap.BlockMappedImage;
 /** An open VDI image: a 32-bit block map after the header; new blocks are appended after the last one. */
 final class VdiImage extends BlockMappedImage {
     private final int offsetBmap;
-    private final long offsetData;
-    private final int[] blockMap;
+    private long offsetData;
+    private int[] blockMap;
+    private final boolean isStatic;
     private int blocksAllocated;
     private boolean headerDirty;
 
@@ -31,6 +32,7 @@ final class VdiImage extends BlockMappedImage {
         this.offsetData = offsetData;
         this.blockMap = blockMap;
         this.blocksAllocated = blocksAllocated;
+        this.isStatic = imageType == VdiFormat.TYPE_STATIC;
     }
 
     static VdiImage open(VdiFormat format, Path file, boolean readOnly) throws IOException {
@@ -172,6 +174,90 @@ final class VdiImage extends BlockMappedImage {
             writeFully(channel, b, 0x184);
             headerDirty = false;
         }
+    }
+
+    /**
+     * Grows the disk (VirtualBox's {@code modifymedium --resize}; qemu-img cannot resize VDI). The block map needs
+     * 4 bytes per block before the data area; when it no longer fits, the first data blocks are copied to the end of
+     * the file and the data area starts that many blocks later. Shrinking is allowed only over unallocated blocks.
+     * The steps are synced in turn (copies, map, header), but an interruption between map and header damages the
+     * image: resize is a tool operation on an image no VM uses.
+     */
+    @Override
+    public void resize(long newSize, boolean allowShrink) throws IOException {
+        org.virtfx.engine.storage.Ranges.checkWritable(file, readOnly);
+        long bytes = (newSize + 511) & ~511L;
+        long newBlocks = (bytes + blockSize - 1) / blockSize;
+        if (newSize < 0 || newBlocks > VdiFormat.MAX_BLOCKS) {
+            throw new IllegalArgumentException("format 'vdi' supports sizes up to "
+                    + VdiFormat.MAX_BLOCKS * blockSize + " bytes (got " + newSize + ")");
+        }
+        synchronized (metaLock) {
+            writeBackMetadata();
+            if (bytes < size) {
+                if (!allowShrink) {
+                    throw new IOException(file + ": shrinking would discard data; use --shrink to allow it");
+                }
+                for (long b = newBlocks; b < blockMap.length; b++) {
+                    if (blockMap[(int) b] != VdiFormat.UNALLOCATED && blockMap[(int) b] != VdiFormat.ZERO) {
+                        throw new IOException(file + ": cannot shrink a VDI image over allocated blocks (block " + b
+                                + " holds data); convert it to a smaller image instead");
+                    }
+                }
+            }
+            int oldBlocks = blockMap.length;
+            long mapBytes = (newBlocks * 4 + 511) & ~511L;
+            long moved = Math.max(0, (offsetBmap + mapBytes - offsetData + blockSize - 1) / blockSize);
+            int[] map = java.util.Arrays.copyOf(blockMap, (int) newBlocks);
+            for (int b = oldBlocks; b < newBlocks; b++) {
+                map[b] = VdiFormat.UNALLOCATED;
+            }
+            long newOffsetData = offsetData + moved * blockSize;
+            if (newOffsetData > 0xFFFFFFFFL) {
+                throw new IOException(file + ": the VDI block map for " + newBlocks + " blocks does not fit the header");
+            }
+            if (moved > 0) {
+                // the data blocks where the longer map goes are copied past the last block
+                long dest = Math.max(blocksAllocated, moved);
+                ByteBuffer buf = ByteBuffer.allocateDirect((int) blockSize);
+                for (long i = 0; i < Math.min(moved, blocksAllocated); i++) {
+                    readFully(channel, buf.clear(), offsetData + i * blockSize, file);
+                    writeFully(channel, buf.flip(), offsetData + (dest + i) * blockSize);
+                }
+                channel.force(true);
+                for (int b = 0; b < map.length; b++) {
+                    long e = Integer.toUnsignedLong(map[b]);
+                    if (e < 0xFFFFFFFEL) {
+                        map[b] = (int) (e < moved ? dest - moved + e : e - moved);
+                    }
+                }
+            }
+            ByteBuffer mb = ByteBuffer.allocate((int) mapBytes).order(ByteOrder.LITTLE_ENDIAN);
+            for (int b = 0; b < map.length; b++) {
+                mb.putInt(b * 4, map[b]);
+            }
+            writeFully(channel, mb, offsetBmap);
+            channel.force(true);
+            putHeaderInt(0x158, (int) newOffsetData);
+            writeFully(channel, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, bytes), 0x170);
+            putHeaderInt(0x180, (int) newBlocks);
+            channel.force(true);
+            offsetData = newOffsetData;
+            blockMap = map;
+            size = bytes;
+            if (isStatic) {
+                // a static image has every block
+                for (long b = oldBlocks; b < newBlocks; b++) {
+                    allocate(b);
+                }
+                writeBackMetadata();
+                channel.force(true);
+            }
+        }
+    }
+
+    private void putHeaderInt(int at, int value) throws IOException {
+        writeFully(channel, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, value), at);
     }
 
     @Override

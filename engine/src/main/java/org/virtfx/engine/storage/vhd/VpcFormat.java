@@ -54,7 +54,7 @@ public final class VpcFormat implements ImageFormat {
 
     @Override
     public Set<Capability> capabilities() {
-        return EnumSet.of(Capability.CREATE, Capability.MAP);
+        return EnumSet.of(Capability.CREATE, Capability.MAP, Capability.RESIZE);
     }
 
     @Override
@@ -117,31 +117,9 @@ public final class VpcFormat implements ImageFormat {
         if (o.preallocation() != Preallocation.OFF && !fixed) {
             throw new IllegalArgumentException("format 'vpc' supports preallocation only through subformat=fixed");
         }
-        long totalSectors;
-        int[] chs;
-        if (forceSize) {
-            totalSectors = o.size() / 512;
-            chs = geometry(Math.min(totalSectors, MAX_GEOMETRY));
-        } else {
-            long want = o.size() / 512;
-            chs = new int[] {0, 0, 0};
-            for (long i = 0; want > (long) chs[0] * chs[1] * chs[2]; i++) {
-                if (want + i > MAX_GEOMETRY) {
-                    chs = new int[] {65535, 16, 255};
-                    break;
-                }
-                chs = geometry(want + i);
-            }
-            if ((long) chs[0] * chs[1] * chs[2] == MAX_GEOMETRY) {
-                totalSectors = want;
-            } else {
-                totalSectors = (long) chs[0] * chs[1] * chs[2];
-            }
-        }
-        if (totalSectors > MAX_SECTORS) {
-            throw new IllegalArgumentException("image too large for vpc: at most 2040 GiB");
-        }
-        long bytes = totalSectors * 512;
+        Sizing sz = sizing(o.size(), forceSize);
+        int[] chs = sz.chs();
+        long bytes = sz.sectors() * 512;
         ByteBuffer footer = footer(bytes, chs, fixed ? TYPE_FIXED : TYPE_DYNAMIC, fixed ? -1 : 512,
                 forceSize ? "qem2" : "qemu", UUID.randomUUID());
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -169,6 +147,42 @@ public final class VpcFormat implements ImageFormat {
             ch.force(true);
         }
         return VpcImage.open(this, file, false);
+    }
+
+    /** A disk size as VHD stores it: the sectors and the CHS geometry in the footer. */
+    record Sizing(long sectors, int[] chs) {
+    }
+
+    /**
+     * The size a VHD of {@code size} bytes gets: rounded up to a whole CHS geometry like qemu-img (so that Virtual PC
+     * sees the same disk), or exactly {@code size} with {@code forceSize} (Hyper-V's way).
+     */
+    static Sizing sizing(long size, boolean forceSize) {
+        long totalSectors;
+        int[] chs;
+        if (forceSize) {
+            totalSectors = size / 512;
+            chs = geometry(Math.min(totalSectors, MAX_GEOMETRY));
+        } else {
+            long want = size / 512;
+            chs = new int[] {0, 0, 0};
+            for (long i = 0; want > (long) chs[0] * chs[1] * chs[2]; i++) {
+                if (want + i > MAX_GEOMETRY) {
+                    chs = new int[] {65535, 16, 255};
+                    break;
+                }
+                chs = geometry(want + i);
+            }
+            if ((long) chs[0] * chs[1] * chs[2] == MAX_GEOMETRY) {
+                totalSectors = want;
+            } else {
+                totalSectors = (long) chs[0] * chs[1] * chs[2];
+            }
+        }
+        if (totalSectors > MAX_SECTORS) {
+            throw new IllegalArgumentException("image too large for vpc: at most 2040 GiB");
+        }
+        return new Sizing(totalSectors, chs);
     }
 
     static ByteBuffer footer(long bytes, int[] chs, int type, long dataOffset, String creator, UUID uuid) {

@@ -21,7 +21,9 @@ final class VpcImage extends BlockMappedImage {
     private final boolean fixed;
     private final ByteBuffer footer;
     private final long batOffset;
-    private final int[] bat;
+    private int[] bat;
+    /** Whether the size comes from the CHS geometry (Virtual PC, qemu) rather than current_size (Hyper-V...). */
+    private final boolean sizeByChs;
     private final int bitmapSize;
     private long nextBlockOffset;
 
@@ -34,6 +36,13 @@ final class VpcImage extends BlockMappedImage {
         this.bat = bat;
         this.bitmapSize = bitmapSize;
         this.nextBlockOffset = nextBlockOffset;
+        this.sizeByChs = usesChs(footer);
+    }
+
+    private static boolean usesChs(ByteBuffer footer) {
+        String creator = new String(footer.array(), 28, 4, StandardCharsets.ISO_8859_1);
+        return !(creator.equals("win ") || creator.equals("qem2") || creator.equals("d2v ")
+                || creator.equals("CTXS") || creator.startsWith("tap\0"));
     }
 
     static VpcImage open(VpcFormat format, Path file, boolean readOnly) throws IOException {
@@ -69,13 +78,11 @@ final class VpcImage extends BlockMappedImage {
                     stored, computed));
         }
         int type = footer.getInt(60);
-        String creator = new String(footer.array(), 28, 4, StandardCharsets.ISO_8859_1);
         int[] chs = {footer.getShort(56) & 0xFFFF, footer.get(58) & 0xFF, footer.get(59) & 0xFF};
         long chsSectors = (long) chs[0] * chs[1] * chs[2];
         long currentSize = footer.getLong(48);
         // Virtual PC and QEMU ("vpc ", "qemu") size disks by CHS; Hyper-V and the others by current_size (as qemu)
-        boolean useChs = !(creator.equals("win ") || creator.equals("qem2") || creator.equals("d2v ")
-                || creator.equals("CTXS") || creator.startsWith("tap\0"));
+        boolean useChs = usesChs(footer);
         long sectors = chsSectors;
         if (!useChs || chsSectors == VpcFormat.MAX_GEOMETRY) {
             sectors = currentSize / 512;
@@ -184,6 +191,96 @@ final class VpcImage extends BlockMappedImage {
         ByteBuffer e = ByteBuffer.allocate(4).putInt(0, bat[(int) block]);
         writeFully(channel, e, batOffset + block * 4);
         return dataStart;
+    }
+
+    /**
+     * Changes the disk size (qemu-img cannot resize VHD): the size is rounded to a CHS geometry as at creation, unless
+     * the image is sized by current_size (Hyper-V, {@code force_size}). A dynamic image whose block table has no room
+     * for the new entries gets room by copying the blocks behind the table to the end of the file. Shrinking is
+     * allowed only over unallocated blocks of a dynamic image. Not crash-safe: a tool operation on an unused image.
+     */
+    @Override
+    public void resize(long newSize, boolean allowShrink) throws IOException {
+        org.virtfx.engine.storage.Ranges.checkWritable(file, readOnly);
+        VpcFormat.Sizing sz = VpcFormat.sizing(newSize, !sizeByChs);
+        long bytes = sz.sectors() * 512;
+        synchronized (metaLock) {
+            if (bytes < size) {
+                if (!allowShrink) {
+                    throw new IOException(file + ": shrinking would discard data; use --shrink to allow it");
+                }
+                if (fixed) {
+                    throw new IOException(file + ": VirtFX cannot shrink a fixed VHD; convert it to a smaller image");
+                }
+                for (long b = (bytes + blockSize - 1) / blockSize; b < bat.length; b++) {
+                    if (bat[(int) b] != -1) {
+                        throw new IOException(file + ": cannot shrink a VHD over allocated blocks (block " + b
+                                + " holds data); convert it to a smaller image instead");
+                    }
+                }
+            }
+            footer.putLong(48, bytes);
+            footer.putShort(56, (short) sz.chs()[0]).put(58, (byte) sz.chs()[1]).put(59, (byte) sz.chs()[2]);
+            footer.putInt(64, VpcFormat.checksum(footer, 64, 512));
+            if (fixed) {
+                long oldFooter = channel.size() - 512;
+                if (oldFooter < bytes) {
+                    // the old footer becomes disk space: zeros, as the new part of the disk reads
+                    writeFully(channel, ByteBuffer.allocate(512), oldFooter);
+                }
+                writeFully(channel, footer.duplicate().rewind(), bytes);
+                channel.truncate(bytes + 512);
+                channel.force(true);
+                size = bytes;
+                return;
+            }
+            growTable((int) ((bytes + blockSize - 1) / blockSize));
+            writeFully(channel, footer.duplicate().rewind(), nextBlockOffset);
+            channel.truncate(nextBlockOffset + 512);
+            channel.force(true);
+            writeFully(channel, footer.duplicate().rewind(), 0);
+            channel.force(true);
+            size = bytes;
+        }
+    }
+
+    /** Gives the block table {@code entries} entries, moving blocks out of its way. Under metaLock. */
+    private void growTable(int entries) throws IOException {
+        long tableEnd = (batOffset + (long) entries * 4 + 511) & ~511L;
+        int[] nb = java.util.Arrays.copyOf(bat, Math.max(entries, bat.length));
+        for (int i = bat.length; i < nb.length; i++) {
+            nb[i] = -1;
+        }
+        ByteBuffer block = null;
+        for (int i = 0; i < bat.length; i++) {
+            long off = Integer.toUnsignedLong(bat[i]) * 512;
+            if (bat[i] == -1 || off >= tableEnd) {
+                continue;
+            }
+            // this block (bitmap and data) lies where the table grows: copy it past the last block
+            if (block == null) {
+                block = ByteBuffer.allocateDirect((int) (bitmapSize + blockSize));
+            }
+            long to = Math.max(nextBlockOffset, tableEnd);
+            readFully(channel, block.clear(), off, file);
+            writeFully(channel, block.flip(), to);
+            nb[i] = (int) (to / 512);
+            nextBlockOffset = to + bitmapSize + blockSize;
+        }
+        channel.force(true);
+        ByteBuffer t = ByteBuffer.allocate((int) (tableEnd - batOffset));
+        java.util.Arrays.fill(t.array(), (byte) 0xFF);
+        for (int i = 0; i < nb.length && i * 4 < t.capacity(); i++) {
+            t.putInt(i * 4, nb[i]);
+        }
+        writeFully(channel, t, batOffset);
+        nextBlockOffset = Math.max(nextBlockOffset, tableEnd);
+        long dynOffset = footer.getLong(16);
+        ByteBuffer dyn = readStructure(channel, file, dynOffset, 1024, "VHD dynamic disk header");
+        dyn.putInt(28, entries);
+        dyn.putInt(36, VpcFormat.checksum(dyn, 36, 1024));
+        writeFully(channel, dyn.rewind(), dynOffset);
+        bat = nb.length == entries ? nb : java.util.Arrays.copyOf(nb, entries);
     }
 
     @Override

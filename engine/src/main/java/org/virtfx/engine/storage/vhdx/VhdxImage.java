@@ -14,7 +14,7 @@ import org.virtfx.engine.storage.ImageFormatException;
 import org.virtfx.engine.storage.ImageInfo;
 import org.virtfx.engine.storage.blockmap.BlockMappedImage;
 
-/** An open (read-only) VHDX image. */
+/** An open (read-only) VHDX image; a pending log is replayed in memory (see {@link VhdxLog}). */
 final class VhdxImage extends BlockMappedImage {
     static final byte[] BAT_GUID = guid("2DC27766-F623-4200-9D64-115E9BFD4A08");
     static final byte[] METADATA_GUID = guid("8B7CA206-4790-4B9A-B8FE-575F050F886E");
@@ -112,14 +112,11 @@ final class VhdxImage extends BlockMappedImage {
         if (best == null) {
             throw new ImageFormatException(file, "VHDX has no valid header (both copies fail the signature, CRC-32C or version check)");
         }
-        if (!isZero(best, 48, 16)) {
-            throw new ImageFormatException(file, "VHDX image contains a log that needs to be replayed (it was not closed "
-                    + "cleanly); VirtFX does not replay VHDX logs: run 'qemu-img check -r all " + file
-                    + "' or attach it once in Hyper-V, then try again");
-        }
+        // an image not closed cleanly names a log whose updates must be applied before its metadata is read
+        VhdxLog log = isZero(best, 48, 16) ? VhdxLog.NONE : VhdxLog.read(ch, file, best);
         ByteBuffer regions = null;
         for (long at : new long[] {192 * 1024, 256 * 1024}) {
-            ByteBuffer r = readStructure(ch, file, at, 64 * 1024, "VHDX region table").order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer r = log.readStructure(ch, file, at, 64 * 1024, "VHDX region table").order(ByteOrder.LITTLE_ENDIAN);
             if (r.getInt(0) == REGION_SIG && r.getInt(4) == crc(r, 64 * 1024)) {
                 regions = r;
                 break;
@@ -158,7 +155,9 @@ final class VhdxImage extends BlockMappedImage {
         if (batOff < 0 || metaOff < 0) {
             throw new ImageFormatException(file, "VHDX region table lacks the " + (batOff < 0 ? "BAT" : "metadata") + " region");
         }
-        ByteBuffer meta = readStructure(ch, file, metaOff, Math.min(metaLen, 64 * 1024), "VHDX metadata table")
+        log.requireWithin(file, new long[] {192 * 1024, 128 * 1024}, new long[] {batOff, batLen},
+                new long[] {metaOff, metaLen});
+        ByteBuffer meta = log.readStructure(ch, file, metaOff, Math.min(metaLen, 64 * 1024), "VHDX metadata table")
                 .order(ByteOrder.LITTLE_ENDIAN);
         if (meta.getLong(0) != METADATA_SIG) {
             throw new ImageFormatException(file, "VHDX metadata table at " + metaOff + " has a bad signature");
@@ -184,13 +183,13 @@ final class VhdxImage extends BlockMappedImage {
                         + " bytes) lies outside the metadata region");
             }
             if (guidAt(meta, e, FILE_PARAMETERS)) {
-                ByteBuffer v = readStructure(ch, file, metaOff + off, 8, "VHDX file parameters").order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer v = log.readStructure(ch, file, metaOff + off, 8, "VHDX file parameters").order(ByteOrder.LITTLE_ENDIAN);
                 blockSize = Integer.toUnsignedLong(v.getInt(0));
                 flags = v.getInt(4);
             } else if (guidAt(meta, e, VIRTUAL_DISK_SIZE)) {
-                vsize = readStructure(ch, file, metaOff + off, 8, "VHDX virtual disk size").order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+                vsize = log.readStructure(ch, file, metaOff + off, 8, "VHDX virtual disk size").order(ByteOrder.LITTLE_ENDIAN).getLong(0);
             } else if (guidAt(meta, e, LOGICAL_SECTOR)) {
-                logical = readStructure(ch, file, metaOff + off, 4, "VHDX logical sector size").order(ByteOrder.LITTLE_ENDIAN).getInt(0);
+                logical = log.readStructure(ch, file, metaOff + off, 4, "VHDX logical sector size").order(ByteOrder.LITTLE_ENDIAN).getInt(0);
             } else if (guidAt(meta, e, PAGE83) || guidAt(meta, e, PHYSICAL_SECTOR)) {
                 continue;
             } else if (guidAt(meta, e, PARENT_LOCATOR)) {
@@ -217,7 +216,7 @@ final class VhdxImage extends BlockMappedImage {
         if (totalEntries * 8 > batLen) {
             throw new ImageFormatException(file, "VHDX BAT region (" + batLen + " bytes) is too small for " + totalEntries + " entries");
         }
-        ByteBuffer batBytes = readStructure(ch, file, batOff, totalEntries * 8, "VHDX BAT").order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer batBytes = log.readStructure(ch, file, batOff, totalEntries * 8, "VHDX BAT").order(ByteOrder.LITTLE_ENDIAN);
         long[] bat = new long[(int) dataBlocks];
         for (long i = 0; i < dataBlocks; i++) {
             long entry = batBytes.getLong((int) ((i + i / chunkRatio) * 8));

@@ -157,6 +157,29 @@ class QemuImgInteropTest {
     }
 
     @org.junit.jupiter.api.Test
+    void compressedConvertWithWorkerThreadsPassesQemuCheck() throws Exception {
+        // random, compressible and zero stretches, and a last cluster cut short by the disk size
+        Path src = dir.resolve("mixed.raw");
+        int size = (9 << 20) + 12345;
+        byte[] data = new byte[size];
+        java.util.Random rnd = new java.util.Random(5);
+        for (int i = 0; i < size; i++) {
+            int stripe = (i >> 20) % 3;
+            data[i] = stripe == 0 ? (byte) rnd.nextInt() : stripe == 1 ? (byte) ("log line " + (i / 80)).charAt(i % 8) : 0;
+        }
+        data[size - 1] = 7;
+        Files.write(src, data);
+        Path out = dir.resolve("c.qcow2");
+        virtfx(dir, "img", "convert", "-c", "-m", "4", "-f", "raw", "-O", "qcow2", src.toString(), out.toString());
+        String check = run(dir, "qemu-img", "check", "--output=json", out.toString());
+        JsonNode c = JSON.readTree(check);
+        assertEquals(0, c.path("corruptions").asInt(0) + c.path("leaks").asInt(0), check);
+        org.junit.jupiter.api.Assertions.assertTrue(c.get("compressed-clusters").asInt() > 0, check);
+        assertEquals("Images are identical.", run(dir, "qemu-img", "compare", "-f", "raw", "-F", "qcow2",
+                src.toString(), out.toString()).trim());
+    }
+
+    @org.junit.jupiter.api.Test
     void vhdxWithPendingLogIsRefusedWithInstructions() throws Exception {
         Path img = dir.resolve("dirty.vhdx");
         run(dir, "qemu-img", "create", "-q", "-f", "vhdx", img.toString(), "16M");
