@@ -23,8 +23,18 @@ final class Segmentation {
             throw CpuFault.gp(errorCode(selector));
         }
         long lo = c.mmu.readSystem(addr, 4) & 0xFFFFFFFFL;
-        long hi = c.mmu.readSystem((addr + 4) & 0xFFFFFFFFL, 4) & 0xFFFFFFFFL;
+        long hi = c.mmu.readSystem((addr + 4) & c.mmu.linMask, 4) & 0xFFFFFFFFL;
         return lo | (hi << 32);
+    }
+
+    /** Bits 63:32 of the base of a 16-byte system descriptor (LDT, TSS in IA-32e mode), shifted into place. */
+    static long upperBase(SoftwareCpu c, int selector) {
+        long addr = descriptorAddress(c, selector);
+        long limit = (selector & 4) != 0 ? c.segLimit[LDTR] & 0xFFFFFFFFL : c.gdtLimit;
+        if (addr < 0 || (selector & 0xFFF8) + 15L > limit) {
+            throw CpuFault.gp(errorCode(selector));
+        }
+        return (c.mmu.readSystem(addr + 8, 4) & 0xFFFFFFFFL) << 32;
     }
 
     /** Linear address of the descriptor, or -1 when the selector is beyond the GDT/LDT limit. */
@@ -44,7 +54,7 @@ final class Segmentation {
         if (index + 7L > limit) {
             return -1;
         }
-        return (base + index) & 0xFFFFFFFFL;
+        return (base + index) & c.mmu.linMask;
     }
 
     static long base(long d) {
@@ -96,7 +106,7 @@ final class Segmentation {
         if ((d & (1L << 40)) == 0) {
             long addr = descriptorAddress(c, selector);
             if (addr >= 0) {
-                c.mmu.writeSystem((addr + 5) & 0xFFFFFFFFL, 1, (int) (d >>> 40) | 1);
+                c.mmu.writeSystem((addr + 5) & c.mmu.linMask, 1, (int) (d >>> 40) | 1);
             }
         }
     }
@@ -147,6 +157,11 @@ final class Segmentation {
     static void loadStack(SoftwareCpu c, int selector, int cpl) {
         int err = errorCode(selector);
         if ((selector & 0xFFFC) == 0) {
+            if (c.code64 && cpl < 3 && (selector & 3) == cpl) {
+                LongMode.loadNullStack(c, cpl); // 64-bit code below CPL 3 may run with a null SS
+                c.modeChanged();
+                return;
+            }
             throw CpuFault.gp(0);
         }
         if ((selector & 3) != cpl) {
