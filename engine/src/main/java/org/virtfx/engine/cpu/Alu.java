@@ -197,7 +197,7 @@ final class Alu {
                 int k = count % bits;
                 res = ((v >>> k) | (v << (bits - k))) & m;
                 cf = (res & sb) != 0 ? 1 : 0;
-                of = cf ^ ((res & (sb >> 1)) != 0 ? 1 : 0);
+                of = cf ^ ((res & (sb >>> 1)) != 0 ? 1 : 0);
                 f = (f & ~(CF | OF)) | cf | (of != 0 ? OF : 0);
                 c.eflags = f;
                 return res;
@@ -212,7 +212,9 @@ final class Alu {
                     carry = out;
                 }
                 cf = (int) carry;
-                of = ((res & sb) != 0 ? 1 : 0) ^ cf;
+                // OF is defined for a count of 1 (MSB(result) XOR CF, which equals MSB(source XOR result)); the
+                // latter form for every count is what QEMU computes, which keeps register traces comparable
+                of = k == 0 ? ((res & sb) != 0 ? 1 : 0) ^ cf : ((v ^ res) & sb) != 0 ? 1 : 0;
                 c.eflags = (f & ~(CF | OF)) | cf | (of != 0 ? OF : 0);
                 return res;
             }
@@ -226,7 +228,8 @@ final class Alu {
                     carry = out;
                 }
                 cf = (int) carry;
-                of = ((res & sb) != 0 ? 1 : 0) ^ ((res & (sb >> 1)) != 0 ? 1 : 0);
+                of = k == 0 ? ((res & sb) != 0 ? 1 : 0) ^ ((res & (sb >>> 1)) != 0 ? 1 : 0)
+                        : ((v ^ res) & sb) != 0 ? 1 : 0;
                 c.eflags = (f & ~(CF | OF)) | cf | (of != 0 ? OF : 0);
                 return res;
             }
@@ -244,7 +247,8 @@ final class Alu {
             case 5 -> {
                 res = v >>> count;
                 cf = (int) ((v >>> (count - 1)) & 1);
-                of = (v & sb) != 0 ? 1 : 0;
+                // OF is defined for a count of 1 only; for larger counts give what QEMU gives (0), for trace diffs
+                of = count == 1 && (v & sb) != 0 ? 1 : 0;
             }
             default -> {
                 long sv = (v ^ sb) - sb;
@@ -298,6 +302,12 @@ final class Alu {
         }
         long sb = sign(size);
         int of = ((res ^ d) & sb) != 0 ? OF : 0;
+        if (size != 2 && count > 1) {
+            // OF is undefined beyond a count of 1: give QEMU's value (the sign change of the last one-bit step)
+            long prev = left ? (d << (count - 1)) | (s >>> (bits - count + 1))
+                    : size == 8 ? d >>> (count - 1) : (d >>> (count - 1)) | (s << (bits - count + 1));
+            of = (((prev ^ res) & sb) != 0) ? OF : 0;
+        }
         setArith(c, szp(res, size) | cf | of);
         return res;
     }

@@ -43,6 +43,8 @@ final class Interpreter {
     long eaOff;
     int eaSeg;
     long startRip;
+    /** Set while an instruction byte is fetched on the slow path: a fault then is a fetch fault (for traces). */
+    boolean fetchFault;
 
     Interpreter(SoftwareCpu c) {
         this.c = c;
@@ -68,19 +70,24 @@ final class Interpreter {
         if (++length > 15) {
             throw CpuFault.gp(0);
         }
+        fetchFault = true;
         long ip = c.rip;
+        int v;
         if (c.code64) {
             if (ip != (ip << 16 >> 16)) {
                 throw CpuFault.gp(0);
             }
             c.rip = ip + 1;
-            return mmu.fetch8(ip);
+            v = mmu.fetch8(ip);
+        } else {
+            if (ip > (c.segLimit[CS] & 0xFFFFFFFFL)) {
+                throw CpuFault.gp(0);
+            }
+            c.rip = (ip + 1) & 0xFFFFFFFFL;
+            v = mmu.fetch8((c.segBase[CS] + ip) & 0xFFFFFFFFL);
         }
-        if (ip > (c.segLimit[CS] & 0xFFFFFFFFL)) {
-            throw CpuFault.gp(0);
-        }
-        c.rip = (ip + 1) & 0xFFFFFFFFL;
-        return mmu.fetch8((c.segBase[CS] + ip) & 0xFFFFFFFFL);
+        fetchFault = false;
+        return v;
     }
 
     int fetch16() {
@@ -444,7 +451,9 @@ final class Interpreter {
         if ((lin & 0xFFF) <= 0xFF0 && (m64 ? canonical(ip) : ip + 15 <= (c.segLimit[CS] & 0xFFFFFFFFL))) {
             long off = mmu.execRamOffset(lin);
             if (off < 0) {
+                fetchFault = true;
                 mmu.fetch8(lin); // fills the TLB (or raises the fetch's #PF, as the first byte would)
+                fetchFault = false;
                 off = mmu.execRamOffset(lin);
             }
             fetchRam = off;

@@ -204,6 +204,9 @@ final class Segmentation {
             if ((a & ATTR_UNUSABLE) != 0) {
                 continue;
             }
+            if ((s == FS || s == GS) && (c.sel[s] & 0xFFFC) == 0 && (c.efer & EFER_LMA) != 0) {
+                continue; // a null FS/GS keeps its base (set through the MSRs) in IA-32e mode
+            }
             boolean conformingCode = (a & 0x1C) == 0x1C;
             int dpl = (a >>> 5) & 3;
             if (!conformingCode && dpl < c.cpl) {

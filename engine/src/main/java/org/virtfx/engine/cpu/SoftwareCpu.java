@@ -81,6 +81,12 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
     private boolean ferrAsserted;
     long tscOffset;
     private final Thread[] parkedThread = new Thread[1];
+    /** Per-instruction register trace (QEMU's format) when enabled; null otherwise. */
+    private QemuStyleTrace trace;
+    /** System property naming a file: the BSP writes a register trace there (see {@code virtfx run --trace-cpu}). */
+    public static final String TRACE_PROPERTY = "virtfx.cpu.trace";
+    /** System property: instructions traced before the trace file is closed (default 2,000,000). */
+    public static final String TRACE_LIMIT_PROPERTY = "virtfx.cpu.traceLimit";
 
     public SoftwareCpu(CpuHost host) {
         this.host = host;
@@ -90,6 +96,28 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
         this.msrs = new Msrs(this);
         reset();
         waitForSipi = host.index() != 0;
+        String traceFile = System.getProperty(TRACE_PROPERTY);
+        if (traceFile != null && !traceFile.isEmpty() && host.index() == 0) {
+            try {
+                startTrace(java.nio.file.Files.newBufferedWriter(java.nio.file.Path.of(traceFile)),
+                        Long.getLong(TRACE_LIMIT_PROPERTY, 2_000_000L));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot write the CPU trace " + traceFile, e);
+            }
+        }
+    }
+
+    /** Writes the register state before each of the next {@code limit} instructions to {@code out}, QEMU-style. */
+    void startTrace(java.io.Writer out, long limit) {
+        trace = new QemuStyleTrace(out, limit);
+    }
+
+    /** Ends a trace started by {@link #startTrace} (flushes and closes its writer). */
+    void stopTrace() {
+        if (trace != null) {
+            trace.close();
+            trace = null;
+        }
     }
 
     // ---- Vcpu / X86Cpu ----------------------------------------------------------------------------------------
@@ -184,6 +212,9 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
             }
         } finally {
             parkedThread[0] = null;
+            if (trace != null) {
+                trace.flush();
+            }
         }
     }
 
@@ -221,6 +252,10 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
 
     /** One instruction, with fault delivery. */
     void step() {
+        if (trace != null) {
+            tracedStep();
+            return;
+        }
         long startRip = rip;
         long startSp = r[RSP];
         boolean singleStep = (eflags & TF) != 0;
@@ -245,6 +280,27 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
                 case FpuException.VECTOR_UD -> CpuFault.of(CpuFault.UD);
                 default -> CpuFault.gp(0);
             });
+        }
+    }
+
+    /**
+     * {@link #step} with a trace record: written unless the instruction faulted while being fetched (QEMU logs
+     * nothing for an instruction it could not translate, so neither does this trace).
+     */
+    private void tracedStep() {
+        QemuStyleTrace t = trace;
+        if (!t.capture(this)) {
+            trace = null;
+        }
+        interp.fetchFault = false;
+        trace = null;
+        try {
+            step();
+        } finally {
+            trace = t;
+        }
+        if (!interp.fetchFault) {
+            t.emit();
         }
     }
 
