@@ -26,6 +26,8 @@ final class Interpreter {
     int segOverride;
     int rep;
     boolean lock;
+    /** REX.W (64-bit operand size); always false outside long mode. */
+    boolean rexW;
     private int length;
     int mod, reg, rm;
     long eaOff;

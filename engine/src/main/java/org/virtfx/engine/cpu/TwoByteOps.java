@@ -5,19 +5,20 @@ import static org.virtfx.engine.cpu.SoftwareCpu.*;
 /**
  * The 0F opcode map: system instructions (descriptor tables, control/debug registers, MSRs, SYSENTER/SYSEXIT,
  * CPUID), CMOVcc/SETcc/Jcc near, bit instructions, double shifts, MOVZX/MOVSX, CMPXCHG/CMPXCHG8B/XADD/BSWAP and
- * FXSAVE/FXRSTOR. Opcodes of instruction sets this CPU does not advertise (SSE, SSE2, 0F38/0F3A) raise #UD.
+ * FXSAVE/FXRSTOR, LDMXCSR/STMXCSR. MMX, SSE to SSE4.2, POPCNT and CRC32 (the rest of the map, 0F 38 and 0F 3A) are
+ * decoded by {@link SseOps}.
  */
 final class TwoByteOps {
     private final Interpreter in;
     private final SoftwareCpu c;
     private final long[] r;
-    private final MmxOps0F mmx;
+    private final SseOps sse;
 
     TwoByteOps(Interpreter in) {
         this.in = in;
         this.c = in.c;
         this.r = in.r;
-        this.mmx = new MmxOps0F(in);
+        this.sse = new SseOps(in, new MmxOps0F(in));
     }
 
     private void requireCpl0() {
@@ -178,12 +179,7 @@ final class TwoByteOps {
                 int v = (int) r[op & 7];
                 r[op & 7] = size == 4 ? Integer.reverseBytes(v) & 0xFFFFFFFFL : r[op & 7] & ~0xFFFFL;
             }
-            default -> {
-                if (!MmxOps0F.isMmx(op)) {
-                    throw CpuFault.ud();
-                }
-                mmx.execute(op);
-            }
+            default -> sse.execute(op);
         }
     }
 
@@ -525,6 +521,7 @@ final class TwoByteOps {
                     c.fpu.fxrstor(a, in.fpuMemory, false, c.sse);
                 }
             }
+            case 2, 3 -> sse.mxcsrAccess(in.reg == 2);
             case 7 -> in.linear(in.eaSeg, in.eaOff, 1, false); // CLFLUSH: nothing cached to flush
             default -> throw CpuFault.ud();
         }
