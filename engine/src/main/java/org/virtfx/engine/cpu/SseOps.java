@@ -984,7 +984,7 @@ final class SseOps {
         requireP66(p);
         check();
         in.decodeModrm();
-        if (op >= 0x20 && op <= 0x35 && (op & 7) <= 5 && op != 0x26 && op != 0x27) {
+        if ((op >= 0x20 && op <= 0x25) || (op >= 0x30 && op <= 0x35)) {
             extend(op);
             return;
         }
@@ -1176,7 +1176,13 @@ final class SseOps {
         storeDest(va);
     }
 
-    /** DPPS/DPPD: products of the lanes selected by imm8[7:4], summed pairwise, to the lanes of imm8[3:0]. */
+    /**
+     * DPPS/DPPD: products of the lanes selected by imm8[7:4] (+0 elsewhere), summed, to the lanes of imm8[3:0]. The
+     * multiplications and the additions are separate steps: an unmasked exception of the products faults before any
+     * addition (and its flags reach MXCSR without the additions'). The hardware sums per destination lane in a
+     * lane-dependent order, which shows in which NaN it returns: DPPS lane i gets s[i] + s[i ^ 2] with
+     * s[i] = t[i ^ 1] + t[i]; DPPD lane i gets t[i] + t[i ^ 1].
+     */
     private void dotProduct(boolean d, int imm) {
         beginFp();
         int lanes = d ? 2 : 4;
@@ -1184,10 +1190,22 @@ final class SseOps {
         for (int i = 0; i < lanes; i++) {
             t[i] = (imm >> (4 + i) & 1) != 0 ? fp.mul(lane(va, d, i), lane(vb, d, i), d) : 0;
         }
-        long sum = d ? fp.add(t[0], t[1], d) : fp.add(fp.add(t[0], t[1], d), fp.add(t[2], t[3], d), d);
+        commitFp();
+        beginFp();
+        long[] s = new long[4];
+        for (int i = 0; i < lanes; i++) {
+            s[i] = d ? fp.add(t[i], t[i ^ 1], d) : fp.add(t[i ^ 1], t[i], d);
+        }
+        long[] sum = s;
+        if (!d) {
+            sum = new long[4];
+            for (int i = 0; i < 4; i++) {
+                sum[i] = fp.add(s[i], s[i ^ 2], d);
+            }
+        }
         commitFp();
         for (int i = 0; i < lanes; i++) {
-            setLane(va, d, i, (imm >> i & 1) != 0 ? sum : 0);
+            setLane(va, d, i, (imm >> i & 1) != 0 ? sum[i] : 0);
         }
     }
 

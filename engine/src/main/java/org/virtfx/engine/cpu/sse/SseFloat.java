@@ -181,6 +181,10 @@ public final class SseFloat {
         if (isNaN(a, d) || isNaN(b, d)) {
             return propagate(a, b, d);
         }
+        if (op == DIV && isZero(b, d) && isDenormal(a, d) && (mxcsr & DAZ) == 0) {
+            flags |= ZE; // a finite dividend over zero: divide-by-zero, the dividend's denormal is not reported
+            return inf(neg(a, d) != neg(b, d), d);
+        }
         a = operand(a, d);
         b = operand(b, d);
         boolean na = neg(a, d), nb = neg(b, d);
@@ -370,6 +374,10 @@ public final class SseFloat {
         if (isNaN(a, d)) {
             return quiet(a, d);
         }
+        if (neg(a, d) && isDenormal(a, d) && (mxcsr & DAZ) == 0) {
+            flags |= IE; // a negative operand is invalid before it is a denormal
+            return defaultNaN(d);
+        }
         a = operand(a, d);
         if (isZero(a, d)) {
             return a;
@@ -382,7 +390,7 @@ public final class SseFloat {
             return a;
         }
         double x = toDouble(a, d);
-        if (!isDenormal(a, d)) {
+        if (!isDenormal(a, d) && (!d || midRange(x))) {
             double r = Math.sqrt(x);
             long fast = finishFast(r, Math.fma(-r, r, x), d);
             if (fast != NO_FAST) {
@@ -431,9 +439,13 @@ public final class SseFloat {
             q++;
         }
         int masks = (mxcsr >>> 7) & 0x3F;
+        // an unmasked overflow or underflow delivers no result; precision is reported when the result rounded to
+        // the format's precision with an unbounded exponent would be inexact (as for the x87's scaled result)
+        int shUnbounded = lead - (p - 1) - exp;
+        boolean inexactUnbounded = shUnbounded > 0 && mag.getLowestSetBit() < shUnbounded;
         if (tiny) {
             if ((masks & UE) == 0) {
-                flags |= UE | (inexact ? PE : 0);
+                flags |= UE | (inexactUnbounded ? PE : 0);
                 return zero(neg, d);
             }
             if ((mxcsr & FTZ) != 0) {
@@ -448,6 +460,10 @@ public final class SseFloat {
             return zero(neg, d);
         }
         if (q + s.bitLength() - 1 > emax) {
+            if ((masks & OE) == 0) {
+                flags |= OE | (inexactUnbounded ? PE : 0);
+                return inf(neg, d);
+            }
             flags |= OE | PE;
             int mode = roundingMode();
             boolean toInf = mode == RN || (mode == RU && !neg) || (mode == RD && neg);
@@ -500,7 +516,7 @@ public final class SseFloat {
         b &= mask(d);
         if (isNaN(a, d) || isNaN(b, d)) {
             flags |= IE;
-            return b;
+            return dazOnly(b, d);
         }
         a = operand(a, d);
         b = operand(b, d);
@@ -641,11 +657,14 @@ public final class SseFloat {
         if (isNaN(a, d)) {
             return quiet(a, d);
         }
-        a = operand(a, d);
         if (isInf(a, d) || isZero(a, d)) {
             return a;
         }
         int mode = (imm & 4) != 0 ? roundingMode() : imm & 3;
+        a = dazOnly(a, d);
+        if (isZero(a, d)) {
+            return a;
+        }
         double x = toDouble(a, d);
         double r = roundIntegral(x, mode);
         if (r != x && (imm & 8) == 0) {
