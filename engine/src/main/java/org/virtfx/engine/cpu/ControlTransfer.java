@@ -250,7 +250,7 @@ final class ControlTransfer {
         if ((ss & 0xFFFC) == 0) {
             throw CpuFault.withCode(CpuFault.TS, err);
         }
-        if (Segmentation.descriptorAddress(c, ss) < 0) {
+        if (Segmentation.descriptorAddress(c, ss) == Segmentation.NO_DESCRIPTOR) {
             throw CpuFault.withCode(CpuFault.TS, err);
         }
         long d = Segmentation.descriptor(c, ss);
@@ -557,7 +557,7 @@ final class ControlTransfer {
             throw CpuFault.gp(ext);
         }
         int terr = Segmentation.errorCode(target) | ext;
-        if (Segmentation.descriptorAddress(c, target) < 0) {
+        if (Segmentation.descriptorAddress(c, target) == Segmentation.NO_DESCRIPTOR) {
             throw CpuFault.gp(terr);
         }
         long cd = Segmentation.descriptor(c, target);

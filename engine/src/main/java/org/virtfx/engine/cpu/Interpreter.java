@@ -423,6 +423,11 @@ final class Interpreter {
         return opSize;
     }
 
+    /** Whether the instruction has an operand-size (66) prefix: it selects the SSE forms of many 0F opcodes. */
+    boolean prefix66() {
+        return o32 != (c.code32 || c.code64);
+    }
+
     /** Operand size of PUSH/POP/near CALL/RET and friends: 64 bits by default in 64-bit mode. */
     int ssize() {
         return stackSize;

@@ -82,7 +82,7 @@ final class LongMode {
             throw CpuFault.gp(ext);
         }
         int terr = Segmentation.errorCode(target) | ext;
-        if (Segmentation.descriptorAddress(c, target) < 0) {
+        if (Segmentation.descriptorAddress(c, target) == Segmentation.NO_DESCRIPTOR) {
             throw CpuFault.gp(terr);
         }
         long cd = Segmentation.descriptor(c, target);

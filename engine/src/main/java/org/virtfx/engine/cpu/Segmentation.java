@@ -19,7 +19,7 @@ final class Segmentation {
     /** The 8-byte descriptor of {@code selector}; #GP(selector) when it lies outside its table. */
     static long descriptor(SoftwareCpu c, int selector) {
         long addr = descriptorAddress(c, selector);
-        if (addr < 0) {
+        if (addr == NO_DESCRIPTOR) {
             throw CpuFault.gp(errorCode(selector));
         }
         long lo = c.mmu.readSystem(addr, 4) & 0xFFFFFFFFL;
@@ -31,19 +31,26 @@ final class Segmentation {
     static long upperBase(SoftwareCpu c, int selector) {
         long addr = descriptorAddress(c, selector);
         long limit = (selector & 4) != 0 ? c.segLimit[LDTR] & 0xFFFFFFFFL : c.gdtLimit;
-        if (addr < 0 || (selector & 0xFFF8) + 15L > limit) {
+        if (addr == NO_DESCRIPTOR || (selector & 0xFFF8) + 15L > limit) {
             throw CpuFault.gp(errorCode(selector));
         }
         return (c.mmu.readSystem(addr + 8, 4) & 0xFFFFFFFFL) << 32;
     }
 
-    /** Linear address of the descriptor, or -1 when the selector is beyond the GDT/LDT limit. */
+    /**
+     * What {@link #descriptorAddress} returns for a selector beyond its table's limit. Descriptor tables are
+     * 8-byte aligned in practice; a negative value cannot mean "invalid" since IA-32e kernels keep them in the upper
+     * half of the address space.
+     */
+    static final long NO_DESCRIPTOR = Long.MIN_VALUE + 1;
+
+    /** Linear address of the descriptor, or {@link #NO_DESCRIPTOR} when the selector is beyond the GDT/LDT limit. */
     static long descriptorAddress(SoftwareCpu c, int selector) {
         int index = selector & 0xFFF8;
         long base, limit;
         if ((selector & 4) != 0) {
             if ((c.segAttr[LDTR] & ATTR_UNUSABLE) != 0 || (c.segAttr[LDTR] & 0x80) == 0) {
-                return -1;
+                return NO_DESCRIPTOR;
             }
             base = c.segBase[LDTR];
             limit = c.segLimit[LDTR] & 0xFFFFFFFFL;
@@ -52,7 +59,7 @@ final class Segmentation {
             limit = c.gdtLimit;
         }
         if (index + 7L > limit) {
-            return -1;
+            return NO_DESCRIPTOR;
         }
         return (base + index) & c.mmu.linMask;
     }
@@ -105,7 +112,7 @@ final class Segmentation {
     static void markAccessed(SoftwareCpu c, int selector, long d) {
         if ((d & (1L << 40)) == 0) {
             long addr = descriptorAddress(c, selector);
-            if (addr >= 0) {
+            if (addr != NO_DESCRIPTOR) {
                 c.mmu.writeSystem((addr + 5) & c.mmu.linMask, 1, (int) (d >>> 40) | 1);
             }
         }

@@ -5,20 +5,21 @@ import static org.virtfx.engine.cpu.SoftwareCpu.*;
 /**
  * The 0F opcode map: system instructions (descriptor tables, control/debug registers, MSRs, SYSENTER/SYSEXIT,
  * CPUID), CMOVcc/SETcc/Jcc near, bit instructions, double shifts, MOVZX/MOVSX, CMPXCHG/CMPXCHG8B/XADD/BSWAP and
- * FXSAVE/FXRSTOR, and the long-mode system instructions (SYSCALL/SYSRET, SWAPGS, RDTSCP, CMPXCHG16B). Opcodes of
- * instruction sets this CPU does not advertise raise #UD.
+ * FXSAVE/FXRSTOR, LDMXCSR/STMXCSR, and the long-mode system instructions (SYSCALL/SYSRET, SWAPGS, RDTSCP,
+ * CMPXCHG16B). MMX, SSE to SSE4.2, POPCNT and CRC32 (the rest of the map, 0F 38 and 0F 3A) are decoded by
+ * {@link SseOps}.
  */
 final class TwoByteOps {
     private final Interpreter in;
     private final SoftwareCpu c;
     private final long[] r;
-    private final MmxOps0F mmx;
+    private final SseOps sse;
 
     TwoByteOps(Interpreter in) {
         this.in = in;
         this.c = in.c;
         this.r = in.r;
-        this.mmx = new MmxOps0F(in);
+        this.sse = new SseOps(in, new MmxOps0F(in));
     }
 
     private void requireCpl0() {
@@ -182,12 +183,7 @@ final class TwoByteOps {
                 r[i] = size == 8 ? Long.reverseBytes(v) : size == 4 ? Integer.reverseBytes((int) v) & 0xFFFFFFFFL
                         : v & ~0xFFFFL;
             }
-            default -> {
-                if (!MmxOps0F.isMmx(op)) {
-                    throw CpuFault.ud();
-                }
-                mmx.execute(op);
-            }
+            default -> sse.execute(op);
         }
     }
 
@@ -263,7 +259,7 @@ final class TwoByteOps {
 
     /** VERR/VERW: whether the segment is readable/writable at the current CPL and the selector's RPL. */
     private boolean verify(int s, boolean write) {
-        if ((s & 0xFFFC) == 0 || Segmentation.descriptorAddress(c, s) < 0) {
+        if ((s & 0xFFFC) == 0 || Segmentation.descriptorAddress(c, s) == Segmentation.NO_DESCRIPTOR) {
             return false;
         }
         long d = Segmentation.descriptor(c, s);
@@ -287,7 +283,7 @@ final class TwoByteOps {
         int size = in.osize();
         boolean ok = false;
         long d = 0;
-        if ((s & 0xFFFC) != 0 && Segmentation.descriptorAddress(c, s) >= 0) {
+        if ((s & 0xFFFC) != 0 && Segmentation.descriptorAddress(c, s) != Segmentation.NO_DESCRIPTOR) {
             d = Segmentation.descriptor(c, s);
             if (Segmentation.isCodeOrData(d)) {
                 boolean conformingCode = Segmentation.isCode(d) && Segmentation.conforming(d);
@@ -578,6 +574,7 @@ final class TwoByteOps {
                     c.fpu.fxrstor(a, in.fpuMemory, in.rexW, c.sse);
                 }
             }
+            case 2, 3 -> sse.mxcsrAccess(in.reg == 2);
             case 7 -> in.linear(in.eaSeg, in.eaOff, 1, false); // CLFLUSH: nothing cached to flush
             default -> throw CpuFault.ud();
         }

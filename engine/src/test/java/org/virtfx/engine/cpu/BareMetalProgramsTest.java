@@ -153,6 +153,19 @@ class BareMetalProgramsTest {
         }
     }
 
+    @Test
+    void sseFaultsAndArithmetic() throws Exception {
+        try (TestBoard board = new TestBoard(assemble(tmp, "sse.asm"))) {
+            board.run();
+            String out = board.serial.toString();
+            assertTrue(out.contains("#UD without OSFXSR"), out);
+            assertTrue(out.contains("#GP misaligned MOVAPS"), out);
+            assertTrue(out.contains("#XM, #UD without OSXMMEXCPT, LDMXCSR #GP"), out);
+            assertTrue(out.endsWith("PASS\n"), out);
+            assertEquals(0, board.exitCode, out);
+        }
+    }
+
     /**
      * The integer instruction mix of alu32.asm hashed on VirtFX and on QEMU (TCG), booted there from a floppy whose
      * boot sector loads the program to the same place: the hashes must be equal.
