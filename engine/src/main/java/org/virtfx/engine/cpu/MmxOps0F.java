@@ -5,9 +5,9 @@ import static org.virtfx.engine.cpu.SoftwareCpu.*;
 import org.virtfx.engine.cpu.fpu.MmxOps;
 
 /**
- * Decoding of the MMX instructions of the 0F map (the Pentium MMX set: no SSE/SSE2 forms; a 66/F2/F3 prefix makes
- * them #UD, since this CPU does not advertise SSE). The packed arithmetic is {@link MmxOps}; the registers alias the
- * x87 stack through {@link org.virtfx.engine.cpu.fpu.X87#mmx}/{@code setMmx}.
+ * Decoding of the MMX instructions of the 0F map (the Pentium MMX set, without prefix; {@link SseOps} decodes the
+ * SSE forms selected by 66/F2/F3 and the SSE integer extensions on MMX registers). The packed arithmetic is
+ * {@link MmxOps}; the registers alias the x87 stack through {@link org.virtfx.engine.cpu.fpu.X87#mmx}/{@code setMmx}.
  */
 final class MmxOps0F {
     private final Interpreter in;
@@ -33,8 +33,8 @@ final class MmxOps0F {
     }
 
     void execute(int op) {
-        if (in.rep != 0 || in.o32 != c.code32) {
-            throw CpuFault.ud(); // 66/F2/F3 select SSE forms, not implemented on this model
+        if (in.rep != 0 || in.prefix66()) {
+            throw CpuFault.ud(); // 66/F2/F3 select the SSE forms, decoded by SseOps before this is called
         }
         if ((c.cr0 & CR0_EM) != 0) {
             throw CpuFault.ud();
@@ -95,7 +95,7 @@ final class MmxOps0F {
         return c.mmu.read64(in.linear(in.eaSeg, in.eaOff, 8, false));
     }
 
-    private static long binary(int op, long a, long b) {
+    static long binary(int op, long a, long b) {
         return switch (op) {
             case 0x60 -> MmxOps.unpackLow(a, b, 8);
             case 0x61 -> MmxOps.unpackLow(a, b, 16);

@@ -1,0 +1,199 @@
+package org.virtfx.engine.cpu;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The host CPU's own SSE unit as a test oracle: a small C program with an assembly stub that loads XMM0-7, MM0-1,
+ * MXCSR, EFLAGS and five general registers from a record, points RBX at a 64-byte memory operand, calls the given
+ * instruction bytes (followed by RET) in an executable page, and writes everything back. SIGFPE (an unmasked SIMD
+ * exception), SIGILL and SIGSEGV are caught: the record then carries the signal and the MXCSR at the fault.
+ * Instructions without REX behave the same in 64-bit mode as in the emulated 32-bit mode (32-bit register results
+ * are compared in their low 32 bits).
+ */
+final class HostSseOracle implements AutoCloseable {
+    /** Record layout shared with the C struct: see {@link #C_SOURCE}. */
+    static final int STATE = 256, XMM = 0, MXCSR = 128, GPR = 132, EFLAGS = 156, MM = 160, FAULT = 176, MEM = 192;
+    static final int CODE = 16;
+
+    private static final String C_SOURCE = """
+            #define _GNU_SOURCE
+            #include <stdio.h>
+            #include <stdint.h>
+            #include <string.h>
+            #include <signal.h>
+            #include <setjmp.h>
+            #include <sys/mman.h>
+            #include <ucontext.h>
+            struct state {
+                uint8_t xmm[128]; uint32_t mxcsr; uint32_t gpr[6]; uint32_t eflags; uint64_t mm[2];
+                uint32_t fault; uint32_t pad[3]; uint8_t mem[64];
+            } __attribute__((aligned(16)));
+            extern void run_case(struct state *s, void *code);
+            static sigjmp_buf env;
+            static volatile int sig;
+            static volatile uint32_t fault_mxcsr;
+            static void handler(int s, siginfo_t *si, void *ctx) {
+                ucontext_t *uc = ctx;
+                sig = s;
+                fault_mxcsr = uc->uc_mcontext.fpregs->mxcsr;
+                siglongjmp(env, 1);
+            }
+            int main(void) {
+                unsigned char *code = mmap(0, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                struct sigaction sa;
+                memset(&sa, 0, sizeof sa);
+                sa.sa_sigaction = handler;
+                sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+                sigaction(SIGFPE, &sa, 0);
+                sigaction(SIGILL, &sa, 0);
+                sigaction(SIGSEGV, &sa, 0);
+                sigaction(SIGBUS, &sa, 0);
+                static unsigned char in[16];
+                static struct state st;
+                setvbuf(stdout, 0, _IOFBF, 1 << 16);
+                while (fread(in, 1, 16, stdin) == 16 && fread(&st, 1, sizeof st, stdin) == sizeof st) {
+                    memcpy(code, in + 1, in[0]);
+                    code[in[0]] = 0xC3;
+                    sig = 0;
+                    if (sigsetjmp(env, 1) == 0) {
+                        run_case(&st, code);
+                        st.fault = 0;
+                    } else {
+                        st.fault = sig;
+                        st.mxcsr = fault_mxcsr;
+                    }
+                    fwrite(&st, 1, sizeof st, stdout);
+                    fflush(stdout);
+                }
+                return 0;
+            }
+            """;
+
+    private static final String STUB = """
+                .text
+                .globl run_case
+            run_case:
+                push %rbx
+                push %rbp
+                push %r12
+                push %r13
+                push %r14
+                push %r15
+                mov %rdi, %r12
+                mov %rsi, %r13
+                movdqu 0(%r12), %xmm0
+                movdqu 16(%r12), %xmm1
+                movdqu 32(%r12), %xmm2
+                movdqu 48(%r12), %xmm3
+                movdqu 64(%r12), %xmm4
+                movdqu 80(%r12), %xmm5
+                movdqu 96(%r12), %xmm6
+                movdqu 112(%r12), %xmm7
+                movq 160(%r12), %mm0
+                movq 168(%r12), %mm1
+                ldmxcsr 128(%r12)
+                lea 192(%r12), %rbx
+                mov 132(%r12), %eax
+                mov 136(%r12), %ecx
+                mov 140(%r12), %edx
+                mov 148(%r12), %esi
+                mov 152(%r12), %edi
+                movl 156(%r12), %r14d
+                push %r14
+                popfq
+                call *%r13
+                pushfq
+                pop %r14
+                movl %r14d, 156(%r12)
+                mov %eax, 132(%r12)
+                mov %ecx, 136(%r12)
+                mov %edx, 140(%r12)
+                mov %esi, 148(%r12)
+                mov %edi, 152(%r12)
+                stmxcsr 128(%r12)
+                movdqu %xmm0, 0(%r12)
+                movdqu %xmm1, 16(%r12)
+                movdqu %xmm2, 32(%r12)
+                movdqu %xmm3, 48(%r12)
+                movdqu %xmm4, 64(%r12)
+                movdqu %xmm5, 80(%r12)
+                movdqu %xmm6, 96(%r12)
+                movdqu %xmm7, 112(%r12)
+                movq %mm0, 160(%r12)
+                movq %mm1, 168(%r12)
+                emms
+                pop %r15
+                pop %r14
+                pop %r13
+                pop %r12
+                pop %rbp
+                pop %rbx
+                ret
+                .section .note.GNU-stack,"",@progbits
+            """;
+
+    private final Process process;
+    private final OutputStream toHost;
+    private final DataInputStream fromHost;
+
+    /** Whether the host can serve: x86-64 Linux with gcc and SSE4.2. */
+    static boolean available() {
+        String arch = System.getProperty("os.arch");
+        if (!("amd64".equals(arch) || "x86_64".equals(arch)) || !System.getProperty("os.name").startsWith("Linux")) {
+            return false;
+        }
+        try {
+            if (!Files.readString(Path.of("/proc/cpuinfo")).contains(" sse4_2")) {
+                return false;
+            }
+            Process p = new ProcessBuilder("gcc", "--version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    HostSseOracle(Path dir) throws IOException, InterruptedException {
+        Path c = dir.resolve("sse-oracle.c");
+        Path s = dir.resolve("sse-stub.S");
+        Path exe = dir.resolve("sse-oracle");
+        Files.writeString(c, C_SOURCE);
+        Files.writeString(s, STUB);
+        Process gcc = new ProcessBuilder("gcc", "-O1", "-o", exe.toString(), c.toString(), s.toString())
+                .redirectErrorStream(true).start();
+        String log = new String(gcc.getInputStream().readAllBytes());
+        if (!gcc.waitFor(120, TimeUnit.SECONDS) || gcc.exitValue() != 0) {
+            throw new IOException("gcc failed: " + log);
+        }
+        process = new ProcessBuilder(exe.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        toHost = process.getOutputStream();
+        fromHost = new DataInputStream(process.getInputStream());
+    }
+
+    /** Runs one instruction: {@code code} (up to 15 bytes) on the state; returns the state afterwards. */
+    byte[] run(byte[] code, byte[] state) throws IOException {
+        byte[] rec = new byte[CODE + STATE];
+        rec[0] = (byte) code.length;
+        System.arraycopy(code, 0, rec, 1, code.length);
+        System.arraycopy(state, 0, rec, CODE, STATE);
+        toHost.write(rec);
+        toHost.flush();
+        byte[] out = new byte[STATE];
+        fromHost.readFully(out);
+        return out;
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        toHost.close();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+}
