@@ -193,7 +193,8 @@ class GuiTest {
         waitFor(30, () -> vm.state() == MachineState.RUNNING);
         int before = vm.cpu.size();
         waitFor(10, () -> vm.cpu.size() >= before + 3 && services.hostCpu.size() >= 3);
-        waitFor(10, () -> vm.memory.last() == 384.0);
+        // Memory in use (pages the guest wrote), not the 384 MiB allocated.
+        waitFor(10, () -> vm.memory.last() == TestBoardFactory.TOUCHED_PAGES * 4096 / 1048576.0);
         VmWindow w = openWindow(robot, "Build box");
         robot.interact(() -> {
             w.tabs().getSelectionModel().select(1);

@@ -16,29 +16,49 @@ import javafx.scene.text.TextAlignment;
 public final class PerformanceGraph extends Region {
     private static final Color[] COLORS = {Color.web("#2f6fb3"), Color.web("#d9822b")};
     private final Canvas canvas = new Canvas();
-    private final String title;
-    private final String[] seriesNames;
-    private final RingBuffer[] series;
-    private final DoubleFunction<String> format;
+    private String title = "";
+    private String[] seriesNames = {};
+    private RingBuffer[] series = {};
+    private GraphUnit unit = GraphUnit.PERCENT;
+    private DoubleFunction<String> format = unit::format;
     private double fixedMax;
     private double intervalSeconds = 1;
     private String emptyText;
 
-    /**
-     * @param format turns a value into text with its unit ("42 %", "1.5 MiB/s")
-     * @param fixedMax the top of the value axis, or 0 to follow the data
-     */
-    public PerformanceGraph(String title, DoubleFunction<String> format, double fixedMax, String[] seriesNames,
-                            RingBuffer... series) {
-        this.title = title;
-        this.format = format;
-        this.fixedMax = fixedMax;
-        this.seriesNames = seriesNames;
-        this.series = series;
+    /** For FXML: {@code <PerformanceGraph title="CPU usage" unit="PERCENT" fixedMax="100"/>}, then {@link #setSeries}. */
+    public PerformanceGraph() {
         getStyleClass().add("graph-canvas-box");
         getChildren().add(canvas);
         setMinSize(200, 120);
         setPrefSize(420, 160);
+    }
+
+    public void setTitle(String title) {
+        this.title = title;
+    }
+
+    public GraphUnit getUnit() {
+        return unit;
+    }
+
+    public void setUnit(GraphUnit unit) {
+        this.unit = unit;
+        this.format = unit::format;
+    }
+
+    public double getFixedMax() {
+        return fixedMax;
+    }
+
+    /** The series to draw (at most two) and their names in the title line ("" for none). */
+    public void setSeries(String[] names, RingBuffer... buffers) {
+        this.seriesNames = names.clone();
+        this.series = buffers.clone();
+        redraw();
+    }
+
+    public String getEmptyText() {
+        return emptyText;
     }
 
     public void setIntervalSeconds(double s) {
@@ -53,6 +73,10 @@ public final class PerformanceGraph extends Region {
 
     public void setFixedMax(double max) {
         fixedMax = max;
+    }
+
+    public String getTitle() {
+        return title;
     }
 
     public String title() {
