@@ -172,6 +172,24 @@ class GuiTest {
     }
 
     @Test
+    void rebootAsksTheGuestAndResetsTheSameMachineAndForceResetResetsAtOnce(FxRobot robot) {
+        VmSession vm = select(robot, "Web server");
+        robot.clickOn("#runButton");
+        waitFor(30, () -> vm.state() == MachineState.RUNNING && vm.boardProperty().get() != null);
+        var board = vm.boardProperty().get();
+        var testBoard = board.lookup(TestBoardFactory.TestBoard.class).orElseThrow();
+        robot.clickOn("Virtual Machine").clickOn("Shut Down").clickOn("Reboot");
+        // The stand-in guest answers the ACPI button by powering off; that power-off must become a reset.
+        waitFor(10, () -> testBoard.resets.get() == 1 && vm.state() == MachineState.RUNNING);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertTrue(vm.boardProperty().get() == board, "the same machine keeps running: no stop and start");
+        robot.clickOn("Virtual Machine").clickOn("Shut Down").clickOn("Force Reset");
+        waitFor(10, () -> testBoard.resets.get() == 2);
+        assertEquals(MachineState.RUNNING, vm.state());
+        assertTrue(vm.boardProperty().get() == board);
+    }
+
+    @Test
     void multiSelectionStartsSeveralMachines(FxRobot robot) {
         robot.interact(() -> {
             table(robot).getSelectionModel().clearSelection();

@@ -74,7 +74,7 @@ public final class DiskEditor implements DeviceEditor<String> {
             return null;
         }
         try (DiskImage d = DiskImages.open(Path.of(p), null, true, false)) {
-            return null;
+            return d.size() == 0 ? "disk " + (index + 1) + ": " + p + " is empty (a disk needs at least one sector)" : null;
         } catch (IOException | RuntimeException e) {
             return "disk " + (index + 1) + ": " + p + " is not a disk image VirtFX can open: " + e.getMessage();
         }
