@@ -36,6 +36,7 @@ import javafx.scene.input.MouseButton;
 import javafx.scene.input.MouseEvent;
 import javafx.scene.input.ScrollEvent;
 import javafx.scene.layout.Region;
+import javafx.scene.transform.Scale;
 import javafx.stage.Window;
 import javax.imageio.ImageIO;
 import org.virtfx.engine.display.DisplaySurface;
@@ -52,8 +53,13 @@ import org.virtfx.resources.KeyMap;
  * union, so only it is uploaded; with nothing dirty it does not call updateBuffer at all (an empty rectangle is an
  * error). The timer runs only while the console is shown.
  *
- * <p>Scaling: whole-number scales (1:1, 2x ...) are drawn on a {@link Canvas} with image smoothing off, so text stays
- * crisp; fractional scales (shrinking into a small window) use a smoothing {@link ImageView}.
+ * <p>Scaling and HiDPI: the scale is chosen in physical pixels (the window's render scale, i.e. the screen's output
+ * scale 1.25, 1.5, 2 ...): wherever the {@link ScalingMode} allows, every guest pixel covers a whole number of physical
+ * pixels. Such frames are drawn on a {@link Canvas} with image smoothing off (Prism ignores {@code ImageView.smooth}),
+ * sized in physical pixels and scaled back by 1/outputScale, at a position on the physical pixel grid: Prism renders a
+ * canvas at the next whole scale of the screen (2 for 1.25 and 1.5), so every guest pixel becomes whole blocks of
+ * canvas texels that reduce to whole physical pixels, and text stays crisp. Only a screen shrunk below one physical
+ * pixel per guest pixel uses the smoothing {@link ImageView}.
  *
  * <p>Input: clicking the console grabs keyboard and mouse; keys go to the guest as evdev codes (through
  * {@link KeyMap}), mouse motion as relative movement. Pressing Ctrl+Alt (or Ctrl+Alt+G, see {@link ReleaseKeys})
@@ -78,6 +84,7 @@ public final class ConsoleView extends Region {
 
     private final ImageView imageView = new ImageView();
     private final Canvas canvas = new Canvas();
+    private final Scale canvasToLogical = new Scale(1, 1, 0, 0);
     private final Label message = new Label();
     private final Label hint = new Label();
     private final ObjectProperty<ScalingMode> scaling = new SimpleObjectProperty<>(this, "scaling", ScalingMode.WHEN_SMALLER);
@@ -86,6 +93,7 @@ public final class ConsoleView extends Region {
     private final BooleanProperty shown = new SimpleBooleanProperty(this, "shown", true);
     private final StringProperty placeholder = new SimpleStringProperty(this, "placeholder", "The machine is not running");
     private final ObservableValue<Boolean> windowShowing;
+    private final ObservableValue<Number> renderScale;
 
     private DisplaySurface surface;
     private KeyboardInput keyboard;
@@ -159,6 +167,7 @@ public final class ConsoleView extends Region {
         imageView.setManaged(false);
         canvas.setManaged(false);
         canvas.getGraphicsContext2D().setImageSmoothing(false);
+        canvas.getTransforms().add(canvasToLogical);
         message.getStyleClass().add("console-message");
         message.textProperty().bind(placeholder);
         message.setManaged(false);
@@ -173,6 +182,8 @@ public final class ConsoleView extends Region {
 
         windowShowing = sceneProperty().flatMap(Scene::windowProperty).flatMap(Window::showingProperty).orElse(false);
         windowShowing.addListener((o, a, b) -> updateSubscription());
+        renderScale = sceneProperty().flatMap(Scene::windowProperty).flatMap(Window::renderScaleXProperty).orElse(1.0);
+        renderScale.addListener((o, a, b) -> requestLayout());
         visibleProperty().addListener((o, a, b) -> updateSubscription());
         shown.addListener((o, a, b) -> updateSubscription());
         scaling.addListener((o, a, b) -> requestLayout());
@@ -261,13 +272,20 @@ public final class ConsoleView extends Region {
         return pixels[y * fbW + x];
     }
 
-    /** Whether the current scale is a whole number drawn without smoothing. */
+    /** Whether every guest pixel covers a whole number of physical pixels and is drawn without smoothing. */
     public boolean isCrisp() {
         return crisp;
     }
 
+    /** The scale in logical pixels (times {@link #outputScale()} for physical pixels). */
     public double currentScale() {
         return scale;
+    }
+
+    /** The physical pixels per logical pixel of the window the console is in (1 when not shown). */
+    public double outputScale() {
+        double s = renderScale.getValue().doubleValue();
+        return s > 0 ? s : 1;
     }
 
     /** Pulses that uploaded pixels, and the FX-thread nanoseconds they took (for the frame-time measurement). */
@@ -469,22 +487,26 @@ public final class ConsoleView extends Region {
             canvas.setVisible(false);
             return;
         }
-        scale = scaling.get().scale(fbW, fbH, w, h);
-        crisp = scale >= 1 && scale == Math.rint(scale);
-        double dw = Math.round(fbW * scale), dh = Math.round(fbH * scale);
-        double x = Math.max(0, Math.round((w - dw) / 2)), y = Math.max(0, Math.round((h - dh) / 2));
+        double os = outputScale();
+        scale = scaling.get().scale(fbW, fbH, w, h, os);
+        crisp = ScalingMode.isWholePhysical(scale, os);
+        // Size and position in whole physical pixels, so a crisp frame starts on the physical pixel grid.
+        double pw = Math.round(fbW * scale * os), ph = Math.round(fbH * scale * os);
+        double x = Math.max(0, Math.round((w * os - pw) / 2)) / os, y = Math.max(0, Math.round((h * os - ph) / 2)) / os;
         imageView.setVisible(!crisp);
         canvas.setVisible(crisp);
         if (crisp) {
-            if (canvas.getWidth() != dw || canvas.getHeight() != dh) {
-                canvas.setWidth(dw);
-                canvas.setHeight(dh);
+            if (canvas.getWidth() != pw || canvas.getHeight() != ph) {
+                canvas.setWidth(pw);
+                canvas.setHeight(ph);
             }
+            canvasToLogical.setX(1 / os);
+            canvasToLogical.setY(1 / os);
             canvas.relocate(x, y);
             drawCanvas();
         } else {
-            imageView.setFitWidth(dw);
-            imageView.setFitHeight(dh);
+            imageView.setFitWidth(pw / os);
+            imageView.setFitHeight(ph / os);
             imageView.relocate(x, y);
         }
     }
