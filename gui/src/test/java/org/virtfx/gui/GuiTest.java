@@ -218,6 +218,7 @@ class GuiTest {
             w.tabs().getSelectionModel().select(1);
             w.details().select("Performance");
         });
+        waitFor(10, () -> robot.lookup("#graphCpu").tryQuery().isPresent());   // the ScrollPane's skin adds it on a pulse
         Node graph = robot.lookup("#graphCpu").query();
         assertNotNull(graph);
         assertTrue(((org.virtfx.gui.graphs.PerformanceGraph) graph).samples() >= 3);

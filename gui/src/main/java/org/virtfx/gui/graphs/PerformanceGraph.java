@@ -2,20 +2,18 @@ package org.virtfx.gui.graphs;
 
 import java.util.function.DoubleFunction;
 import javafx.geometry.VPos;
-import javafx.scene.canvas.Canvas;
 import javafx.scene.canvas.GraphicsContext;
-import javafx.scene.layout.Region;
 import javafx.scene.paint.Color;
 import javafx.scene.text.Font;
 import javafx.scene.text.TextAlignment;
 
 /**
  * A full graph for the Performance page: title, current value, a value axis with units, a time axis in seconds and
- * one or two series (e.g. disk read and write). Canvas-drawn: one repaint per sample tick.
+ * one or two series (e.g. disk read and write). Canvas-drawn in physical pixels ({@link CrispCanvas}): one repaint per
+ * sample tick.
  */
-public final class PerformanceGraph extends Region {
+public final class PerformanceGraph extends CrispCanvas {
     private static final Color[] COLORS = {Color.web("#2f6fb3"), Color.web("#d9822b")};
-    private final Canvas canvas = new Canvas();
     private String title = "";
     private String[] seriesNames = {};
     private RingBuffer[] series = {};
@@ -28,7 +26,6 @@ public final class PerformanceGraph extends Region {
     /** For FXML: {@code <PerformanceGraph title="CPU usage" unit="PERCENT" fixedMax="100"/>}, then {@link #setSeries}. */
     public PerformanceGraph() {
         getStyleClass().add("graph-canvas-box");
-        getChildren().add(canvas);
         setMinSize(200, 120);
         setPrefSize(420, 160);
     }
@@ -88,16 +85,7 @@ public final class PerformanceGraph extends Region {
     }
 
     @Override
-    protected void layoutChildren() {
-        canvas.setWidth(getWidth());
-        canvas.setHeight(getHeight());
-        redraw();
-    }
-
-    public void redraw() {
-        GraphicsContext g = canvas.getGraphicsContext2D();
-        double w = canvas.getWidth(), h = canvas.getHeight();
-        g.clearRect(0, 0, w, h);
+    protected void paint(GraphicsContext g, double w, double h) {
         if (w < 50 || h < 50) {
             return;
         }
@@ -132,12 +120,12 @@ public final class PerformanceGraph extends Region {
         }
         g.setFont(small);
         g.setStroke(Color.web("#e3e6ea"));
-        g.setLineWidth(1);
+        g.setLineWidth(hairlineWidth());
         g.setTextAlign(TextAlignment.RIGHT);
         g.setTextBaseline(VPos.CENTER);
         g.setFill(Color.web("#555"));
         for (int i = 0; i <= 4; i++) {
-            double y = Math.round(bottom - i * (bottom - top) / 4) + 0.5;
+            double y = hairline(bottom - i * (bottom - top) / 4);
             g.strokeLine(left, y, right, y);
             g.fillText(format.apply(max * i / 4), left - 4, y);
         }
@@ -151,7 +139,7 @@ public final class PerformanceGraph extends Region {
             g.fillText(i == 4 ? "now" : "-" + Math.round(secondsAgo) + " s", x, bottom + 3);
         }
         g.setStroke(Color.web("#9aa1ab"));
-        g.strokeLine(left + 0.5, top, left + 0.5, bottom);
+        g.strokeLine(hairline(left), top, hairline(left), bottom);
         double step = (right - left) / (cap - 1);
         for (int s = 0; s < series.length; s++) {
             RingBuffer r = series[s];
