@@ -115,16 +115,18 @@ public final class ConsoleView extends Region {
     private final BitSet keysDown = new BitSet(256);
     private double lastMouseX = Double.NaN, lastMouseY = Double.NaN;
     private int buttons;
-    private long fxNanos, frames;
+    private long fxNanos, fxCpuNanos, frames;
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
     private javafx.scene.robot.Robot robot;
 
     private final AnimationTimer timer = new AnimationTimer() {
         @Override
         public void handle(long now) {
-            long t0 = System.nanoTime();
+            long t0 = System.nanoTime(), c0 = THREADS.getCurrentThreadCpuTime();
             if (present()) {
                 frames++;
                 fxNanos += System.nanoTime() - t0;
+                fxCpuNanos += THREADS.getCurrentThreadCpuTime() - c0;
             }
         }
     };
@@ -295,6 +297,11 @@ public final class ConsoleView extends Region {
 
     public long fxNanosSpent() {
         return fxNanos;
+    }
+
+    /** CPU time of the FX thread in those pulses (unlike {@link #fxNanosSpent()}, not inflated by a busy host). */
+    public long fxCpuNanosSpent() {
+        return fxCpuNanos;
     }
 
     /** Starts keyboard and mouse capture. */
