@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.nio.IntBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.List;
 import java.util.Objects;
 import javafx.animation.AnimationTimer;
 import javafx.beans.property.BooleanProperty;
@@ -90,6 +92,7 @@ public final class ConsoleView extends Region {
     private final ObjectProperty<ScalingMode> scaling = new SimpleObjectProperty<>(this, "scaling", ScalingMode.WHEN_SMALLER);
     private final ObjectProperty<ReleaseKeys> releaseKeys = new SimpleObjectProperty<>(this, "releaseKeys", ReleaseKeys.CTRL_ALT);
     private final ReadOnlyBooleanWrapper grabbed = new ReadOnlyBooleanWrapper(this, "grabbed", false);
+    private final ReadOnlyBooleanWrapper keyboardAttached = new ReadOnlyBooleanWrapper(this, "keyboardAttached", false);
     private final BooleanProperty shown = new SimpleBooleanProperty(this, "shown", true);
     private final StringProperty placeholder = new SimpleStringProperty(this, "placeholder", "The machine is not running");
     private final ObservableValue<Boolean> windowShowing;
@@ -217,6 +220,7 @@ public final class ConsoleView extends Region {
         surface = newSurface;
         keyboard = newKeyboard;
         pointer = newPointer;
+        keyboardAttached.set(newKeyboard != null);
         updateSubscription();
     }
 
@@ -227,6 +231,7 @@ public final class ConsoleView extends Region {
         surface = null;
         keyboard = null;
         pointer = null;
+        keyboardAttached.set(false);
         fbW = fbH = 0;
         pixels = null;
         pixelBuffer = null;
@@ -344,16 +349,26 @@ public final class ConsoleView extends Region {
         }
     }
 
-    /** A "Send Key" menu with {@link SendKeys#standard()}. */
-    public Menu createSendKeyMenu() {
-        Menu menu = new Menu("Send Key");
+    /**
+     * One menu item per {@link SendKeys#standard()} combination, sending it to this console's guest; disabled while no
+     * keyboard is attached. Each call makes new items (for a menu bar, a toolbar button, a floating toolbar ...).
+     */
+    public List<MenuItem> createSendKeyItems() {
+        List<MenuItem> items = new ArrayList<>();
         for (SendKeys.Combo c : SendKeys.standard()) {
             MenuItem item = new MenuItem(c.label());
             item.setId("sendkey-" + c.label().replace('+', '-').toLowerCase(java.util.Locale.ROOT));
             item.setOnAction(e -> sendKeys(c.keys()));
-            item.disableProperty().bind(javafx.beans.binding.Bindings.createBooleanBinding(() -> keyboard == null, grabbed));
-            menu.getItems().add(item);
+            item.disableProperty().bind(keyboardAttached.not());
+            items.add(item);
         }
+        return items;
+    }
+
+    /** A "Send Key" menu with {@link #createSendKeyItems()}. */
+    public Menu createSendKeyMenu() {
+        Menu menu = new Menu("Send Key");
+        menu.getItems().setAll(createSendKeyItems());
         return menu;
     }
 

@@ -104,6 +104,15 @@ public final class ScreenshotHarness {
         });
         shots.get(30, TimeUnit.SECONDS);
         System.out.println("screenshots: wrote " + out.resolve("manager.png") + " and " + out.resolve("console.png"));
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        Platform.runLater(() -> {   // stop the toolkit before the JVM, or its last pulses complain on the way out
+            manager.stage().close();
+            window.stage().close();
+            Platform.exit();
+            closed.complete(null);
+        });
+        closed.get(10, TimeUnit.SECONDS);
+        Thread.sleep(500);
         System.exit(0);
     }
 

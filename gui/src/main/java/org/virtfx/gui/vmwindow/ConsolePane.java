@@ -10,7 +10,6 @@ import javafx.fxml.FXML;
 import javafx.scene.control.ChoiceBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.MenuButton;
-import javafx.scene.control.MenuItem;
 import javafx.scene.control.ToolBar;
 import javafx.scene.input.MouseEvent;
 import javafx.scene.layout.BorderPane;
@@ -21,7 +20,6 @@ import javafx.stage.Stage;
 import javafx.util.Duration;
 import org.virtfx.console.ConsoleView;
 import org.virtfx.console.ScalingMode;
-import org.virtfx.console.SendKeys;
 import org.virtfx.engine.display.DisplaySurface;
 import org.virtfx.engine.display.KeyboardInput;
 import org.virtfx.engine.display.PointerInput;
@@ -54,13 +52,8 @@ public final class ConsolePane extends BorderPane {
         Fxml.loadRoot(this);
         console.scalingProperty().set(VmWindow.parseScaling(services.settings().scaling));
         console.releaseKeysProperty().set(VmWindow.parseReleaseKeys(services.settings().releaseKeys));
-        for (MenuButton b : new MenuButton[] {sendKeyButton, floatingSendKey}) {
-            for (SendKeys.Combo c : SendKeys.standard()) {
-                MenuItem it = new MenuItem(c.label());
-                it.setOnAction(e -> console.sendKeys(c.keys()));
-                b.getItems().add(it);
-            }
-        }
+        sendKeyButton.getItems().setAll(console.createSendKeyItems());
+        floatingSendKey.getItems().setAll(console.createSendKeyItems());
         scalingChoice.getItems().setAll(ScalingMode.values());
         scalingChoice.valueProperty().bindBidirectional(console.scalingProperty());
         floatingName.setText(vm.name());

@@ -15,7 +15,6 @@ import javafx.stage.Stage;
 import org.controlsfx.control.NotificationPane;
 import org.virtfx.console.ConsoleView;
 import org.virtfx.console.ScalingMode;
-import org.virtfx.console.SendKeys;
 import org.virtfx.engine.machine.MachineEvent;
 import org.virtfx.engine.machine.MachineState;
 import org.virtfx.gui.Fxml;
@@ -59,12 +58,7 @@ public final class VmWindow implements AppServices.Notifier {
         detailsTab.setContent(details);
         serialTab.setContent(serial);
         consolePane.setNotifier(notifications::show);
-        for (SendKeys.Combo c : SendKeys.standard()) {
-            MenuItem it = new MenuItem(c.label());
-            it.setId("sendkey-" + c.label().replace('+', '-').toLowerCase(java.util.Locale.ROOT));
-            it.setOnAction(e -> console().sendKeys(c.keys()));
-            sendKeyMenu.getItems().add(it);
-        }
+        sendKeyMenu.getItems().setAll(console().createSendKeyItems());
         for (ScalingMode m : ScalingMode.values()) {
             MenuItem it = new MenuItem(m.toString());
             it.setOnAction(e -> console().scalingProperty().set(m));
