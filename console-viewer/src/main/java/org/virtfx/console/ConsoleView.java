@@ -58,10 +58,10 @@ import org.virtfx.resources.KeyMap;
  * <p>Scaling and HiDPI: the scale is chosen in physical pixels (the window's render scale, i.e. the screen's output
  * scale 1.25, 1.5, 2 ...): wherever the {@link ScalingMode} allows, every guest pixel covers a whole number of physical
  * pixels. Such frames are drawn on a {@link Canvas} with image smoothing off (Prism ignores {@code ImageView.smooth}),
- * sized in physical pixels and scaled back by 1/outputScale, at a position on the physical pixel grid: Prism renders a
- * canvas at the next whole scale of the screen (2 for 1.25 and 1.5), so every guest pixel becomes whole blocks of
- * canvas texels that reduce to whole physical pixels, and text stays crisp. Only a screen shrunk below one physical
- * pixel per guest pixel uses the smoothing {@link ImageView}.
+ * at a position on the physical pixel grid, with exactly one canvas texel per physical pixel: Prism backs a canvas
+ * with a texture at the next whole scale of the screens ({@link #canvasTextureScale()}: 2 for 1.25 and 1.5), so the
+ * canvas gets physical size / that scale and a transform to the logical size, and the texture is shown without any
+ * resampling. Only a screen shrunk below one physical pixel per guest pixel uses the smoothing {@link ImageView}.
  *
  * <p>Input: clicking the console grabs keyboard and mouse; keys go to the guest as evdev codes (through
  * {@link KeyMap}), mouse motion as relative movement. Pressing Ctrl+Alt (or Ctrl+Alt+G, see {@link ReleaseKeys})
@@ -486,6 +486,18 @@ public final class ConsoleView extends Region {
         }
     }
 
+    /**
+     * Texels per canvas unit of a JavaFX canvas: the largest output scale of the screens, rounded up to a whole number
+     * (what Prism's canvas peer uses; a canvas is not re-rendered per screen).
+     */
+    public static double canvasTextureScale() {
+        double max = 1;
+        for (javafx.stage.Screen screen : javafx.stage.Screen.getScreens()) {
+            max = Math.max(max, Math.max(screen.getOutputScaleX(), screen.getOutputScaleY()));
+        }
+        return Math.ceil(max);
+    }
+
     private void drawCanvas() {
         GraphicsContext g = canvas.getGraphicsContext2D();
         g.clearRect(0, 0, canvas.getWidth(), canvas.getHeight());
@@ -518,12 +530,13 @@ public final class ConsoleView extends Region {
         imageView.setVisible(!crisp);
         canvas.setVisible(crisp);
         if (crisp) {
-            if (canvas.getWidth() != pw || canvas.getHeight() != ph) {
-                canvas.setWidth(pw);
-                canvas.setHeight(ph);
+            double texture = canvasTextureScale();
+            if (canvas.getWidth() != pw / texture || canvas.getHeight() != ph / texture) {
+                canvas.setWidth(pw / texture);
+                canvas.setHeight(ph / texture);
             }
-            canvasToLogical.setX(1 / os);
-            canvasToLogical.setY(1 / os);
+            canvasToLogical.setX(texture / os);
+            canvasToLogical.setY(texture / os);
             canvas.relocate(x, y);
             drawCanvas();
         } else {
