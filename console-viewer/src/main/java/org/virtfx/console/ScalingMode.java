@@ -47,9 +47,16 @@ public enum ScalingMode {
         };
     }
 
-    /** {@code fit} rounded down to whole physical pixels per guest pixel, or {@code fit} itself below one. */
+    /**
+     * {@code fit} rounded down to whole physical pixels per guest pixel, or {@code fit} itself below one. At a
+     * fractional output scale an upscale is rounded down to an even count: JavaFX draws a canvas there through a
+     * texture at the next whole scale, and odd counts (3 at 150 %) came out partly blended on a real screen.
+     */
     private static double wholePhysical(double fit, double os) {
         double physical = Math.floor(fit * os + 1e-9);
+        if (physical > 2 && os != Math.rint(os) && physical % 2 != 0) {
+            physical--;
+        }
         return physical >= 1 ? physical / os : fit;
     }
 
