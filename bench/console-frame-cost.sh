@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 # One reactor run, so engine and resources resolve to their target/classes; the last module written is console-viewer.
-mvn -B -q -pl engine,resources,console-viewer -DskipTests test-compile dependency:build-classpath \
+mvn -B -q -o -pl engine,resources,console-viewer -DskipTests test-compile dependency:build-classpath \
   -Dmdep.outputFile="$PWD/console-viewer/target/bench-cp.txt" -Dmdep.includeScope=test >/dev/null
 CP="console-viewer/target/test-classes:console-viewer/target/classes:$(cat console-viewer/target/bench-cp.txt)"
 if command -v xvfb-run >/dev/null; then

@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.nio.IntBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.List;
 import java.util.Objects;
 import javafx.animation.AnimationTimer;
 import javafx.beans.property.BooleanProperty;
@@ -36,6 +38,7 @@ import javafx.scene.input.MouseButton;
 import javafx.scene.input.MouseEvent;
 import javafx.scene.input.ScrollEvent;
 import javafx.scene.layout.Region;
+import javafx.scene.transform.Scale;
 import javafx.stage.Window;
 import javax.imageio.ImageIO;
 import org.virtfx.engine.display.DisplaySurface;
@@ -52,8 +55,13 @@ import org.virtfx.resources.KeyMap;
  * union, so only it is uploaded; with nothing dirty it does not call updateBuffer at all (an empty rectangle is an
  * error). The timer runs only while the console is shown.
  *
- * <p>Scaling: whole-number scales (1:1, 2x ...) are drawn on a {@link Canvas} with image smoothing off, so text stays
- * crisp; fractional scales (shrinking into a small window) use a smoothing {@link ImageView}.
+ * <p>Scaling and HiDPI: the scale is chosen in physical pixels (the window's render scale, i.e. the screen's output
+ * scale 1.25, 1.5, 2 ...): wherever the {@link ScalingMode} allows, every guest pixel covers a whole number of physical
+ * pixels. Such frames are drawn on a {@link Canvas} with image smoothing off (Prism ignores {@code ImageView.smooth}),
+ * at a position on the physical pixel grid, with exactly one canvas texel per physical pixel: Prism backs a canvas
+ * with a texture at the next whole scale of the screens ({@link #canvasTextureScale()}: 2 for 1.25 and 1.5), so the
+ * canvas gets physical size / that scale and a transform to the logical size, and the texture is shown without any
+ * resampling. Only a screen shrunk below one physical pixel per guest pixel uses the smoothing {@link ImageView}.
  *
  * <p>Input: clicking the console grabs keyboard and mouse; keys go to the guest as evdev codes (through
  * {@link KeyMap}), mouse motion as relative movement. Pressing Ctrl+Alt (or Ctrl+Alt+G, see {@link ReleaseKeys})
@@ -78,14 +86,17 @@ public final class ConsoleView extends Region {
 
     private final ImageView imageView = new ImageView();
     private final Canvas canvas = new Canvas();
+    private final Scale canvasToLogical = new Scale(1, 1, 0, 0);
     private final Label message = new Label();
     private final Label hint = new Label();
     private final ObjectProperty<ScalingMode> scaling = new SimpleObjectProperty<>(this, "scaling", ScalingMode.WHEN_SMALLER);
     private final ObjectProperty<ReleaseKeys> releaseKeys = new SimpleObjectProperty<>(this, "releaseKeys", ReleaseKeys.CTRL_ALT);
     private final ReadOnlyBooleanWrapper grabbed = new ReadOnlyBooleanWrapper(this, "grabbed", false);
+    private final ReadOnlyBooleanWrapper keyboardAttached = new ReadOnlyBooleanWrapper(this, "keyboardAttached", false);
     private final BooleanProperty shown = new SimpleBooleanProperty(this, "shown", true);
     private final StringProperty placeholder = new SimpleStringProperty(this, "placeholder", "The machine is not running");
     private final ObservableValue<Boolean> windowShowing;
+    private final ObservableValue<Number> renderScale;
 
     private DisplaySurface surface;
     private KeyboardInput keyboard;
@@ -107,16 +118,18 @@ public final class ConsoleView extends Region {
     private final BitSet keysDown = new BitSet(256);
     private double lastMouseX = Double.NaN, lastMouseY = Double.NaN;
     private int buttons;
-    private long fxNanos, frames;
+    private long fxNanos, fxCpuNanos, frames;
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
     private javafx.scene.robot.Robot robot;
 
     private final AnimationTimer timer = new AnimationTimer() {
         @Override
         public void handle(long now) {
-            long t0 = System.nanoTime();
+            long t0 = System.nanoTime(), c0 = THREADS.getCurrentThreadCpuTime();
             if (present()) {
                 frames++;
                 fxNanos += System.nanoTime() - t0;
+                fxCpuNanos += THREADS.getCurrentThreadCpuTime() - c0;
             }
         }
     };
@@ -159,6 +172,7 @@ public final class ConsoleView extends Region {
         imageView.setManaged(false);
         canvas.setManaged(false);
         canvas.getGraphicsContext2D().setImageSmoothing(false);
+        canvas.getTransforms().add(canvasToLogical);
         message.getStyleClass().add("console-message");
         message.textProperty().bind(placeholder);
         message.setManaged(false);
@@ -173,6 +187,8 @@ public final class ConsoleView extends Region {
 
         windowShowing = sceneProperty().flatMap(Scene::windowProperty).flatMap(Window::showingProperty).orElse(false);
         windowShowing.addListener((o, a, b) -> updateSubscription());
+        renderScale = sceneProperty().flatMap(Scene::windowProperty).flatMap(Window::renderScaleXProperty).orElse(1.0);
+        renderScale.addListener((o, a, b) -> requestLayout());
         visibleProperty().addListener((o, a, b) -> updateSubscription());
         shown.addListener((o, a, b) -> updateSubscription());
         scaling.addListener((o, a, b) -> requestLayout());
@@ -204,6 +220,7 @@ public final class ConsoleView extends Region {
         surface = newSurface;
         keyboard = newKeyboard;
         pointer = newPointer;
+        keyboardAttached.set(newKeyboard != null);
         updateSubscription();
     }
 
@@ -214,6 +231,7 @@ public final class ConsoleView extends Region {
         surface = null;
         keyboard = null;
         pointer = null;
+        keyboardAttached.set(false);
         fbW = fbH = 0;
         pixels = null;
         pixelBuffer = null;
@@ -261,13 +279,20 @@ public final class ConsoleView extends Region {
         return pixels[y * fbW + x];
     }
 
-    /** Whether the current scale is a whole number drawn without smoothing. */
+    /** Whether every guest pixel covers a whole number of physical pixels and is drawn without smoothing. */
     public boolean isCrisp() {
         return crisp;
     }
 
+    /** The scale in logical pixels (times {@link #outputScale()} for physical pixels). */
     public double currentScale() {
         return scale;
+    }
+
+    /** The physical pixels per logical pixel of the window the console is in (1 when not shown). */
+    public double outputScale() {
+        double s = renderScale.getValue().doubleValue();
+        return s > 0 ? s : 1;
     }
 
     /** Pulses that uploaded pixels, and the FX-thread nanoseconds they took (for the frame-time measurement). */
@@ -277,6 +302,11 @@ public final class ConsoleView extends Region {
 
     public long fxNanosSpent() {
         return fxNanos;
+    }
+
+    /** CPU time of the FX thread in those pulses (unlike {@link #fxNanosSpent()}, not inflated by a busy host). */
+    public long fxCpuNanosSpent() {
+        return fxCpuNanos;
     }
 
     /** Starts keyboard and mouse capture. */
@@ -319,16 +349,26 @@ public final class ConsoleView extends Region {
         }
     }
 
-    /** A "Send Key" menu with {@link SendKeys#standard()}. */
-    public Menu createSendKeyMenu() {
-        Menu menu = new Menu("Send Key");
+    /**
+     * One menu item per {@link SendKeys#standard()} combination, sending it to this console's guest; disabled while no
+     * keyboard is attached. Each call makes new items (for a menu bar, a toolbar button, a floating toolbar ...).
+     */
+    public List<MenuItem> createSendKeyItems() {
+        List<MenuItem> items = new ArrayList<>();
         for (SendKeys.Combo c : SendKeys.standard()) {
             MenuItem item = new MenuItem(c.label());
             item.setId("sendkey-" + c.label().replace('+', '-').toLowerCase(java.util.Locale.ROOT));
             item.setOnAction(e -> sendKeys(c.keys()));
-            item.disableProperty().bind(javafx.beans.binding.Bindings.createBooleanBinding(() -> keyboard == null, grabbed));
-            menu.getItems().add(item);
+            item.disableProperty().bind(keyboardAttached.not());
+            items.add(item);
         }
+        return items;
+    }
+
+    /** A "Send Key" menu with {@link #createSendKeyItems()}. */
+    public Menu createSendKeyMenu() {
+        Menu menu = new Menu("Send Key");
+        menu.getItems().setAll(createSendKeyItems());
         return menu;
     }
 
@@ -446,6 +486,18 @@ public final class ConsoleView extends Region {
         }
     }
 
+    /**
+     * Texels per canvas unit of a JavaFX canvas: the largest output scale of the screens, rounded up to a whole number
+     * (what Prism's canvas peer uses; a canvas is not re-rendered per screen).
+     */
+    public static double canvasTextureScale() {
+        double max = 1;
+        for (javafx.stage.Screen screen : javafx.stage.Screen.getScreens()) {
+            max = Math.max(max, Math.max(screen.getOutputScaleX(), screen.getOutputScaleY()));
+        }
+        return Math.ceil(max);
+    }
+
     private void drawCanvas() {
         GraphicsContext g = canvas.getGraphicsContext2D();
         g.clearRect(0, 0, canvas.getWidth(), canvas.getHeight());
@@ -469,22 +521,27 @@ public final class ConsoleView extends Region {
             canvas.setVisible(false);
             return;
         }
-        scale = scaling.get().scale(fbW, fbH, w, h);
-        crisp = scale >= 1 && scale == Math.rint(scale);
-        double dw = Math.round(fbW * scale), dh = Math.round(fbH * scale);
-        double x = Math.max(0, Math.round((w - dw) / 2)), y = Math.max(0, Math.round((h - dh) / 2));
+        double os = outputScale();
+        scale = scaling.get().scale(fbW, fbH, w, h, os);
+        crisp = ScalingMode.isWholePhysical(scale, os);
+        // Size and position in whole physical pixels, so a crisp frame starts on the physical pixel grid.
+        double pw = Math.round(fbW * scale * os), ph = Math.round(fbH * scale * os);
+        double x = Math.max(0, Math.round((w * os - pw) / 2)) / os, y = Math.max(0, Math.round((h * os - ph) / 2)) / os;
         imageView.setVisible(!crisp);
         canvas.setVisible(crisp);
         if (crisp) {
-            if (canvas.getWidth() != dw || canvas.getHeight() != dh) {
-                canvas.setWidth(dw);
-                canvas.setHeight(dh);
+            double texture = canvasTextureScale();
+            if (canvas.getWidth() != pw / texture || canvas.getHeight() != ph / texture) {
+                canvas.setWidth(pw / texture);
+                canvas.setHeight(ph / texture);
             }
+            canvasToLogical.setX(texture / os);
+            canvasToLogical.setY(texture / os);
             canvas.relocate(x, y);
             drawCanvas();
         } else {
-            imageView.setFitWidth(dw);
-            imageView.setFitHeight(dh);
+            imageView.setFitWidth(pw / os);
+            imageView.setFitHeight(ph / os);
             imageView.relocate(x, y);
         }
     }

@@ -29,11 +29,12 @@ public final class ConsoleFrameBench {
         });
         up.await();
         Thread.sleep(1000);
-        long[] start = new long[2];
+        long[] start = new long[3];
         CountDownLatch s0 = new CountDownLatch(1);
         Platform.runLater(() -> {
             start[0] = view[0].framesPresented();
             start[1] = view[0].fxNanosSpent();
+            start[2] = view[0].fxCpuNanosSpent();
             s0.countDown();
         });
         s0.await();
@@ -52,9 +53,11 @@ public final class ConsoleFrameBench {
         Platform.runLater(() -> {
             long frames = view[0].framesPresented() - start[0];
             long nanos = view[0].fxNanosSpent() - start[1];
+            long cpu = view[0].fxCpuNanosSpent() - start[2];
             System.out.printf("console %dx%d, full-frame updates at 60 Hz for %.0f s: %d frames shown (%.1f fps), "
-                            + "FX thread %.2f ms per frame, pipeline %s%n", w, h, seconds, frames, frames / seconds,
-                    frames == 0 ? 0 : nanos / 1e6 / frames, System.getProperty("prism.order", "default"));
+                            + "FX thread per frame %.2f ms wall, %.2f ms CPU, pipeline %s%n", w, h, seconds, frames,
+                    frames / seconds, frames == 0 ? 0 : nanos / 1e6 / frames, frames == 0 ? 0 : cpu / 1e6 / frames,
+                    System.getProperty("prism.order", "default"));
             done.countDown();
         });
         done.await();

@@ -1,25 +1,28 @@
 package org.virtfx.gui;
 
-import javafx.scene.control.Alert;
+import javafx.fxml.FXML;
 import javafx.scene.control.ButtonType;
+import javafx.scene.control.Dialog;
+import javafx.scene.control.DialogPane;
+import javafx.scene.control.Label;
 import javafx.scene.image.ImageView;
 import javafx.stage.Window;
 import org.virtfx.engine.cli.Main;
 import org.virtfx.resources.AppResources;
 
-/** Help > About: version, runtime and what VirtFX is. */
-public final class AboutDialog extends Alert {
+/** Help > About ({@code AboutDialog.fxml}, this class is its controller): version, runtime and what VirtFX is. */
+public final class AboutDialog extends Dialog<ButtonType> {
+    @FXML private ImageView appIcon;
+    @FXML private Label runtime;
+
     public AboutDialog(Window owner) {
-        super(AlertType.INFORMATION, "", ButtonType.CLOSE);
         initOwner(owner);
         setTitle("About VirtFX");
-        setHeaderText("VirtFX " + Main.version());
-        ImageView icon = new ImageView(AppResources.appIcons().get(3));
-        setGraphic(icon);
-        setContentText("Virtual machines on your Linux desktop, with VirtFX's own in-process PC engine "
-                + "(software x86 CPU, i440FX chipset, SeaBIOS, VGA).\n\n"
-                + "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")\n"
+        DialogPane pane = Fxml.load(this);
+        setDialogPane(pane);
+        pane.setHeaderText("VirtFX " + Main.version());
+        appIcon.setImage(AppResources.appIcons().get(3));
+        runtime.setText("Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")\n"
                 + "JavaFX " + System.getProperty("javafx.runtime.version", "?"));
-        getDialogPane().setId("aboutDialog");
     }
 }

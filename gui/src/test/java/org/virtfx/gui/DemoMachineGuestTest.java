@@ -92,7 +92,7 @@ class DemoMachineGuestTest {
         ConsoleView console = w.console();
         GuiTest.waitFor(60, () -> console.frameWidth() > 0);
         long first = GuiTest.checksum(robot, console);
-        GuiTest.waitFor(120, () -> GuiTest.checksum(robot, console) != first);
+        GuiTest.waitFor(300, () -> GuiTest.checksum(robot, console) != first);   // the kernel's first lines on tty0; minutes on a busy host
 
         TestBoardFactory.KEYS.clear();
         robot.clickOn(console);

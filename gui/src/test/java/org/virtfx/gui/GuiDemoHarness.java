@@ -15,7 +15,8 @@ import org.virtfx.gui.vmwindow.VmWindow;
 /**
  * Screenshots and memory figures without the real PC board: the app's windows over a scratch library, machines on
  * the test board (the real PC board with {@code -Dharness.real=true}). Argument: manager | console
- * | details | idle (one machine running) | none (no machine running). Prints the process RSS once the chosen view has been up for a few seconds.
+ * | details | idle (one machine running) | none (no machine running). Prints the process RSS once the chosen view has been up for a few seconds, and the guest RAM in use
+ * (so that RSS minus it is the app's own memory).
  */
 public final class GuiDemoHarness {
     public static void main(String[] args) throws Exception {
@@ -29,12 +30,14 @@ public final class GuiDemoHarness {
         lib.create(VmDefinition.create("Ubuntu build box", "ubuntu24.04", 4096, 2));
         lib.create(VmDefinition.create("Windows 11 test", "win11", 4096, 2));
         Files.writeString(lib.directory().resolve("Old FreeDOS.json"), "{\"formatVersion\": 3, \"name\": \"Old FreeDOS\"}");
+        java.util.concurrent.atomic.AtomicReference<AppServices> app = new java.util.concurrent.atomic.AtomicReference<>();
         Platform.startup(() -> {
             AppServices services = new AppServices(lib, TestBoardFactory.recording(real
                     ? new org.virtfx.engine.platform.PcBoardFactory() : TestBoardFactory.testBoard()), dir.resolve("settings.json"));
             services.settings().showDiskColumn = true;
             services.reload();
             services.startSampling();
+            app.set(services);
             ManagerWindow m = new ManagerWindow(new Stage(), services);
             m.show();
             VmSession demo = services.find("Demo Linux");
@@ -62,6 +65,9 @@ public final class GuiDemoHarness {
                 System.out.println("harness " + view + ": " + line.replaceAll("\\s+", " "));
             }
         }
+        // Guest RAM the running machines have written (their memory in use): the part of the RSS that is the guests'.
+        double guestMiB = app.get().sessions().stream().filter(v -> v.state().isActive()).mapToDouble(v -> v.memory.last()).sum();
+        System.out.printf("harness %s: guest RAM in use %.1f MiB%n", view, guestMiB);
         var heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         System.out.printf("harness %s: heap used %d MiB%n", view, heap.getUsed() >> 20);
         System.out.println("harness ready");

@@ -13,6 +13,9 @@ import org.virtfx.engine.machine.Board;
 import org.virtfx.engine.machine.BoardFactory;
 import org.virtfx.engine.machine.MachineConfig;
 import org.virtfx.engine.machine.MachineContext;
+import org.virtfx.engine.bus.MmioBus;
+import org.virtfx.engine.memory.GuestMemory;
+import org.virtfx.engine.memory.PhysicalMemory;
 import org.virtfx.engine.storage.IoCounters;
 
 /**
@@ -95,17 +98,23 @@ final class TestBoardFactory {
         return TestBoard::new;
     }
 
+    /** Pages of RAM the stand-in guest writes, one per frame: its memory in use (64 KiB of 4 KiB pages = 256 KiB). */
+    static final int TOUCHED_PAGES = 64;
+
     /** The stand-in board. */
     static final class TestBoard implements Board {
         private final MachineContext context;
         private final TestVcpu vcpu = new TestVcpu();
         private final Surface surface = new Surface();
         private final IoCounters io = new IoCounters();
+        private final PhysicalMemory memory;
+        final java.util.concurrent.atomic.AtomicInteger resets = new java.util.concurrent.atomic.AtomicInteger();
         private final Thread refresh;
         private volatile boolean closed;
 
         TestBoard(MachineConfig config, MachineContext context) throws IOException {
             this.context = context;
+            memory = new PhysicalMemory(GuestMemory.allocate(config.memoryBytes()), new MmioBus(context.deviceLock()));
             var hub = context.serial(0);
             hub.setInputSink(bytes -> {
                 for (byte x : bytes) {
@@ -117,6 +126,9 @@ final class TestBoardFactory {
                 while (!closed) {
                     surface.draw(frame++);
                     io.countRead(4096);
+                    if (frame <= TOUCHED_PAGES) {
+                        memory.ram().write32((long) frame * GuestMemory.PAGE_SIZE, frame);   // the "guest" uses RAM
+                    }
                     if (frame == 3) {
                         for (byte x : "TEST-BOARD-READY\n".getBytes(StandardCharsets.US_ASCII)) {
                             hub.guestOutput(x);
@@ -138,6 +150,7 @@ final class TestBoardFactory {
 
         @Override
         public void reset() {
+            resets.incrementAndGet();
         }
 
         @Override
@@ -154,6 +167,9 @@ final class TestBoardFactory {
             if (type == IoCounters.class) {
                 return Optional.of(type.cast(io));
             }
+            if (type == PhysicalMemory.class || type == TestBoard.class) {
+                return Optional.of(type.cast(type == TestBoard.class ? this : memory));
+            }
             return Optional.empty();
         }
 
@@ -161,6 +177,12 @@ final class TestBoardFactory {
         public void close() {
             closed = true;
             refresh.interrupt();
+            try {
+                refresh.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            memory.ram().close();
         }
     }
 

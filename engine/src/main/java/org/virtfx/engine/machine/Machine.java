@@ -54,6 +54,7 @@ public final class Machine implements AutoCloseable {
     private volatile int exitCode;
     private volatile String crashReason;
     private volatile boolean shutdownPending;   // the guest has asked to end; the control thread is on it
+    private volatile boolean rebootRequested;   // the next guest power-off becomes a platform reset (requestReboot)
     private long retiredBeforeRestart;
 
     public Machine(MachineConfig config, BoardFactory boardFactory) {
@@ -118,6 +119,7 @@ public final class Machine implements AutoCloseable {
             crashReason = null;
             exitCode = 0;
             shutdownPending = false;
+            rebootRequested = false;
             Board b;
             try {
                 b = boardFactory.create(config, new Context(deviceLock));
@@ -184,6 +186,7 @@ public final class Machine implements AutoCloseable {
             if (!state.isActive()) {
                 throw new IllegalTransitionException(name(), "reset", state);
             }
+            rebootRequested = false;
             doReset();
         } finally {
             stateLock.unlock();
@@ -208,11 +211,32 @@ public final class Machine implements AutoCloseable {
         }
     }
 
+    /**
+     * Asks the guest to reboot, as libvirt does for virt-manager's Reboot without a guest agent: the ACPI power
+     * button is pressed and, when the guest then powers off, the platform is reset instead of turned off (the same
+     * machine goes on from its firmware or kernel; nothing is torn down or rebuilt). {@link #reset} forces it.
+     */
+    public void requestReboot() {
+        stateLock.lock();
+        try {
+            rebootRequested = true;
+            try {
+                requestShutdown();
+            } catch (RuntimeException e) {
+                rebootRequested = false;
+                throw e;
+            }
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
     /** Pulls the plug. From running, paused, shutting down or crashed. */
     public void powerOff() {
         stateLock.lock();
         try {
             requireTransition("power off", MachineState.SHUT_OFF);
+            rebootRequested = false;
             teardown();
             setState(MachineState.SHUT_OFF);
             fire(new MachineEvent(MachineEvent.Kind.POWERED_OFF, "machine '" + name() + "' was powered off"));
@@ -538,6 +562,13 @@ public final class Machine implements AutoCloseable {
 
         @Override
         public void guestPowerOff(int code) {
+            if (code == 0 && rebootRequested && !shutdownPending) {
+                // The power-off answers requestReboot: reset instead (doReset clears shutdownPending again).
+                rebootRequested = false;
+                shutdownPending = true;
+                onControlThread(Machine.this::doReset);
+                return;
+            }
             if (!shutdownPending) {
                 guestEnded(code, new MachineEvent(code == 0 ? MachineEvent.Kind.POWERED_OFF : MachineEvent.Kind.EXIT_DEVICE,
                         code == 0 ? "the guest powered off" : "the guest wrote to the exit device (status " + code + ")"));

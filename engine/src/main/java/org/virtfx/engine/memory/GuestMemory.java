@@ -38,6 +38,9 @@ public final class GuestMemory implements AutoCloseable {
     private final MemorySegment segment;
     private final long size;
     private final long[] dirty;
+    /** Pages ever written since allocation (sticky, never cleared): what the guest really uses of its RAM. */
+    private final long[] touched;
+    private final java.util.concurrent.atomic.AtomicLong touchedPages = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean dirtyTracking = true;
     private volatile WriteObserver writeObserver = WriteObserver.NONE;
 
@@ -55,6 +58,7 @@ public final class GuestMemory implements AutoCloseable {
         this.size = segment.byteSize();
         long pages = (size + PAGE_SIZE - 1) >>> PAGE_SHIFT;
         this.dirty = new long[(int) ((pages + 63) >>> 6)];
+        this.touched = new long[dirty.length];
     }
 
     /** Anonymous RAM of {@code size} bytes (a multiple of 4 KiB), zero-filled, committed lazily by the host. */
@@ -199,20 +203,47 @@ public final class GuestMemory implements AutoCloseable {
         return dirtyTracking;
     }
 
-    /** Marks the pages of {@code [offset, offset+length)} dirty. Cheap and thread-safe. */
+    /**
+     * Marks the pages of {@code [offset, offset+length)} dirty (when tracking is on) and touched. Cheap and
+     * thread-safe: a page whose dirty bit is already set is also touched, so the hot path of a vCPU store stays one
+     * load and one test.
+     */
     public void markDirty(long offset, long length) {
-        if (!dirtyTracking || length <= 0) {
+        if (length <= 0) {
             return;
         }
+        boolean track = dirtyTracking;
         long first = offset >>> PAGE_SHIFT;
         long last = (offset + length - 1) >>> PAGE_SHIFT;
         for (long p = first; p <= last; p++) {
             int word = (int) (p >>> 6);
             long bit = 1L << (p & 63);
-            if (((long) BITMAP.getVolatile(dirty, word) & bit) == 0) {
+            if (track) {
+                if (((long) BITMAP.getVolatile(dirty, word) & bit) != 0) {
+                    continue;   // dirty implies touched
+                }
                 BITMAP.getAndBitwiseOr(dirty, word, bit);
             }
+            if (((long) BITMAP.getVolatile(touched, word) & bit) == 0
+                    && ((long) BITMAP.getAndBitwiseOr(touched, word, bit) & bit) == 0) {
+                touchedPages.incrementAndGet();
+            }
         }
+    }
+
+    /**
+     * Pages the guest (or a device, DMA or a loader on its behalf) has written since the RAM was allocated. Anonymous
+     * RAM is committed by the host only when first written, so this is also what the guest's RAM costs the host: the
+     * "memory in use" a manager shows instead of the allocated size. Pages stay counted after the guest frees them
+     * (as a host's resident size does without a balloon driver).
+     */
+    public long touchedPages() {
+        return touchedPages.get();
+    }
+
+    /** {@link #touchedPages()} in bytes. */
+    public long touchedBytes() {
+        return touchedPages.get() << PAGE_SHIFT;
     }
 
     public boolean isDirty(long page) {

@@ -163,6 +163,40 @@ class MachineLifecycleTest {
     }
 
     @Test
+    void rebootRequestResetsTheSameRunWhenTheGuestPowersOff() throws Exception {
+        FakeBoard.Factory f = new FakeBoard.Factory(v -> {
+            // The "guest" answers the power button by powering off (as an ACPI guest's shutdown ends in SLP_EN).
+            if (v.board.powerButtons.get() > v.board.resets.get()) {
+                v.board.context.guestPowerOff(0);
+            }
+        });
+        List<MachineEvent.Kind> events = new CopyOnWriteArrayList<>();
+        try (Machine m = new Machine(config(1), f)) {
+            m.addListener(new MachineListener() {
+                @Override
+                public void event(Machine machine, MachineEvent e) {
+                    events.add(e.kind());
+                }
+            });
+            m.start();
+            FakeBoard board = f.last;
+            m.requestReboot();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (board.resets.get() == 0 && System.nanoTime() < end) {
+                Thread.sleep(5);
+            }
+            await(m, MachineState.RUNNING);
+            assertEquals(1, board.powerButtons.get(), "the guest was asked through ACPI");
+            assertEquals(1, board.resets.get(), "its power-off became a platform reset");
+            assertTrue(f.last == board && !board.closed, "the same board keeps running: no stop and start");
+            assertTrue(events.contains(MachineEvent.Kind.RESET) && !events.contains(MachineEvent.Kind.POWERED_OFF), events.toString());
+            m.requestShutdown();   // a later plain shutdown powers off again
+            await(m, MachineState.SHUT_OFF);
+            assertTrue(board.closed);
+        }
+    }
+
+    @Test
     void boardErrorsLeaveTheMachineDefined() {
         BoardFactory broken = (c, ctx) -> {
             throw new IOException("no such file: /nope.bin");

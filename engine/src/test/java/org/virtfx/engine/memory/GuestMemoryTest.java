@@ -72,6 +72,27 @@ class GuestMemoryTest {
     }
 
     @Test
+    void touchedPagesCountEachWrittenPageOnceEvenAfterTheDirtyBitsAreCleared() {
+        try (GuestMemory m = GuestMemory.allocate(1 << 20)) {
+            assertEquals(0, m.touchedPages(), "fresh RAM: nothing in use");
+            m.read32(0x9000);
+            assertEquals(0, m.touchedPages(), "reads do not count");
+            m.write8(0x5000, 1);
+            m.write(0x7FFF, new byte[2], 0, 2);   // pages 7 and 8
+            m.markDirty(0x5004, 4);               // a vCPU store to page 5 again
+            assertEquals(3, m.touchedPages());
+            m.fetchAndClearDirty();
+            m.write8(0x5001, 2);                  // dirty again, but touched already
+            assertEquals(3, m.touchedPages());
+            m.setDirtyTracking(false);
+            m.markDirty(0x20000, 0x3000);         // pages 0x20..0x22: counted without dirty tracking too
+            assertEquals(6, m.touchedPages());
+            assertEquals(6L * GuestMemory.PAGE_SIZE, m.touchedBytes());
+            assertFalse(m.isDirty(0x20));
+        }
+    }
+
+    @Test
     void writeObserverSeesDeviceWrites() {
         try (GuestMemory m = GuestMemory.allocate(1 << 20)) {
             long[] seen = new long[2];

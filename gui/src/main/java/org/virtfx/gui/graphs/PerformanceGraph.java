@@ -2,43 +2,60 @@ package org.virtfx.gui.graphs;
 
 import java.util.function.DoubleFunction;
 import javafx.geometry.VPos;
-import javafx.scene.canvas.Canvas;
 import javafx.scene.canvas.GraphicsContext;
-import javafx.scene.layout.Region;
 import javafx.scene.paint.Color;
 import javafx.scene.text.Font;
 import javafx.scene.text.TextAlignment;
 
 /**
  * A full graph for the Performance page: title, current value, a value axis with units, a time axis in seconds and
- * one or two series (e.g. disk read and write). Canvas-drawn: one repaint per sample tick.
+ * one or two series (e.g. disk read and write). Canvas-drawn in physical pixels ({@link CrispCanvas}): one repaint per
+ * sample tick.
  */
-public final class PerformanceGraph extends Region {
+public final class PerformanceGraph extends CrispCanvas {
     private static final Color[] COLORS = {Color.web("#2f6fb3"), Color.web("#d9822b")};
-    private final Canvas canvas = new Canvas();
-    private final String title;
-    private final String[] seriesNames;
-    private final RingBuffer[] series;
-    private final DoubleFunction<String> format;
+    private String title = "";
+    private String[] seriesNames = {};
+    private RingBuffer[] series = {};
+    private GraphUnit unit = GraphUnit.PERCENT;
+    private DoubleFunction<String> format = unit::format;
     private double fixedMax;
     private double intervalSeconds = 1;
     private String emptyText;
 
-    /**
-     * @param format turns a value into text with its unit ("42 %", "1.5 MiB/s")
-     * @param fixedMax the top of the value axis, or 0 to follow the data
-     */
-    public PerformanceGraph(String title, DoubleFunction<String> format, double fixedMax, String[] seriesNames,
-                            RingBuffer... series) {
-        this.title = title;
-        this.format = format;
-        this.fixedMax = fixedMax;
-        this.seriesNames = seriesNames;
-        this.series = series;
+    /** For FXML: {@code <PerformanceGraph title="CPU usage" unit="PERCENT" fixedMax="100"/>}, then {@link #setSeries}. */
+    public PerformanceGraph() {
         getStyleClass().add("graph-canvas-box");
-        getChildren().add(canvas);
         setMinSize(200, 120);
         setPrefSize(420, 160);
+    }
+
+    public void setTitle(String title) {
+        this.title = title;
+    }
+
+    public GraphUnit getUnit() {
+        return unit;
+    }
+
+    public void setUnit(GraphUnit unit) {
+        this.unit = unit;
+        this.format = unit::format;
+    }
+
+    public double getFixedMax() {
+        return fixedMax;
+    }
+
+    /** The series to draw (at most two) and their names in the title line ("" for none). */
+    public void setSeries(String[] names, RingBuffer... buffers) {
+        this.seriesNames = names.clone();
+        this.series = buffers.clone();
+        redraw();
+    }
+
+    public String getEmptyText() {
+        return emptyText;
     }
 
     public void setIntervalSeconds(double s) {
@@ -55,6 +72,10 @@ public final class PerformanceGraph extends Region {
         fixedMax = max;
     }
 
+    public String getTitle() {
+        return title;
+    }
+
     public String title() {
         return title;
     }
@@ -64,16 +85,7 @@ public final class PerformanceGraph extends Region {
     }
 
     @Override
-    protected void layoutChildren() {
-        canvas.setWidth(getWidth());
-        canvas.setHeight(getHeight());
-        redraw();
-    }
-
-    public void redraw() {
-        GraphicsContext g = canvas.getGraphicsContext2D();
-        double w = canvas.getWidth(), h = canvas.getHeight();
-        g.clearRect(0, 0, w, h);
+    protected void paint(GraphicsContext g, double w, double h) {
         if (w < 50 || h < 50) {
             return;
         }
@@ -108,12 +120,12 @@ public final class PerformanceGraph extends Region {
         }
         g.setFont(small);
         g.setStroke(Color.web("#e3e6ea"));
-        g.setLineWidth(1);
+        g.setLineWidth(hairlineWidth());
         g.setTextAlign(TextAlignment.RIGHT);
         g.setTextBaseline(VPos.CENTER);
         g.setFill(Color.web("#555"));
         for (int i = 0; i <= 4; i++) {
-            double y = Math.round(bottom - i * (bottom - top) / 4) + 0.5;
+            double y = hairline(bottom - i * (bottom - top) / 4);
             g.strokeLine(left, y, right, y);
             g.fillText(format.apply(max * i / 4), left - 4, y);
         }
@@ -127,7 +139,7 @@ public final class PerformanceGraph extends Region {
             g.fillText(i == 4 ? "now" : "-" + Math.round(secondsAgo) + " s", x, bottom + 3);
         }
         g.setStroke(Color.web("#9aa1ab"));
-        g.strokeLine(left + 0.5, top, left + 0.5, bottom);
+        g.strokeLine(hairline(left), top, hairline(left), bottom);
         double step = (right - left) / (cap - 1);
         for (int s = 0; s < series.length; s++) {
             RingBuffer r = series[s];

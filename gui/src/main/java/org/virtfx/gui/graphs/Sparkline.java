@@ -1,17 +1,21 @@
 package org.virtfx.gui.graphs;
 
-import javafx.scene.canvas.Canvas;
 import javafx.scene.canvas.GraphicsContext;
 import javafx.scene.paint.Color;
 
-/** A small line graph of a {@link RingBuffer} for the VM list (no axes; the newest sample at the right). */
-public final class Sparkline extends Canvas {
+/**
+ * A small line graph of a {@link RingBuffer} for the VM list (no axes; the newest sample at the right), drawn in
+ * physical pixels ({@link CrispCanvas}).
+ */
+public final class Sparkline extends CrispCanvas {
     private RingBuffer data;
     private double fixedMax;
 
     public Sparkline(double width, double height) {
-        super(width, height);
         getStyleClass().add("sparkline");
+        setMinSize(width, height);
+        setPrefSize(width, height);
+        setMaxSize(width, height);
     }
 
     /** @param max the value at the top edge, or 0 to scale to the largest sample */
@@ -21,10 +25,8 @@ public final class Sparkline extends Canvas {
         redraw();
     }
 
-    public void redraw() {
-        GraphicsContext g = getGraphicsContext2D();
-        double w = getWidth(), h = getHeight();
-        g.clearRect(0, 0, w, h);
+    @Override
+    protected void paint(GraphicsContext g, double w, double h) {
         if (data == null) {
             return;
         }

@@ -18,6 +18,7 @@ import org.virtfx.engine.machine.Machine;
 import org.virtfx.engine.machine.MachineEvent;
 import org.virtfx.engine.machine.MachineListener;
 import org.virtfx.engine.machine.MachineState;
+import org.virtfx.engine.memory.PhysicalMemory;
 import org.virtfx.engine.storage.IoCounters;
 import org.virtfx.gui.graphs.RingBuffer;
 
@@ -39,7 +40,6 @@ public final class VmSession {
     private final ReadOnlyObjectWrapper<Board> board = new ReadOnlyObjectWrapper<>(this, "board");
     private final BooleanProperty pendingRestart = new SimpleBooleanProperty(this, "pendingRestart");
     private volatile Machine machine;
-    private volatile boolean restartWhenOff;
 
     // Samples (written by the sampler thread, drawn on the FX thread; RingBuffer is synchronized).
     public final RingBuffer cpu;
@@ -142,19 +142,15 @@ public final class VmSession {
         services.runAsync(this, "shut down", () -> requireMachine().requestShutdown());
     }
 
-    /** A polite reboot: the ACPI power button, and a fresh start once the guest has powered off. */
+    /**
+     * Reboot as virt-manager does it: the guest is asked through the ACPI power button and its power-off becomes a
+     * platform reset of the same machine (engine {@code Machine.requestReboot}); Force Reset is the hard way.
+     */
     public void reboot() {
-        services.runAsync(this, "reboot", () -> {
-            restartWhenOff = true;
-            try {
-                requireMachine().requestShutdown();
-            } catch (RuntimeException e) {
-                restartWhenOff = false;
-                throw e;
-            }
-        });
+        services.runAsync(this, "reboot", () -> requireMachine().requestReboot());
     }
 
+    /** Hard reset of the running machine (the reset line), without asking the guest. */
     public void forceReset() {
         services.runAsync(this, "reset", () -> requireMachine().reset());
     }
@@ -230,10 +226,6 @@ public final class VmSession {
                     if (!newState.isActive()) {
                         pendingRestart.set(false);
                     }
-                    if (newState == MachineState.SHUT_OFF && restartWhenOff) {
-                        restartWhenOff = false;
-                        start();
-                    }
                 });
             }
 
@@ -281,7 +273,9 @@ public final class VmSession {
         } else {
             cpu.add(0);
         }
-        memory.add(m.config().memoryBytes() / (1024.0 * 1024.0));
+        // Memory in use: RAM pages the guest has written (what it costs the host), not the allocated size.
+        memory.add(m.board().flatMap(b -> b.lookup(PhysicalMemory.class)).map(p -> p.ram().touchedBytes()).orElse(0L)
+                / (1024.0 * 1024.0));
         Optional<IoCounters> io = m.board().flatMap(b -> b.lookup(IoCounters.class));
         if (io.isPresent()) {
             long r = io.get().readBytes(), w = io.get().writeBytes();

@@ -1,80 +1,60 @@
 package org.virtfx.gui.prefs;
 
-import javafx.geometry.Insets;
+import javafx.fxml.FXML;
 import javafx.scene.control.ButtonType;
 import javafx.scene.control.CheckBox;
 import javafx.scene.control.ChoiceBox;
 import javafx.scene.control.Dialog;
-import javafx.scene.control.Label;
+import javafx.scene.control.DialogPane;
 import javafx.scene.control.Spinner;
-import javafx.scene.control.Tab;
-import javafx.scene.control.TabPane;
+import javafx.scene.control.SpinnerValueFactory;
 import javafx.scene.control.TextField;
-import javafx.scene.layout.GridPane;
 import javafx.stage.Window;
+import org.virtfx.console.ConsoleView;
 import org.virtfx.console.ScalingMode;
+import org.virtfx.gui.Fxml;
 import org.virtfx.gui.model.AppServices;
 import org.virtfx.gui.model.Settings;
 
 /**
- * Preferences: console, graphs, storage defaults and confirmations. OK saves them to the settings file; console
- * settings apply to machine windows opened afterwards.
+ * Preferences ({@code PreferencesDialog.fxml}, this class is its controller): console, graphs, storage defaults and
+ * confirmations. OK saves them to the settings file; console settings apply to machine windows opened afterwards.
  */
 public final class PreferencesDialog extends Dialog<ButtonType> {
-    final ChoiceBox<ScalingMode> scaling = new ChoiceBox<>();
-    final ChoiceBox<org.virtfx.console.ConsoleView.ReleaseKeys> releaseKeys = new ChoiceBox<>();
-    final Spinner<Integer> interval = new Spinner<>(250, 60_000, 1000, 250);
-    final Spinner<Integer> samples = new Spinner<>(10, 3600, 120, 10);
-    final TextField imageDir = new TextField();
-    final ChoiceBox<String> imageFormat = new ChoiceBox<>();
-    final CheckBox confirmForceOff = new CheckBox("Ask before forcing a machine off");
-    final CheckBox confirmDelete = new CheckBox("Ask before deleting a machine");
+    @FXML private ChoiceBox<ScalingMode> scaling;
+    @FXML private ChoiceBox<ConsoleView.ReleaseKeys> releaseKeys;
+    @FXML private Spinner<Integer> graphInterval;
+    @FXML private Spinner<Integer> graphSamples;
+    @FXML private TextField imageDir;
+    @FXML private ChoiceBox<String> imageFormat;
+    @FXML private CheckBox confirmForceOff;
+    @FXML private CheckBox confirmDelete;
 
     public PreferencesDialog(AppServices services, Window owner) {
         initOwner(owner);
         setTitle("VirtFX Preferences");
+        DialogPane pane = Fxml.load(this);
+        setDialogPane(pane);
         Settings s = services.settings();
-        getDialogPane().setId("preferencesDialog");
         scaling.getItems().setAll(ScalingMode.values());
-        try {
-            scaling.setValue(ScalingMode.valueOf(s.scaling));
-        } catch (IllegalArgumentException e) {
-            scaling.setValue(ScalingMode.WHEN_SMALLER);
-        }
-        releaseKeys.getItems().setAll(org.virtfx.console.ConsoleView.ReleaseKeys.values());
-        try {
-            releaseKeys.setValue(org.virtfx.console.ConsoleView.ReleaseKeys.valueOf(s.releaseKeys));
-        } catch (IllegalArgumentException e) {
-            releaseKeys.setValue(org.virtfx.console.ConsoleView.ReleaseKeys.CTRL_ALT);
-        }
-        interval.setId("graphInterval");
-        interval.setEditable(true);
-        interval.getValueFactory().setValue(s.graphIntervalMillis);
-        samples.setId("graphSamples");
-        samples.setEditable(true);
-        samples.getValueFactory().setValue(s.graphSamples);
+        scaling.setValue(parse(ScalingMode.class, s.scaling, ScalingMode.WHEN_SMALLER));
+        releaseKeys.getItems().setAll(ConsoleView.ReleaseKeys.values());
+        releaseKeys.setValue(parse(ConsoleView.ReleaseKeys.class, s.releaseKeys, ConsoleView.ReleaseKeys.CTRL_ALT));
+        graphInterval.setValueFactory(new SpinnerValueFactory.IntegerSpinnerValueFactory(250, 60_000, s.graphIntervalMillis, 250));
+        graphSamples.setValueFactory(new SpinnerValueFactory.IntegerSpinnerValueFactory(10, 3600, s.graphSamples, 10));
         imageDir.setText(s.imageDirectory);
         imageFormat.getItems().setAll("qcow2", "raw", "vdi", "vmdk", "vhdx");
         imageFormat.setValue(s.imageFormat);
         confirmForceOff.setSelected(s.confirmForceOff);
         confirmDelete.setSelected(s.confirmDelete);
-
-        TabPane tabs = new TabPane(
-                tab("Console", row(0, "Scale display", scaling), row(1, "Release keyboard and mouse", releaseKeys)),
-                tab("Graphs", row(0, "Sample interval (ms)", interval), row(1, "Samples kept", samples)),
-                tab("New machines", row(0, "Default image folder", imageDir), row(1, "Default image format", imageFormat)),
-                tab("Confirmations", row(0, "", confirmForceOff), row(1, "", confirmDelete)));
-        tabs.setTabClosingPolicy(TabPane.TabClosingPolicy.UNAVAILABLE);
-        getDialogPane().setContent(tabs);
-        getDialogPane().getButtonTypes().setAll(ButtonType.OK, ButtonType.CANCEL);
         setResultConverter(bt -> {
             if (bt == ButtonType.OK) {
-                interval.commitValue();
-                samples.commitValue();
+                graphInterval.commitValue();
+                graphSamples.commitValue();
                 s.scaling = scaling.getValue().name();
                 s.releaseKeys = releaseKeys.getValue().name();
-                s.graphIntervalMillis = interval.getValue();
-                s.graphSamples = samples.getValue();
+                s.graphIntervalMillis = graphInterval.getValue();
+                s.graphSamples = graphSamples.getValue();
                 s.imageDirectory = imageDir.getText();
                 s.imageFormat = imageFormat.getValue();
                 s.confirmForceOff = confirmForceOff.isSelected();
@@ -86,18 +66,11 @@ public final class PreferencesDialog extends Dialog<ButtonType> {
         });
     }
 
-    private static javafx.scene.Node[] row(int r, String label, javafx.scene.Node field) {
-        return new javafx.scene.Node[] {new Label(label), field};
-    }
-
-    private static Tab tab(String title, javafx.scene.Node[]... rows) {
-        GridPane g = new GridPane();
-        g.setHgap(10);
-        g.setVgap(10);
-        g.setPadding(new Insets(14));
-        for (int i = 0; i < rows.length; i++) {
-            g.addRow(i, rows[i]);
+    private static <E extends Enum<E>> E parse(Class<E> type, String name, E fallback) {
+        try {
+            return Enum.valueOf(type, name);
+        } catch (RuntimeException e) {
+            return fallback;
         }
-        return new Tab(title, g);
     }
 }

@@ -7,7 +7,9 @@ import org.virtfx.engine.library.VmDefinition;
 
 /**
  * One entry of the Details hardware list (virt-manager's details pages): shows part of a definition and, when
- * editable, turns the edited fields back into a definition. The surrounding {@link DetailsPane} provides Apply/Revert.
+ * editable, turns the edited fields back into a definition. Each page kind is the controller of its own FXML layout
+ * ({@code OverviewPage.fxml} ...) or wraps a reusable device editor ({@link DevicePage}); the surrounding
+ * {@link DetailsPane} provides Apply/Revert.
  */
 abstract class DetailsPage {
     private final String title;
@@ -31,7 +33,7 @@ abstract class DetailsPage {
     abstract Node content();
 
     /** Fills the fields from the definition (after Revert, Apply or an outside change). */
-    final void load(VmDefinition def) {
+    void load(VmDefinition def) {
         loading = true;
         try {
             fill(def);

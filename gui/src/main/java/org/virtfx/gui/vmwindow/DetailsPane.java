@@ -1,46 +1,43 @@
 package org.virtfx.gui.vmwindow;
 
 import java.util.List;
-import javafx.geometry.Insets;
-import javafx.geometry.Pos;
+import javafx.fxml.FXML;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.ListCell;
 import javafx.scene.control.ListView;
 import javafx.scene.layout.BorderPane;
-import javafx.scene.layout.HBox;
-import javafx.scene.layout.Pane;
-import javafx.scene.layout.Priority;
-import javafx.scene.layout.VBox;
 import org.virtfx.engine.library.VmDefinition;
+import org.virtfx.gui.Fxml;
 import org.virtfx.gui.model.AppServices;
 import org.virtfx.gui.model.VmSession;
 import org.virtfx.resources.AppResources;
 
 /**
- * The Details view: the hardware list on the left, the selected page on the right with Apply and Revert. Changes to
- * a running machine are stored at once and take effect after its next power-off; the page says so.
+ * The Details view ({@code DetailsPane.fxml}): the hardware list on the left, the selected page on the right with
+ * Apply and Revert. Changes to a running machine are stored at once and take effect after its next power-off; the
+ * page says so.
  */
 public final class DetailsPane extends BorderPane {
     private final AppServices services;
     private final VmSession vm;
-    private final ListView<DetailsPage> list = new ListView<>();
-    private final Label title = new Label();
-    private final Label note = new Label();
-    private final Label error = new Label();
-    private final Button apply = new Button("Apply");
-    private final Button revert = new Button("Revert");
-    private final BorderPane page = new BorderPane();
+    @FXML private ListView<DetailsPage> hardwareList;
+    @FXML private BorderPane page;
+    @FXML private Label title;
+    @FXML private Label note;
+    @FXML private Label detailsError;
+    @FXML private Button applyButton;
+    @FXML private Button revertButton;
     private boolean active;
+    private final Runnable sampleListener = this::tick;
 
     public DetailsPane(AppServices services, VmSession vm) {
         this.services = services;
         this.vm = vm;
+        Fxml.loadRoot(this);
         List<DetailsPage> pages = DetailsPages.forMachine(services, vm);
-        list.getItems().setAll(pages);
-        list.setId("hardwareList");
-        list.setPrefWidth(190);
-        list.setCellFactory(l -> new ListCell<>() {
+        hardwareList.getItems().setAll(pages);
+        hardwareList.setCellFactory(l -> new ListCell<>() {
             @Override
             protected void updateItem(DetailsPage p, boolean empty) {
                 super.updateItem(p, empty);
@@ -51,40 +48,11 @@ public final class DetailsPane extends BorderPane {
         for (DetailsPage p : pages) {
             p.load(vm.definition());
         }
-        title.getStyleClass().add("details-title");
-        note.getStyleClass().add("pending-note");
-        note.setWrapText(true);
-        error.getStyleClass().add("error-text");
-        error.setWrapText(true);
-        error.setId("detailsError");
-        apply.setId("applyButton");
-        revert.setId("revertButton");
-        apply.setDefaultButton(false);
-        apply.setOnAction(e -> applyCurrent());
-        revert.setOnAction(e -> {
-            DetailsPage p = current();
-            if (p != null) {
-                p.load(vm.definition());
-                error.setText("");
-            }
-        });
-        HBox buttons = new HBox(8, error, new Pane(), revert, apply);
-        HBox.setHgrow(buttons.getChildren().get(1), Priority.ALWAYS);
-        buttons.setAlignment(Pos.CENTER_RIGHT);
-        VBox top = new VBox(6, title, note);
-        top.setPadding(new Insets(0, 0, 8, 0));
-        page.setTop(top);
-        page.setBottom(buttons);
-        BorderPane.setMargin(buttons, new Insets(8, 0, 0, 0));
-        page.setPadding(new Insets(14));
-        setLeft(list);
-        setCenter(page);
-
-        list.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> show(b));
-        list.getSelectionModel().selectFirst();
+        hardwareList.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> show(b));
+        hardwareList.getSelectionModel().selectFirst();
         vm.definitionProperty().addListener((o, a, def) -> {
             if (def != null) {
-                for (DetailsPage p : list.getItems()) {
+                for (DetailsPage p : hardwareList.getItems()) {
                     if (!p.dirty.get()) {
                         p.load(def);
                     }
@@ -93,7 +61,7 @@ public final class DetailsPane extends BorderPane {
         });
         vm.stateProperty().addListener((o, a, b) -> updateNote());
         vm.pendingRestartProperty().addListener((o, a, b) -> updateNote());
-        services.addSampleListener(this::tick);
+        services.addSampleListener(sampleListener);
     }
 
     /** Pages redraw graphs only while the Details view is visible. */
@@ -105,8 +73,13 @@ public final class DetailsPane extends BorderPane {
     }
 
     public void select(String pageTitle) {
-        list.getItems().stream().filter(p -> p.title().equals(pageTitle)).findFirst()
-                .ifPresent(p -> list.getSelectionModel().select(p));
+        hardwareList.getItems().stream().filter(p -> p.title().equals(pageTitle)).findFirst()
+                .ifPresent(p -> hardwareList.getSelectionModel().select(p));
+    }
+
+    /** Stops following the sampler (the window closed). */
+    void dispose() {
+        services.removeSampleListener(sampleListener);
     }
 
     private void tick() {
@@ -117,21 +90,21 @@ public final class DetailsPane extends BorderPane {
     }
 
     private DetailsPage current() {
-        return list.getSelectionModel().getSelectedItem();
+        return hardwareList.getSelectionModel().getSelectedItem();
     }
 
     private void show(DetailsPage p) {
-        error.setText("");
+        detailsError.setText("");
         if (p == null) {
             page.setCenter(null);
             return;
         }
         title.setText(p.title());
         page.setCenter(p.content());
-        apply.setVisible(p.editable());
-        revert.setVisible(p.editable());
-        apply.disableProperty().bind(p.dirty.not());
-        revert.disableProperty().bind(p.dirty.not());
+        applyButton.setVisible(p.editable());
+        revertButton.setVisible(p.editable());
+        applyButton.disableProperty().bind(p.dirty.not());
+        revertButton.disableProperty().bind(p.dirty.not());
         updateNote();
         p.tick();
     }
@@ -148,7 +121,17 @@ public final class DetailsPane extends BorderPane {
         }
     }
 
-    private void applyCurrent() {
+    @FXML
+    void revert() {
+        DetailsPage p = current();
+        if (p != null) {
+            p.load(vm.definition());
+            detailsError.setText("");
+        }
+    }
+
+    @FXML
+    void apply() {
         DetailsPage p = current();
         if (p == null || !p.dirty.get()) {
             return;
@@ -158,10 +141,10 @@ public final class DetailsPane extends BorderPane {
             updated = p.apply(vm.definition());
             updated.toMachineConfig();   // same validation as the engine
         } catch (IllegalArgumentException e) {
-            error.setText(e.getMessage());
+            detailsError.setText(e.getMessage());
             return;
         }
-        error.setText("");
+        detailsError.setText("");
         services.saveDefinition(vm, updated, () -> {
             p.load(vm.definition());
             updateNote();

@@ -1,0 +1,105 @@
+package org.virtfx.gui.devices;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
+import javafx.scene.Scene;
+import javafx.scene.control.Label;
+import javafx.scene.layout.VBox;
+import javafx.stage.Stage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.testfx.api.FxRobot;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.framework.junit5.Start;
+import org.virtfx.engine.storage.CreateOptions;
+import org.virtfx.engine.storage.DiskImages;
+
+/**
+ * The reusable device editors as the Add Hardware dialog uses them: load a part, edit it like a user, read value()
+ * and problem(). Disk images are real files made by the storage layer.
+ */
+@ExtendWith(ApplicationExtension.class)
+class DeviceEditorsTest {
+    @TempDir
+    Path dir;
+    private final VBox box = new VBox();
+
+    @Start
+    void start(Stage stage) {
+        stage.setScene(new Scene(box, 700, 400));
+        stage.show();
+    }
+
+    private <T extends DeviceEditor<?>> T show(FxRobot robot, java.util.function.Supplier<T> make) {
+        AtomicReference<T> e = new AtomicReference<>();
+        robot.interact(() -> {
+            e.set(make.get());
+            box.getChildren().setAll(e.get().view());
+        });
+        return e.get();
+    }
+
+    @Test
+    void diskEditorDescribesValidatesAndTracksEdits(FxRobot robot) throws IOException {
+        Path qcow2 = dir.resolve("system.qcow2");
+        DiskImages.create(qcow2, "qcow2", CreateOptions.ofSize(64L << 20)).close();
+        Path notAnImage = dir.resolve("notes.txt");
+        Files.writeString(notAnImage, "");   // opens as raw, but a disk of 0 sectors is no disk
+        DiskEditor disk = show(robot, () -> new DiskEditor(1));
+        robot.interact(() -> disk.load(qcow2.toString()));
+        assertFalse(disk.changedProperty().get(), "loading is not an edit");
+        assertEquals(qcow2.toString(), disk.value());
+        assertNull(disk.problem());
+        Label info = robot.lookup(".device-editor .label").queryAllAs(Label.class).stream()
+                .filter(l -> l.getText().startsWith("qcow2")).findFirst().orElseThrow();
+        assertEquals("qcow2, 64 MiB virtual, 0 MiB on the host", info.getText());
+        assertTrue(robot.lookup("IDE primary slave").tryQuery().isPresent(), "disk 2 sits on the primary slave");
+
+        robot.clickOn("#diskField1").write("x");
+        assertTrue(disk.changedProperty().get(), "typing is an edit");
+        assertTrue(disk.problem().contains("no such file"), disk.problem());
+        robot.interact(() -> robot.lookup("#diskField1").queryTextInputControl().setText(notAnImage.toString()));
+        assertEquals("disk 2: " + notAnImage + " is empty (a disk needs at least one sector)", disk.problem());
+        robot.clickOn("Clear");
+        assertNull(disk.value(), "an empty field means no disk");
+        assertNull(disk.problem());
+    }
+
+    @Test
+    void cdromEditorLoadsEjectsAndNamesAMissingIso(FxRobot robot) throws IOException {
+        Path iso = Files.write(dir.resolve("boot.iso"), new byte[2048]);
+        CdromEditor cd = show(robot, CdromEditor::new);
+        robot.interact(() -> cd.load(iso.toString()));
+        assertEquals(iso.toString(), cd.value());
+        assertNull(cd.problem());
+        robot.interact(() -> robot.lookup("#cdromField").queryTextInputControl().setText("/nonexistent/x.iso"));
+        assertEquals("CD-ROM: no such file: /nonexistent/x.iso", cd.problem());
+        assertTrue(cd.changedProperty().get());
+        robot.interact(() -> cd.load(null));
+        assertNull(cd.value(), "null loads an empty drive");
+        assertFalse(cd.changedProperty().get());
+    }
+
+    @Test
+    void fixedDevicesDescribeThemselvesAndCannotBeEdited(FxRobot robot) {
+        SerialEditor serial = show(robot, SerialEditor::new);
+        robot.interact(() -> serial.load(1));
+        assertFalse(serial.editable());
+        assertEquals(1, serial.value());
+        assertTrue(robot.lookup("I/O 0x2F8, IRQ 3").tryQuery().isPresent(), "COM2's standard resources");
+        assertThrows(IllegalArgumentException.class, () -> serial.load(4));
+        InputEditor input = show(robot, InputEditor::new);
+        robot.interact(() -> input.load("Ctrl+Alt+G"));
+        assertFalse(input.editable());
+        assertTrue(robot.lookup((Label l) -> l.getText().contains("Ctrl+Alt+G releases them")).tryQuery().isPresent());
+    }
+}
