@@ -87,8 +87,9 @@ final class SseOps {
         return a;
     }
 
-    private static long plus8(long a) {
-        return (a + 8) & 0xFFFFFFFFL;
+    /** The linear address {@code n} bytes further: wraps at 4 GiB for 32-bit linear addresses (legacy modes). */
+    private static long plus(long a, int n) {
+        return a > 0xFFFFFFFFL ? a + n : (a + n) & 0xFFFFFFFFL;
     }
 
     /** Loads the 128-bit r/m operand into {@code v}. */
@@ -99,7 +100,7 @@ final class SseOps {
         } else {
             long a = address(16, false, aligned);
             v[0] = c.mmu.read64(a);
-            v[1] = c.mmu.read64(plus8(a));
+            v[1] = c.mmu.read64(plus(a, 8));
         }
     }
 
@@ -129,9 +130,9 @@ final class SseOps {
         long a = address(16, true, aligned);
         // both ends are checked before anything is written: a fault leaves memory unchanged
         c.mmu.translate(a, Mmu.WRITE, c.cpl == 3);
-        c.mmu.translate((a + 15) & 0xFFFFFFFFL, Mmu.WRITE, c.cpl == 3);
+        c.mmu.translate(plus(a, 15), Mmu.WRITE, c.cpl == 3);
         c.mmu.write64(a, lo);
-        c.mmu.write64(plus8(a), hi);
+        c.mmu.write64(plus(a, 8), hi);
     }
 
     private void store64(long v) {

@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The host CPU's own SSE unit as a test oracle: a small C program with an assembly stub that loads XMM0-7, MM0-1,
- * MXCSR, EFLAGS and five general registers from a record, points RBX at a 64-byte memory operand, calls the given
+ * MXCSR, EFLAGS and five general registers from a record, points RBX (and RDI if asked) at a 64-byte memory operand,
+ * calls the given
  * instruction bytes (followed by RET) in an executable page, and writes everything back. SIGFPE (an unmasked SIMD
  * exception), SIGILL and SIGSEGV are caught: the record then carries the signal and the MXCSR at the fault.
  * Instructions without REX behave the same in 64-bit mode as in the emulated 32-bit mode (32-bit register results
@@ -18,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 final class HostSseOracle implements AutoCloseable {
     /** Record layout shared with the C struct: see {@link #C_SOURCE}. */
     static final int STATE = 256, XMM = 0, MXCSR = 128, GPR = 132, EFLAGS = 156, MM = 160, FAULT = 176, MEM = 192;
+    /** Nonzero: RDI/EDI points at the memory operand too (MASKMOVDQU/MASKMOVQ); EDI is then not compared. */
+    static final int RDI_IS_MEM = 180;
     static final int CODE = 16;
 
     private static final String C_SOURCE = """
@@ -103,6 +106,10 @@ final class HostSseOracle implements AutoCloseable {
                 mov 140(%r12), %edx
                 mov 148(%r12), %esi
                 mov 152(%r12), %edi
+                cmpl $0, 180(%r12)
+                je 1f
+                mov %rbx, %rdi
+            1:
                 movl 156(%r12), %r14d
                 push %r14
                 popfq
