@@ -8,15 +8,17 @@ final class Cpuid {
     /** Family 6, model 15 (0x0F), stepping 11: the signature in EAX of leaf 1 and in EDX after reset. */
     static final int SIGNATURE = 0x06FB;
     // EDX of leaf 1: FPU VME- DE- PSE TSC MSR PAE MCE- CX8 APIC SEP MTRR PGE MCA- CMOV PAT PSE36- CLFSH- MMX FXSR
-    // SSE SSE2
     private static final int FEATURES_EDX = 1 | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9)
-            | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 23) | (1 << 24) | (1 << 25) | (1 << 26);
-    // ECX of leaf 1: SSE3 SSSE3 SSE4.1 SSE4.2 POPCNT (no PCLMULQDQ, MOVBE, AVX, XSAVE)
-    private static final int FEATURES_ECX = 1 | (1 << 9) | (1 << 19) | (1 << 20) | (1 << 23);
+            | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 23) | (1 << 24);
     private static final int EXT_FEATURES_EDX = 1 << 20; // NX
 
     private Cpuid() {
     }
+
+    /** EDX of leaf 1, SSE unit (SseOps): SSE (25), SSE2 (26). */
+    private static final int SSE_FEATURES_EDX = (1 << 25) | (1 << 26);
+    /** ECX of leaf 1: SSE3 (0), SSSE3 (9), SSE4.1 (19), SSE4.2 (20), POPCNT (23); no PCLMULQDQ, MOVBE, AVX, XSAVE. */
+    private static final int SSE_FEATURES_ECX = 1 | (1 << 9) | (1 << 19) | (1 << 20) | (1 << 23);
 
     /** Returns {EAX, EBX, ECX, EDX} for leaf {@code eax}, subleaf {@code ecx}. */
     static int[] query(SoftwareCpu c, int eax, int ecx) {
@@ -25,8 +27,8 @@ final class Cpuid {
                 return new int[] {2, chars("Genu"), chars("ntel"), chars("ineI")};
             case 1: {
                 int ebx = ((c.host.cpuCount() > 1 ? c.host.cpuCount() : 1) << 16) | (c.host.index() << 24);
-                int edx = FEATURES_EDX | (c.host.cpuCount() > 1 ? 1 << 28 : 0);
-                return new int[] {SIGNATURE, ebx, FEATURES_ECX, edx};
+                int edx = FEATURES_EDX | SSE_FEATURES_EDX | (c.host.cpuCount() > 1 ? 1 << 28 : 0);
+                return new int[] {SIGNATURE, ebx, SSE_FEATURES_ECX, edx};
             }
             case 2:
                 return new int[] {0x00000001, 0, 0, 0x002C0000 | 0x43}; // descriptors: 32K L1D, 512K L2

@@ -22,12 +22,20 @@ final class Interpreter {
     final FpuMemory fpuMemory;
 
     // ---- per-instruction decode state -------------------------------------------------------------------------
+    /** Operand size is 32 bits (no 66 prefix in 32/64-bit code); {@link #osize()} is 8 when REX.W is set. */
     boolean o32, a32;
+    /** 64-bit address size (64-bit mode without a 67 prefix). */
+    boolean a64;
+    /** REX prefix byte (0x40-0x4F) of this instruction, 0 without one; {@link #rexW} is its W bit. */
+    int rex;
+    boolean rexW;
+    /** Operand size in bytes (2, 4, 8) and the size of stack operations (PUSH/POP/CALL/RET: 8 in 64-bit mode). */
+    private int opSize, stackSize;
+    /** Opcode and map (0 one-byte, 0x0F two-byte) of the instruction, for RIP-relative immediate lengths. */
+    int opcode, opMap;
     int segOverride;
     int rep;
     boolean lock;
-    /** REX.W (64-bit operand size); always false outside long mode. */
-    boolean rexW;
     private int length;
     int mod, reg, rm;
     long eaOff;

@@ -5,8 +5,7 @@ import static org.virtfx.engine.cpu.SoftwareCpu.*;
 /**
  * The 0F opcode map: system instructions (descriptor tables, control/debug registers, MSRs, SYSENTER/SYSEXIT,
  * CPUID), CMOVcc/SETcc/Jcc near, bit instructions, double shifts, MOVZX/MOVSX, CMPXCHG/CMPXCHG8B/XADD/BSWAP and
- * FXSAVE/FXRSTOR, LDMXCSR/STMXCSR. MMX, SSE to SSE4.2, POPCNT and CRC32 (the rest of the map, 0F 38 and 0F 3A) are
- * decoded by {@link SseOps}.
+ * FXSAVE/FXRSTOR. Opcodes of instruction sets this CPU does not advertise (SSE, SSE2, 0F38/0F3A) raise #UD.
  */
 final class TwoByteOps {
     private final Interpreter in;
