@@ -36,8 +36,21 @@ final class SseOps {
     }
 
     private int prefix() {
-        return in.rep == 0xF3 ? PF3 : in.rep == 0xF2 ? PF2 : in.o32 != c.code32 ? P66 : NONE;
+        return in.rep == 0xF3 ? PF3 : in.rep == 0xF2 ? PF2 : operandSizePrefix(in) ? P66 : NONE;
     }
+
+    /**
+     * Whether the instruction has a 66 prefix: its operand size differs from the mode's default, which is 32 bits in
+     * 32-bit code and in 64-bit code (EFER.LMA with CS.L), 16 bits otherwise.
+     */
+    static boolean operandSizePrefix(Interpreter in) {
+        SoftwareCpu c = in.c;
+        boolean code64 = (c.efer & EFER_LMA) != 0 && (c.segAttr[CS] & CS_L) != 0 && (c.cr0 & CR0_PE) != 0;
+        return in.o32 != (c.code32 || code64);
+    }
+
+    /** The L (64-bit code) bit of a code segment's attributes. */
+    private static final int CS_L = 0x2000;
 
     // ---------------------------------------------------------------- checks and operands
 
@@ -954,7 +967,7 @@ final class SseOps {
 
     /** 0F AE /2 (LDMXCSR) and /3 (STMXCSR), memory forms; the caller decoded the ModRM. */
     void mxcsrAccess(boolean load) {
-        if (in.rep != 0 || in.o32 != c.code32) {
+        if (in.rep != 0 || operandSizePrefix(in)) {
             throw CpuFault.ud();
         }
         check();
