@@ -253,7 +253,8 @@ class SseHostOracleTest {
         add64("pxor xmm8,xmm9", "66 45 0F EF", 0xC1, -1, -1, Kind.INT);
         add64("movdqa xmm12,m", "66 44 0F 6F", 0xE1, 0x23, -1, Kind.INT);
         add64("movaps xmm15,xmm14", "45 0F 28", 0xFE, -1, -1, Kind.INT);
-        add64("pshufb xmm10,xmm11", "66 45 0F 38 00", 0xD3, 0x13, -1, Kind.INT);
+        add64("pshufb xmm10,xmm11", "66 45 0F 38 00", 0xD3, -1, -1, Kind.INT);
+        add64("pshufb xmm10,m", "66 44 0F 38 00", 0xD3, 0x13, -1, Kind.INT);
         add64("pcmpistri xmm8", "66 44 0F 3A 63", 0xC1, 0x03, 0x7F, Kind.TEXT);
         add64("pmovmskb eax,xmm9", "66 41 0F D7", 0xC1, -1, -1, Kind.INT);
         add64("cvtsd2ss xmm13", "F2 44 0F 5A", 0xE9, 0x2B, -1, Kind.PD);
