@@ -110,6 +110,15 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
             description = "What a triple fault does.")
     String onTripleFault;
 
+    @Option(names = "--trace-cpu", paramLabel = "FILE",
+            description = "Write the first vCPU's registers before every instruction to FILE, in the format of "
+                    + "qemu -d cpu -singlestep (compare with `virtfx trace-diff`).")
+    Path traceCpu;
+
+    @Option(names = "--trace-cpu-limit", paramLabel = "N", defaultValue = "2000000",
+            description = "Instructions --trace-cpu records before it closes the file (about 1 KB each).")
+    long traceCpuLimit;
+
     private final BoardFactory boardFactory;
     private InputStream stdin = System.in;
     private OutputStream stdout = System.out;
@@ -289,6 +298,11 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
     }
 
     private int runMachine(MachineConfig config, PrintWriter err) throws IOException {
+        if (traceCpu != null) {
+            // read by the software CPU when the board creates it
+            System.setProperty(org.virtfx.engine.cpu.SoftwareCpu.TRACE_PROPERTY, traceCpu.toString());
+            System.setProperty(org.virtfx.engine.cpu.SoftwareCpu.TRACE_LIMIT_PROPERTY, Long.toString(traceCpuLimit));
+        }
         Pattern serialPattern = compile("--expect-serial", expectSerial);
         Pattern screenPattern = compile("--expect-screen", expectScreen);
         CountDownLatch done = new CountDownLatch(1);

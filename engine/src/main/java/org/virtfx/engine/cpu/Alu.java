@@ -5,8 +5,8 @@ import static org.virtfx.engine.cpu.SoftwareCpu.*;
 /**
  * Integer arithmetic with lazy flags. ALU results record (operation, operands, result, size) in the CPU and the six
  * arithmetic flags are computed only when something reads them ({@link #flags}); instructions with irregular flag
- * rules (shifts, multiply, BCD) compute them eagerly. Sizes are in bytes (1, 2, 4); values are passed as ints and
- * masked here.
+ * rules (shifts, multiply, BCD) compute them eagerly. Sizes are in bytes (1, 2, 4, 8); values are passed as longs
+ * and masked here (callers may pass sign- or zero-extended values).
  */
 final class Alu {
     static final int ADD = 1, ADC = 2, SUB = 3, SBB = 4, LOGIC = 5, INC = 6, DEC = 7, ADC_C = 8, SBB_C = 9;
@@ -22,7 +22,7 @@ final class Alu {
     }
 
     static long mask(int size) {
-        return size == 1 ? 0xFFL : size == 2 ? 0xFFFFL : 0xFFFFFFFFL;
+        return size == 1 ? 0xFFL : size == 2 ? 0xFFFFL : size == 4 ? 0xFFFFFFFFL : -1L;
     }
 
     static long sign(int size) {
@@ -48,11 +48,11 @@ final class Alu {
         int f = parity(res) | (res == 0 ? ZF : 0) | ((res & sb) != 0 ? SF : 0);
         switch (c.lazyOp) {
             case ADD, ADC, ADC_C -> {
-                boolean cf = c.lazyOp == ADC_C ? res <= d : res < d;
+                boolean cf = c.lazyOp == ADC_C ? !ult(d, res) : ult(res, d);
                 f |= (cf ? CF : 0) | (int) ((d ^ s ^ res) & AF) | (((d ^ res) & (s ^ res) & sb) != 0 ? OF : 0);
             }
             case SUB, SBB, SBB_C -> {
-                boolean cf = c.lazyOp == SBB_C ? d <= s : d < s;
+                boolean cf = c.lazyOp == SBB_C ? !ult(s, d) : ult(d, s);
                 f |= (cf ? CF : 0) | (int) ((d ^ s ^ res) & AF) | (((d ^ s) & (d ^ res) & sb) != 0 ? OF : 0);
             }
             case INC -> f |= (c.eflags & CF) | ((res & 0xF) == 0 ? AF : 0) | (res == sb ? OF : 0);
@@ -60,6 +60,11 @@ final class Alu {
             default -> { }
         }
         return f;
+    }
+
+    /** Unsigned a < b (values of every size are zero-extended, so this also covers 64-bit operands). */
+    static boolean ult(long a, long b) {
+        return (a ^ Long.MIN_VALUE) < (b ^ Long.MIN_VALUE);
     }
 
     static boolean cf(SoftwareCpu c) {
@@ -86,7 +91,7 @@ final class Alu {
     }
 
     /** The eight classic ALU operations (ADD OR ADC SBB AND SUB XOR CMP) by their ModRM /reg number. */
-    static int alu(SoftwareCpu c, int op, int a, int b, int size) {
+    static long alu(SoftwareCpu c, int op, long a, long b, int size) {
         long m = mask(size);
         long d = a & m, s = b & m, res;
         switch (op) {
@@ -121,26 +126,26 @@ final class Alu {
                 lazy(c, LOGIC, d, s, res, size);
             }
         }
-        return (int) res;
+        return res;
     }
 
-    static int inc(SoftwareCpu c, int a, int size) {
+    static long inc(SoftwareCpu c, long a, int size) {
         flags(c);
         long m = mask(size);
         long res = (a + 1) & m;
         lazy(c, INC, a & m, 1, res, size);
-        return (int) res;
+        return res;
     }
 
-    static int dec(SoftwareCpu c, int a, int size) {
+    static long dec(SoftwareCpu c, long a, int size) {
         flags(c);
         long m = mask(size);
         long res = (a - 1) & m;
         lazy(c, DEC, a & m, 1, res, size);
-        return (int) res;
+        return res;
     }
 
-    static int neg(SoftwareCpu c, int a, int size) {
+    static long neg(SoftwareCpu c, long a, int size) {
         return alu(c, 5, 0, a, size);
     }
 
@@ -166,8 +171,8 @@ final class Alu {
     }
 
     /** Shift/rotate group (ROL ROR RCL RCR SHL SHR SAL SAR by /reg); count already read, masked here. */
-    static int shift(SoftwareCpu c, int op, int val, int count, int size) {
-        count &= 0x1F;
+    static long shift(SoftwareCpu c, int op, long val, int count, int size) {
+        count &= size == 8 ? 0x3F : 0x1F;
         if (count == 0) {
             return val;
         }
@@ -186,16 +191,16 @@ final class Alu {
                 of = ((res & sb) != 0 ? 1 : 0) ^ cf;
                 f = (f & ~(CF | OF)) | cf | (of != 0 ? OF : 0);
                 c.eflags = f;
-                return (int) res;
+                return res;
             }
             case 1 -> {
                 int k = count % bits;
                 res = ((v >>> k) | (v << (bits - k))) & m;
                 cf = (res & sb) != 0 ? 1 : 0;
-                of = cf ^ ((res & (sb >> 1)) != 0 ? 1 : 0);
+                of = cf ^ ((res & (sb >>> 1)) != 0 ? 1 : 0);
                 f = (f & ~(CF | OF)) | cf | (of != 0 ? OF : 0);
                 c.eflags = f;
-                return (int) res;
+                return res;
             }
             case 2 -> {
                 int k = count % (bits + 1);
@@ -207,9 +212,11 @@ final class Alu {
                     carry = out;
                 }
                 cf = (int) carry;
-                of = ((res & sb) != 0 ? 1 : 0) ^ cf;
+                // OF is defined for a count of 1 (MSB(result) XOR CF, which equals MSB(source XOR result)); the
+                // latter form for every count is what QEMU computes, which keeps register traces comparable
+                of = k == 0 ? ((res & sb) != 0 ? 1 : 0) ^ cf : ((v ^ res) & sb) != 0 ? 1 : 0;
                 c.eflags = (f & ~(CF | OF)) | cf | (of != 0 ? OF : 0);
-                return (int) res;
+                return res;
             }
             case 3 -> {
                 int k = count % (bits + 1);
@@ -221,20 +228,27 @@ final class Alu {
                     carry = out;
                 }
                 cf = (int) carry;
-                of = ((res & sb) != 0 ? 1 : 0) ^ ((res & (sb >> 1)) != 0 ? 1 : 0);
+                of = k == 0 ? ((res & sb) != 0 ? 1 : 0) ^ ((res & (sb >>> 1)) != 0 ? 1 : 0)
+                        : ((v ^ res) & sb) != 0 ? 1 : 0;
                 c.eflags = (f & ~(CF | OF)) | cf | (of != 0 ? OF : 0);
-                return (int) res;
+                return res;
             }
             case 4, 6 -> {
-                long wide = v << count;
-                res = wide & m;
-                cf = (int) ((wide >>> bits) & 1);
+                if (size == 8) {
+                    res = v << count;
+                    cf = (int) ((v >>> (64 - count)) & 1);
+                } else {
+                    long wide = v << count;
+                    res = wide & m;
+                    cf = (int) ((wide >>> bits) & 1);
+                }
                 of = ((res & sb) != 0 ? 1 : 0) ^ cf;
             }
             case 5 -> {
                 res = v >>> count;
                 cf = (int) ((v >>> (count - 1)) & 1);
-                of = (v & sb) != 0 ? 1 : 0;
+                // OF is defined for a count of 1 only; for larger counts give what QEMU gives (0), for trace diffs
+                of = count == 1 && (v & sb) != 0 ? 1 : 0;
             }
             default -> {
                 long sv = (v ^ sb) - sb;
@@ -244,12 +258,12 @@ final class Alu {
             }
         }
         c.eflags = (f & ~ARITH_FLAGS) | szp(res, size) | cf | (of != 0 ? OF : 0);
-        return (int) res;
+        return res;
     }
 
     /** SHLD ({@code left}) / SHRD: {@code dst} shifted with bits from {@code src}; count masked to 5 bits. */
-    static int doubleShift(SoftwareCpu c, boolean left, int dst, int src, int count, int size) {
-        count &= 0x1F;
+    static long doubleShift(SoftwareCpu c, boolean left, long dst, long src, int count, int size) {
+        count &= size == 8 ? 0x3F : 0x1F;
         if (count == 0) {
             return dst;
         }
@@ -269,6 +283,14 @@ final class Alu {
                 res = (x >>> count) & m;
                 cf = (int) ((x >>> (count - 1)) & 1);
             }
+        } else if (size == 8) {
+            if (left) {
+                res = (d << count) | (s >>> (64 - count));
+                cf = (int) ((d >>> (64 - count)) & 1);
+            } else {
+                res = (d >>> count) | (s << (64 - count));
+                cf = (int) ((d >>> (count - 1)) & 1);
+            }
         } else if (left) {
             long x = (d << bits) | s;
             res = (x << count >>> bits) & m;
@@ -280,66 +302,83 @@ final class Alu {
         }
         long sb = sign(size);
         int of = ((res ^ d) & sb) != 0 ? OF : 0;
+        if (size != 2 && count > 1) {
+            // OF is undefined beyond a count of 1: give QEMU's value (the sign change of the last one-bit step)
+            long prev = left ? (d << (count - 1)) | (s >>> (bits - count + 1))
+                    : size == 8 ? d >>> (count - 1) : (d >>> (count - 1)) | (s << (bits - count + 1));
+            of = (((prev ^ res) & sb) != 0) ? OF : 0;
+        }
         setArith(c, szp(res, size) | cf | of);
-        return (int) res;
+        return res;
     }
 
     /** MUL/IMUL with one operand (F6/F7 /4, /5): AX/DX:AX/EDX:EAX. */
-    static void mul1(SoftwareCpu c, boolean signed, int src, int size) {
+    static void mul1(SoftwareCpu c, boolean signed, long src, int size) {
         long[] r = c.r;
         boolean over;
         long lo;
         switch (size) {
             case 1 -> {
                 int a = (int) r[RAX] & 0xFF;
-                int p = signed ? (byte) a * (byte) src : a * (src & 0xFF);
+                int p = signed ? (byte) a * (byte) src : a * (int) (src & 0xFF);
                 setReg16(r, RAX, p);
                 over = signed ? p != (byte) p : (p & 0xFF00) != 0;
                 lo = p & 0xFF;
             }
             case 2 -> {
                 int a = (int) r[RAX] & 0xFFFF;
-                int p = signed ? (short) a * (short) src : a * (src & 0xFFFF);
+                int p = signed ? (short) a * (short) src : a * (int) (src & 0xFFFF);
                 setReg16(r, RAX, p);
                 setReg16(r, RDX, p >>> 16);
                 over = signed ? p != (short) p : (p & 0xFFFF0000) != 0;
                 lo = p & 0xFFFF;
             }
-            default -> {
+            case 4 -> {
                 long a = r[RAX] & 0xFFFFFFFFL;
-                long p = signed ? (long) (int) a * (long) src : a * (src & 0xFFFFFFFFL);
+                long p = signed ? (long) (int) a * (long) (int) src : a * (src & 0xFFFFFFFFL);
                 r[RAX] = p & 0xFFFFFFFFL;
                 r[RDX] = (p >>> 32) & 0xFFFFFFFFL;
                 over = signed ? p != (int) p : (p >>> 32) != 0;
                 lo = p & 0xFFFFFFFFL;
+            }
+            default -> {
+                long a = r[RAX];
+                lo = a * src;
+                long hi = signed ? Math.multiplyHigh(a, src) : Math.unsignedMultiplyHigh(a, src);
+                r[RAX] = lo;
+                r[RDX] = hi;
+                over = signed ? hi != (lo >> 63) : hi != 0;
             }
         }
         setArith(c, szp(lo, size) | (over ? CF | OF : 0));
     }
 
     /** IMUL with two or three operands: returns the truncated product, sets CF/OF on overflow. */
-    static int imul(SoftwareCpu c, int a, int b, int size) {
+    static long imul(SoftwareCpu c, long a, long b, int size) {
         long p;
         boolean over;
         if (size == 2) {
             p = (long) (short) a * (short) b;
             over = p != (short) p;
-        } else {
-            p = (long) a * (long) b;
+        } else if (size == 4) {
+            p = (long) (int) a * (long) (int) b;
             over = p != (int) p;
+        } else {
+            p = a * b;
+            over = Math.multiplyHigh(a, b) != (p >> 63);
         }
         long res = p & mask(size);
         setArith(c, szp(res, size) | (over ? CF | OF : 0));
-        return (int) res;
+        return res;
     }
 
     /** DIV/IDIV: #DE on a zero divisor or a quotient that does not fit. */
-    static void div(SoftwareCpu c, boolean signed, int src, int size) {
+    static void div(SoftwareCpu c, boolean signed, long src, int size) {
         long[] r = c.r;
         switch (size) {
             case 1 -> {
                 int a = (int) r[RAX] & 0xFFFF;
-                int d = signed ? (byte) src : src & 0xFF;
+                int d = signed ? (byte) src : (int) src & 0xFF;
                 if (d == 0) {
                     throw CpuFault.of(CpuFault.DE);
                 }
@@ -366,11 +405,12 @@ final class Alu {
                 setReg16(r, RAX, (int) q);
                 setReg16(r, RDX, (int) rem);
             }
+            case 8 -> div128(c, signed, src);
             default -> {
                 long hi = r[RDX] & 0xFFFFFFFFL, lo = r[RAX] & 0xFFFFFFFFL;
                 long q, rem;
                 if (signed) {
-                    long d = src;
+                    long d = (int) src;
                     if (d == 0) {
                         throw CpuFault.of(CpuFault.DE);
                     }
@@ -397,6 +437,46 @@ final class Alu {
             }
         }
     }
+
+    /** 64-bit DIV/IDIV of RDX:RAX; the 128-bit dividend takes the BigInteger path only when RDX is significant. */
+    private static void div128(SoftwareCpu c, boolean signed, long d) {
+        long[] r = c.r;
+        long hi = r[RDX], lo = r[RAX];
+        if (d == 0) {
+            throw CpuFault.of(CpuFault.DE);
+        }
+        long q, rem;
+        if (signed ? hi == (lo >> 63) : hi == 0) {
+            if (signed) {
+                if (d == -1 && lo == Long.MIN_VALUE) {
+                    throw CpuFault.of(CpuFault.DE);
+                }
+                q = lo / d;
+                rem = lo % d;
+            } else {
+                q = Long.divideUnsigned(lo, d);
+                rem = Long.remainderUnsigned(lo, d);
+            }
+        } else {
+            java.math.BigInteger n = java.math.BigInteger.valueOf(hi).shiftLeft(64)
+                    .or(java.math.BigInteger.valueOf(lo).and(U64));
+            if (!signed) {
+                n = n.and(U128);
+            }
+            java.math.BigInteger dv = signed ? java.math.BigInteger.valueOf(d) : java.math.BigInteger.valueOf(d).and(U64);
+            java.math.BigInteger[] qr = n.divideAndRemainder(dv);
+            if (signed ? qr[0].bitLength() > 63 : qr[0].bitLength() > 64) {
+                throw CpuFault.of(CpuFault.DE);
+            }
+            q = qr[0].longValue();
+            rem = qr[1].longValue();
+        }
+        r[RAX] = q;
+        r[RDX] = rem;
+    }
+
+    private static final java.math.BigInteger U64 = java.math.BigInteger.ONE.shiftLeft(64).subtract(java.math.BigInteger.ONE);
+    private static final java.math.BigInteger U128 = java.math.BigInteger.ONE.shiftLeft(128).subtract(java.math.BigInteger.ONE);
 
     static void setReg16(long[] r, int i, int v) {
         r[i] = (r[i] & ~0xFFFFL) | (v & 0xFFFF);

@@ -5,7 +5,8 @@ import static org.virtfx.engine.cpu.SoftwareCpu.*;
 /**
  * Far JMP/CALL/RET, IRET and interrupt/exception delivery in real, protected and virtual-8086 mode: call gates with
  * privilege changes and parameter copying, interrupt/trap/task gates, stack switches from the TSS, returns to outer
- * levels and to virtual-8086 mode. Task switches are in {@link TaskSwitch}.
+ * levels and to virtual-8086 mode. Task switches are in {@link TaskSwitch}, what IA-32e mode changes in
+ * {@link LongMode}. Call gates are the legacy (8-byte) kind only: 64-bit call gates are not implemented.
  */
 final class ControlTransfer {
     /** How an interrupt was raised: decides the EXT bit, the gate DPL check and the error code. */
@@ -18,15 +19,19 @@ final class ControlTransfer {
         return (c.cr0 & CR0_PE) != 0 && (c.eflags & VM) == 0;
     }
 
-    private static void setCs(SoftwareCpu c, int selector, long d, int cpl) {
+    static void setCs(SoftwareCpu c, int selector, long d, int cpl) {
         Segmentation.markAccessed(c, selector, d);
         Segmentation.loadCache(c, CS, (selector & ~3) | cpl, d);
         c.cpl = cpl;
         c.modeChanged();
     }
 
-    private static void checkLimit(long off, long d) {
-        if (off > (Segmentation.limit(d) & 0xFFFFFFFFL)) {
+    private static void checkLimit(SoftwareCpu c, long off, long d) {
+        if (LongMode.code64(c, d)) {
+            if (!Interpreter.canonical(off)) {
+                throw CpuFault.gp(0);
+            }
+        } else if (off > (Segmentation.limit(d) & 0xFFFFFFFFL)) {
             throw CpuFault.gp(0);
         }
     }
@@ -63,7 +68,7 @@ final class ControlTransfer {
         int err = Segmentation.errorCode(selector);
         if (Segmentation.isCodeOrData(d)) {
             checkDirectCode(c, selector, d);
-            checkLimit(off, d);
+            checkLimit(c, off, d);
             setCs(c, selector, d, c.cpl);
             c.rip = off;
             return;
@@ -92,7 +97,7 @@ final class ControlTransfer {
                 if (!Segmentation.present(cd)) {
                     throw CpuFault.withCode(CpuFault.NP, terr);
                 }
-                checkLimit(toff, cd);
+                checkLimit(c, toff, cd);
                 setCs(c, target, cd, c.cpl);
                 c.rip = toff;
             }
@@ -143,9 +148,9 @@ final class ControlTransfer {
         int err = Segmentation.errorCode(selector);
         if (Segmentation.isCodeOrData(d)) {
             checkDirectCode(c, selector, d);
-            checkLimit(off, d);
+            checkLimit(c, off, d);
             in.push(size, c.sel[CS]);
-            in.push(size, (int) c.rip);
+            in.push(size, c.rip);
             setCs(c, selector, d, c.cpl);
             c.rip = off;
             return;
@@ -187,7 +192,7 @@ final class ControlTransfer {
         if (!Segmentation.present(cd)) {
             throw CpuFault.withCode(CpuFault.NP, terr);
         }
-        checkLimit(toff, cd);
+        checkLimit(c, toff, cd);
         if (!Segmentation.conforming(cd) && cdpl < c.cpl) {
             // more privileged: switch to the inner stack from the TSS and copy the parameters
             int params = (int) (d >>> 32) & 0x1F;
@@ -245,7 +250,7 @@ final class ControlTransfer {
         if ((ss & 0xFFFC) == 0) {
             throw CpuFault.withCode(CpuFault.TS, err);
         }
-        if (Segmentation.descriptorAddress(c, ss) < 0) {
+        if (Segmentation.descriptorAddress(c, ss) == Segmentation.NO_DESCRIPTOR) {
             throw CpuFault.withCode(CpuFault.TS, err);
         }
         long d = Segmentation.descriptor(c, ss);
@@ -327,27 +332,28 @@ final class ControlTransfer {
             c.rip = off;
             return;
         }
-        int ip = in.peekStack(0, size);
+        long off = in.peekStackL(0, size);
         int selector = in.peekStack(size, 2) & 0xFFFF;
-        long off = size == 2 ? ip & 0xFFFF : ip & 0xFFFFFFFFL;
         int rpl = selector & 3;
         long d = checkReturnCode(c, selector);
-        checkLimit(off, d);
+        checkLimit(c, off, d);
         if (rpl == c.cpl) {
             in.setSp(in.sp() + 2L * size + imm);
             setCs(c, selector, d, rpl);
             c.rip = off;
             return;
         }
-        int newSp = in.peekStack(2 * size + imm, size);
+        long newSp = in.peekStackL(2 * size + imm, size);
         int newSs = in.peekStack(3 * size + imm, 2) & 0xFFFF;
         long ssd = checkOuterStack(c, newSs, rpl);
         setCs(c, selector, d, rpl);
         Segmentation.loadCache(c, SS, newSs, ssd);
         Segmentation.markAccessed(c, newSs, ssd);
         c.modeChanged();
-        long sp = (size == 2 ? newSp & 0xFFFF : newSp & 0xFFFFFFFFL) + imm;
-        if (c.stack32) {
+        long sp = newSp + imm;
+        if (c.code64) {
+            c.r[RSP] = sp;
+        } else if (c.stack32) {
             c.r[RSP] = sp & 0xFFFFFFFFL;
         } else {
             c.r[RSP] = (c.r[RSP] & ~0xFFFFL) | (sp & 0xFFFF);
@@ -357,7 +363,7 @@ final class ControlTransfer {
     }
 
     /** The code segment a RET/IRET returns to: RPL >= CPL, conforming/non-conforming DPL rules, present. */
-    private static long checkReturnCode(SoftwareCpu c, int selector) {
+    static long checkReturnCode(SoftwareCpu c, int selector) {
         if ((selector & 0xFFFC) == 0) {
             throw CpuFault.gp(0);
         }
@@ -377,7 +383,7 @@ final class ControlTransfer {
         return d;
     }
 
-    private static long checkOuterStack(SoftwareCpu c, int ss, int rpl) {
+    static long checkOuterStack(SoftwareCpu c, int ss, int rpl) {
         int err = Segmentation.errorCode(ss);
         if ((ss & 0xFFFC) == 0) {
             throw CpuFault.gp(0);
@@ -397,6 +403,10 @@ final class ControlTransfer {
         SoftwareCpu c = in.c;
         int size = in.osize();
         c.nmiReturn();
+        if (LongMode.active(c)) {
+            LongMode.iret(in);
+            return;
+        }
         if ((c.cr0 & CR0_PE) == 0 || (c.eflags & VM) != 0) {
             boolean v86 = (c.eflags & VM) != 0;
             if (v86 && in.iopl() < 3) {
@@ -435,7 +445,7 @@ final class ControlTransfer {
         long off = size == 2 ? ip & 0xFFFF : ip & 0xFFFFFFFFL;
         int rpl = selector & 3;
         long d = checkReturnCode(c, selector);
-        checkLimit(off, d);
+        checkLimit(c, off, d);
         int oldCpl = c.cpl;
         int changeable = CF | PF | AF | ZF | SF | TF | DF | OF | NT | (size == 4 ? AC | ID | RF : 0);
         if (oldCpl == 0) {
@@ -509,6 +519,10 @@ final class ControlTransfer {
             c.rip = ip & 0xFFFF;
             return;
         }
+        if (LongMode.active(c)) {
+            LongMode.interrupt(c, vector, kind, hasErr, err);
+            return;
+        }
         int ext = kind == EXTERNAL || kind == EXCEPTION ? 1 : 0;
         int idtErr = vector * 8 + 2 + ext;
         if (vector * 8L + 7 > c.idtLimit) {
@@ -543,7 +557,7 @@ final class ControlTransfer {
             throw CpuFault.gp(ext);
         }
         int terr = Segmentation.errorCode(target) | ext;
-        if (Segmentation.descriptorAddress(c, target) < 0) {
+        if (Segmentation.descriptorAddress(c, target) == Segmentation.NO_DESCRIPTOR) {
             throw CpuFault.gp(terr);
         }
         long cd = Segmentation.descriptor(c, target);
@@ -554,7 +568,7 @@ final class ControlTransfer {
         if (!Segmentation.present(cd)) {
             throw CpuFault.withCode(CpuFault.NP, terr);
         }
-        checkLimit(off, cd);
+        checkLimit(c, off, cd);
         boolean v86 = (c.eflags & VM) != 0;
         int fl = Alu.flags(c);
         if (!Segmentation.conforming(cd) && dpl < c.cpl) {

@@ -11,7 +11,8 @@ import org.virtfx.engine.snapshot.StateWriter;
  * where a bad value could break the engine (array sizes, CPL, selector and attribute ranges).
  */
 final class CpuState {
-    static final int VERSION = 1;
+    /** 2: IA-32e MSRs (STAR, LSTAR, CSTAR, SFMASK, KERNEL_GS_BASE, TSC_AUX) added after the MTRRs. */
+    static final int VERSION = 2;
 
     private CpuState() {
     }
@@ -28,6 +29,8 @@ final class CpuState {
         out.writeLong(m.apicBase).writeLong(m.sysenterCs).writeLong(m.sysenterEsp).writeLong(m.sysenterEip);
         out.writeLong(m.pat).writeLong(m.mtrrDefType).writeLong(m.miscEnable).writeLong(m.featureControl);
         out.writeLongs(m.mtrrVar).writeLongs(m.mtrrFixed);
+        out.writeLong(m.star).writeLong(m.lstar).writeLong(m.cstar).writeLong(m.sfmask).writeLong(m.kernelGsBase)
+                .writeLong(m.tscAux);
         out.writeInt(c.sse.mxcsr).writeLongs(c.sse.xmm);
         StateWriter fpu = new StateWriter(c.fpu.stateId(), 1);
         c.fpu.saveState(fpu);
@@ -64,6 +67,8 @@ final class CpuState {
         long pat = in.readLong(), defType = in.readLong(), misc = in.readLong(), feature = in.readLong();
         long[] var = fixed(in.readLongs(), m.mtrrVar.length, "variable MTRRs");
         long[] fixedMtrr = fixed(in.readLongs(), m.mtrrFixed.length, "fixed MTRRs");
+        long star = in.readLong(), lstar = in.readLong(), cstar = in.readLong(), sfmask = in.readLong();
+        long kernelGs = in.readLong(), tscAux = in.readLong();
         int mxcsr = in.readInt();
         long[] xmm = fixed(in.readLongs(), c.sse.xmm.length, "XMM registers");
         byte[] fpu = in.readBytes();
@@ -102,6 +107,12 @@ final class CpuState {
         m.featureControl = feature;
         System.arraycopy(var, 0, m.mtrrVar, 0, var.length);
         System.arraycopy(fixedMtrr, 0, m.mtrrFixed, 0, fixedMtrr.length);
+        m.star = star;
+        m.lstar = lstar;
+        m.cstar = cstar;
+        m.sfmask = sfmask;
+        m.kernelGsBase = kernelGs;
+        m.tscAux = tscAux;
         c.sse.mxcsr = mxcsr;
         System.arraycopy(xmm, 0, c.sse.xmm, 0, xmm.length);
         c.modeChanged();

@@ -5,7 +5,8 @@ import static org.virtfx.engine.cpu.SoftwareCpu.*;
 import org.virtfx.engine.cpu.fpu.FpuMemory;
 
 /**
- * Decodes and executes one instruction: prefixes, ModRM/SIB with 16- and 32-bit addressing, the one-byte opcode map.
+ * Decodes and executes one instruction: prefixes (REX in 64-bit mode), ModRM/SIB with 16-, 32- and 64-bit addressing
+ * (RIP-relative in 64-bit mode), the one-byte opcode map.
  * The 0F map is in {@link TwoByteOps}, string instructions in {@link StringOps}, arithmetic in {@link Alu}, far
  * transfers and interrupts in {@link ControlTransfer}. Decode state (prefixes, effective address) lives in fields of
  * this object for the duration of one instruction.
@@ -37,10 +38,13 @@ final class Interpreter {
     int rep;
     boolean lock;
     private int length;
+    /** ModRM fields; {@code reg} and {@code rm} include the REX.R/REX.B extension (0-15). */
     int mod, reg, rm;
     long eaOff;
     int eaSeg;
     long startRip;
+    /** Set while an instruction byte is fetched on the slow path: a fault then is a fetch fault (for traces). */
+    boolean fetchFault;
 
     Interpreter(SoftwareCpu c) {
         this.c = c;
@@ -66,12 +70,24 @@ final class Interpreter {
         if (++length > 15) {
             throw CpuFault.gp(0);
         }
+        fetchFault = true;
         long ip = c.rip;
-        if (ip > (c.segLimit[CS] & 0xFFFFFFFFL)) {
-            throw CpuFault.gp(0);
+        int v;
+        if (c.code64) {
+            if (ip != (ip << 16 >> 16)) {
+                throw CpuFault.gp(0);
+            }
+            c.rip = ip + 1;
+            v = mmu.fetch8(ip);
+        } else {
+            if (ip > (c.segLimit[CS] & 0xFFFFFFFFL)) {
+                throw CpuFault.gp(0);
+            }
+            c.rip = (ip + 1) & 0xFFFFFFFFL;
+            v = mmu.fetch8((c.segBase[CS] + ip) & 0xFFFFFFFFL);
         }
-        c.rip = (ip + 1) & 0xFFFFFFFFL;
-        return mmu.fetch8((c.segBase[CS] + ip) & 0xFFFFFFFFL);
+        fetchFault = false;
+        return v;
     }
 
     int fetch16() {
@@ -89,8 +105,21 @@ final class Interpreter {
         return size == 1 ? fetch8() : size == 2 ? fetch16() : fetch32();
     }
 
+    /** Immediate of the operand size, sign-extended to 64 bits (a 64-bit operand takes a sign-extended imm32). */
+    long fetchImmS(int size) {
+        return size == 1 ? (byte) fetch8() : size == 2 ? (short) fetch16() : fetch32();
+    }
+
+    long fetch64() {
+        long lo = fetch32() & 0xFFFFFFFFL;
+        return lo | ((long) fetch32() << 32);
+    }
+
     private int peek8() {
         long ip = c.rip;
+        if (c.code64) {
+            return mmu.fetch8(ip);
+        }
         if (ip > (c.segLimit[CS] & 0xFFFFFFFFL)) {
             throw CpuFault.gp(0);
         }
@@ -99,25 +128,37 @@ final class Interpreter {
 
     // ---- registers ----------------------------------------------------------------------------------------------
 
+    /** Register {@code i} (0-15) as an int: the 32-bit view; use {@link #getRegL} for 64-bit operands. */
     int getReg(int i, int size) {
+        return (int) getRegL(i, size);
+    }
+
+    /**
+     * Register {@code i} (0-15) of {@code size} bytes, zero-extended. Byte registers 4-7 are AH..BH without a REX
+     * prefix and SPL..DIL with one.
+     */
+    long getRegL(int i, int size) {
         return switch (size) {
-            case 1 -> i < 4 ? (int) r[i] & 0xFF : (int) (r[i - 4] >>> 8) & 0xFF;
-            case 2 -> (int) r[i] & 0xFFFF;
-            default -> (int) r[i];
+            case 1 -> i < 4 || rex != 0 ? r[i] & 0xFF : (r[i - 4] >>> 8) & 0xFF;
+            case 2 -> r[i] & 0xFFFF;
+            case 4 -> r[i] & 0xFFFFFFFFL;
+            default -> r[i];
         };
     }
 
-    void setReg(int i, int size, int v) {
+    /** Writes register {@code i}; a 32-bit write zero-extends into the 64-bit register, 8/16-bit writes merge. */
+    void setReg(int i, int size, long v) {
         switch (size) {
             case 1 -> {
-                if (i < 4) {
+                if (i < 4 || rex != 0) {
                     r[i] = (r[i] & ~0xFFL) | (v & 0xFF);
                 } else {
                     r[i - 4] = (r[i - 4] & ~0xFF00L) | ((v & 0xFF) << 8);
                 }
             }
             case 2 -> r[i] = (r[i] & ~0xFFFFL) | (v & 0xFFFF);
-            default -> r[i] = v & 0xFFFFFFFFL;
+            case 4 -> r[i] = v & 0xFFFFFFFFL;
+            default -> r[i] = v;
         }
     }
 
@@ -126,33 +167,39 @@ final class Interpreter {
     void decodeModrm() {
         int m = fetch8();
         mod = m >>> 6;
-        reg = (m >>> 3) & 7;
-        rm = m & 7;
+        int rex = this.rex;
+        reg = ((m >>> 3) & 7) | ((rex & 4) << 1);
+        rm = (m & 7) | ((rex & 1) << 3);
         if (mod == 3) {
             return;
         }
         int defSeg = DS;
         long off;
         if (a32) {
-            if (rm == 4) {
+            int rmLow = m & 7;
+            if (rmLow == 4) {
                 int sib = fetch8();
-                int base = sib & 7, index = (sib >>> 3) & 7;
+                int base = sib & 7, index = ((sib >>> 3) & 7) | ((rex & 2) << 2);
                 if (base == 5 && mod == 0) {
-                    off = fetch32() & 0xFFFFFFFFL;
+                    off = fetch32();
                 } else {
-                    off = r[base];
+                    off = r[base | ((rex & 1) << 3)];
                     if (base == 4 || base == 5) {
                         defSeg = SS;
                     }
                 }
                 if (index != 4) {
-                    off += (r[index] & 0xFFFFFFFFL) << (sib >>> 6);
+                    off += (a64 ? r[index] : r[index] & 0xFFFFFFFFL) << (sib >>> 6);
                 }
-            } else if (rm == 5 && mod == 0) {
-                off = fetch32() & 0xFFFFFFFFL;
+            } else if (rmLow == 5 && mod == 0) {
+                off = fetch32();
+                if (c.code64) {
+                    // RIP-relative: relative to the end of the instruction, after any immediate still to come
+                    off += c.rip + ripRelativeImmediateBytes(m);
+                }
             } else {
                 off = r[rm];
-                if (rm == 5) {
+                if (rmLow == 5) {
                     defSeg = SS;
                 }
             }
@@ -161,7 +208,7 @@ final class Interpreter {
             } else if (mod == 2) {
                 off += fetch32();
             }
-            eaOff = off & 0xFFFFFFFFL;
+            eaOff = a64 ? off : off & 0xFFFFFFFFL;
         } else {
             off = switch (rm) {
                 case 0 -> r[RBX] + r[RSI];
@@ -188,8 +235,38 @@ final class Interpreter {
         eaSeg = segOverride >= 0 ? segOverride : defSeg;
     }
 
+    /** Bytes of immediate data that follow the ModRM operand of the current instruction (for RIP-relative). */
+    private int ripRelativeImmediateBytes(int modrm) {
+        int z = opSize == 2 ? 2 : 4;
+        if (opMap == 0) {
+            return switch (opcode) {
+                case 0x69, 0x81, 0xC7 -> z;
+                case 0x6B, 0x80, 0x83, 0xC0, 0xC1, 0xC6 -> 1;
+                case 0xF6 -> (modrm & 0x30) == 0 ? 1 : 0;
+                case 0xF7 -> (modrm & 0x30) == 0 ? z : 0;
+                default -> 0;
+            };
+        }
+        return switch (opcode) {
+            case 0x3A, 0x70, 0x71, 0x72, 0x73, 0xA4, 0xAC, 0xBA, 0xC2, 0xC4, 0xC5, 0xC6 -> 1;
+            default -> 0;
+        };
+    }
+
+    static boolean canonical(long a) {
+        return a == (a << 16 >> 16);
+    }
+
     /** Segment-checked linear address of {@code size} bytes at {@code seg:off}. */
     long linear(int seg, long off, int size, boolean write) {
+        if (c.code64) {
+            // 64-bit mode: no limits or type checks, bases only for FS and GS, canonical addresses
+            long a = seg >= FS ? c.segBase[seg] + off : off;
+            if (!canonical(a)) {
+                throw seg == SS ? CpuFault.withCode(CpuFault.SS, 0) : CpuFault.gp(0);
+            }
+            return a;
+        }
         int attr = c.segAttr[seg];
         if ((c.cr0 & CR0_PE) != 0 && (c.eflags & VM) == 0) {
             if ((attr & ATTR_UNUSABLE) != 0) {
@@ -216,32 +293,47 @@ final class Interpreter {
 
     /** Linear address without limit checks (INVLPG takes any address). */
     long linearNoCheck(int seg, long off) {
+        if (c.code64) {
+            return seg >= FS ? c.segBase[seg] + off : off;
+        }
         return (c.segBase[seg] + off) & 0xFFFFFFFFL;
     }
 
+    /** Memory operand as an int (32-bit view); {@link #readMemL} for 64-bit operands. */
     int readMem(int seg, long off, int size) {
+        return (int) readMemL(seg, off, size);
+    }
+
+    /** Memory operand of {@code size} bytes, zero-extended. */
+    long readMemL(int seg, long off, int size) {
         long a = linear(seg, off, size, false);
         return switch (size) {
             case 1 -> mmu.read8(a);
             case 2 -> mmu.read16(a);
-            default -> mmu.read32(a);
+            case 4 -> mmu.read32(a) & 0xFFFFFFFFL;
+            default -> mmu.read64(a);
         };
     }
 
-    void writeMem(int seg, long off, int size, int v) {
+    void writeMem(int seg, long off, int size, long v) {
         long a = linear(seg, off, size, true);
         switch (size) {
-            case 1 -> mmu.write8(a, v);
-            case 2 -> mmu.write16(a, v);
-            default -> mmu.write32(a, v);
+            case 1 -> mmu.write8(a, (int) v);
+            case 2 -> mmu.write16(a, (int) v);
+            case 4 -> mmu.write32(a, (int) v);
+            default -> mmu.write64(a, v);
         }
     }
 
     int readEa(int size) {
-        return mod == 3 ? getReg(rm, size) : readMem(eaSeg, eaOff, size);
+        return (int) readEaL(size);
     }
 
-    void writeEa(int size, int v) {
+    long readEaL(int size) {
+        return mod == 3 ? getRegL(rm, size) : readMemL(eaSeg, eaOff, size);
+    }
+
+    void writeEa(int size, long v) {
         if (mod == 3) {
             setReg(rm, size, v);
         } else {
@@ -249,9 +341,14 @@ final class Interpreter {
         }
     }
 
+    /** Address-size mask: 16, 32 or 64 bits. */
+    long addrMask() {
+        return a64 ? -1L : a32 ? 0xFFFFFFFFL : 0xFFFF;
+    }
+
     /** Effective offset plus {@code delta}, wrapped to the address size (second word of a far pointer, BOUND). */
     long eaPlus(int delta) {
-        return (eaOff + delta) & (a32 ? 0xFFFFFFFFL : 0xFFFF);
+        return (eaOff + delta) & addrMask();
     }
 
     int segDefault(int seg) {
@@ -261,11 +358,13 @@ final class Interpreter {
     // ---- stack --------------------------------------------------------------------------------------------------
 
     long sp() {
-        return c.stack32 ? r[RSP] & 0xFFFFFFFFL : r[RSP] & 0xFFFF;
+        return c.code64 ? r[RSP] : c.stack32 ? r[RSP] & 0xFFFFFFFFL : r[RSP] & 0xFFFF;
     }
 
     void setSp(long v) {
-        if (c.stack32) {
+        if (c.code64) {
+            r[RSP] = v;
+        } else if (c.stack32) {
             r[RSP] = v & 0xFFFFFFFFL;
         } else {
             r[RSP] = (r[RSP] & ~0xFFFFL) | (v & 0xFFFF);
@@ -273,30 +372,46 @@ final class Interpreter {
     }
 
     long spMask() {
-        return c.stack32 ? 0xFFFFFFFFL : 0xFFFF;
+        return c.code64 ? -1L : c.stack32 ? 0xFFFFFFFFL : 0xFFFF;
     }
 
-    void push(int size, int v) {
+    void push(int size, long v) {
         long nsp = (sp() - size) & spMask();
         writeMem(SS, nsp, size, v);
         setSp(nsp);
     }
 
     int pop(int size) {
+        return (int) popL(size);
+    }
+
+    long popL(int size) {
         long sp = sp();
-        int v = readMem(SS, sp, size);
+        long v = readMemL(SS, sp, size);
         setSp(sp + size);
         return v;
     }
 
     /** Reads the value {@code pop} would return, {@code offset} bytes above the stack top, without popping. */
     int peekStack(int offset, int size) {
-        return readMem(SS, (sp() + offset) & spMask(), size);
+        return (int) peekStackL(offset, size);
+    }
+
+    long peekStackL(int offset, int size) {
+        return readMemL(SS, (sp() + offset) & spMask(), size);
     }
 
     // ---- control flow helpers -----------------------------------------------------------------------------------
 
     void jumpNear(long target) {
+        if (c.code64) {
+            // near branches are 64-bit in 64-bit mode (the 66 prefix is ignored, as on Intel processors)
+            if (!canonical(target)) {
+                throw CpuFault.gp(0);
+            }
+            c.rip = target;
+            return;
+        }
         target &= o32 ? 0xFFFFFFFFL : 0xFFFF;
         if (target > (c.segLimit[CS] & 0xFFFFFFFFL)) {
             throw CpuFault.gp(0);
@@ -305,7 +420,17 @@ final class Interpreter {
     }
 
     int osize() {
-        return o32 ? 4 : 2;
+        return opSize;
+    }
+
+    /** Whether the instruction has an operand-size (66) prefix: it selects the SSE forms of many 0F opcodes. */
+    boolean prefix66() {
+        return o32 != (c.code32 || c.code64);
+    }
+
+    /** Operand size of PUSH/POP/near CALL/RET and friends: 64 bits by default in 64-bit mode. */
+    int ssize() {
+        return stackSize;
     }
 
     boolean protectedMode() {
@@ -325,28 +450,40 @@ final class Interpreter {
         startRip = c.rip;
         length = 0;
         long ip = c.rip;
-        long lin = (c.segBase[CS] + ip) & 0xFFFFFFFFL;
+        boolean m64 = c.code64;
+        long lin = m64 ? ip : (c.segBase[CS] + ip) & 0xFFFFFFFFL;
         fetchRam = -1;
-        if ((lin & 0xFFF) <= 0xFF0 && ip + 15 <= (c.segLimit[CS] & 0xFFFFFFFFL)) {
+        if ((lin & 0xFFF) <= 0xFF0 && (m64 ? canonical(ip) : ip + 15 <= (c.segLimit[CS] & 0xFFFFFFFFL))) {
             long off = mmu.execRamOffset(lin);
             if (off < 0) {
+                fetchFault = true;
                 mmu.fetch8(lin); // fills the TLB (or raises the fetch's #PF, as the first byte would)
+                fetchFault = false;
                 off = mmu.execRamOffset(lin);
             }
             fetchRam = off;
         }
-        o32 = c.code32;
-        a32 = c.code32;
+        boolean big = c.code32 || m64;
+        o32 = big;
+        a32 = big;
+        a64 = m64;
         segOverride = -1;
         rep = 0;
         lock = false;
+        int rx = 0;
         int b;
         prefixes:
         while (true) {
             b = fetch8();
             switch (b) {
-                case 0x66 -> o32 = !c.code32;
-                case 0x67 -> a32 = !c.code32;
+                case 0x66 -> o32 = !big;
+                case 0x67 -> {
+                    if (m64) {
+                        a64 = false;
+                    } else {
+                        a32 = !big;
+                    }
+                }
                 case 0x26 -> segOverride = ES;
                 case 0x2E -> segOverride = CS;
                 case 0x36 -> segOverride = SS;
@@ -355,11 +492,25 @@ final class Interpreter {
                 case 0x65 -> segOverride = GS;
                 case 0xF0 -> lock = true;
                 case 0xF2, 0xF3 -> rep = b;
+                case 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4A, 0x4B, 0x4C, 0x4D, 0x4E, 0x4F -> {
+                    if (!m64) {
+                        break prefixes; // INC/DEC outside 64-bit mode
+                    }
+                    rx = b;
+                    continue; // a REX prefix counts only when the opcode follows it directly
+                }
                 default -> {
                     break prefixes;
                 }
             }
+            rx = 0;
         }
+        rex = rx;
+        rexW = (rx & 8) != 0;
+        opSize = rexW ? 8 : o32 ? 4 : 2;
+        stackSize = m64 ? (rexW || o32 ? 8 : 2) : opSize;
+        opcode = b;
+        opMap = 0;
         if (lock || b == 0x86 || b == 0x87) {
             executeLocked(b);
         } else {
@@ -405,40 +556,73 @@ final class Interpreter {
         return rmw && (peek8() >>> 6) != 3;
     }
 
+    /** #UD for opcodes that do not exist in 64-bit mode. */
+    private void invalidIn64() {
+        if (c.code64) {
+            throw CpuFault.ud();
+        }
+    }
+
     private void exec(int b) {
         switch (b) {
             case 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D,
                  0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x18, 0x19, 0x1A, 0x1B, 0x1C, 0x1D,
                  0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x2D,
                  0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x38, 0x39, 0x3A, 0x3B, 0x3C, 0x3D -> aluForm(b);
-            case 0x06, 0x0E, 0x16, 0x1E -> push(osize(), c.sel[b >>> 3]);
-            case 0x07, 0x17, 0x1F -> popSeg(b >>> 3);
-            case 0x0F -> twoByte.execute();
-            case 0x27 -> Alu.daa(c, false);
-            case 0x2F -> Alu.daa(c, true);
-            case 0x37 -> Alu.aaa(c, false);
-            case 0x3F -> Alu.aaa(c, true);
-            case 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47 ->
-                    setReg(b & 7, osize(), Alu.inc(c, getReg(b & 7, osize()), osize()));
-            case 0x48, 0x49, 0x4A, 0x4B, 0x4C, 0x4D, 0x4E, 0x4F ->
-                    setReg(b & 7, osize(), Alu.dec(c, getReg(b & 7, osize()), osize()));
-            case 0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57 -> push(osize(), getReg(b & 7, osize()));
-            case 0x58, 0x59, 0x5A, 0x5B, 0x5C, 0x5D, 0x5E, 0x5F -> {
-                int v = pop(osize());
-                setReg(b & 7, osize(), v);
+            case 0x06, 0x0E, 0x16, 0x1E -> {
+                invalidIn64();
+                push(osize(), c.sel[b >>> 3]);
             }
-            case 0x60 -> pusha();
-            case 0x61 -> popa();
-            case 0x62 -> bound();
-            case 0x63 -> arpl();
-            case 0x68 -> push(osize(), fetchImm(osize()));
+            case 0x07, 0x17, 0x1F -> {
+                invalidIn64();
+                popSeg(b >>> 3);
+            }
+            case 0x0F -> twoByte.execute();
+            case 0x27, 0x2F -> {
+                invalidIn64();
+                Alu.daa(c, b == 0x2F);
+            }
+            case 0x37, 0x3F -> {
+                invalidIn64();
+                Alu.aaa(c, b == 0x3F);
+            }
+            case 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47 ->
+                    setReg(b & 7, osize(), Alu.inc(c, getRegL(b & 7, osize()), osize()));
+            case 0x48, 0x49, 0x4A, 0x4B, 0x4C, 0x4D, 0x4E, 0x4F ->
+                    setReg(b & 7, osize(), Alu.dec(c, getRegL(b & 7, osize()), osize()));
+            case 0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57 ->
+                    push(stackSize, getRegL((b & 7) | ((rex & 1) << 3), stackSize));
+            case 0x58, 0x59, 0x5A, 0x5B, 0x5C, 0x5D, 0x5E, 0x5F -> {
+                long v = popL(stackSize);
+                setReg((b & 7) | ((rex & 1) << 3), stackSize, v);
+            }
+            case 0x60 -> {
+                invalidIn64();
+                pusha();
+            }
+            case 0x61 -> {
+                invalidIn64();
+                popa();
+            }
+            case 0x62 -> {
+                invalidIn64();
+                bound();
+            }
+            case 0x63 -> {
+                if (c.code64) {
+                    movsxd();
+                } else {
+                    arpl();
+                }
+            }
+            case 0x68 -> push(stackSize, fetchImmS(stackSize));
             case 0x69, 0x6B -> {
                 decodeModrm();
-                int a = readEa(osize());
-                int imm = b == 0x69 ? fetchImm(osize()) : (byte) fetch8();
+                long a = readEaL(osize());
+                long imm = b == 0x69 ? fetchImmS(osize()) : (byte) fetch8();
                 setReg(reg, osize(), Alu.imul(c, a, imm, osize()));
             }
-            case 0x6A -> push(osize(), (byte) fetch8());
+            case 0x6A -> push(stackSize, (byte) fetch8());
             case 0x6C, 0x6D, 0x6E, 0x6F, 0xA4, 0xA5, 0xA6, 0xA7, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF -> strings.execute(b);
             case 0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7A, 0x7B, 0x7C, 0x7D, 0x7E, 0x7F -> {
                 int d = (byte) fetch8();
@@ -446,41 +630,45 @@ final class Interpreter {
                     jumpNear(c.rip + d);
                 }
             }
-            case 0x80, 0x82 -> group1(1, -1);
+            case 0x80 -> group1(1, -1);
+            case 0x82 -> {
+                invalidIn64();
+                group1(1, -1);
+            }
             case 0x81 -> group1(osize(), osize());
             case 0x83 -> group1(osize(), 1);
             case 0x84, 0x85 -> {
                 int size = b == 0x84 ? 1 : osize();
                 decodeModrm();
-                Alu.alu(c, 4, readEa(size), getReg(reg, size), size);
+                Alu.alu(c, 4, readEaL(size), getRegL(reg, size), size);
             }
             case 0x86, 0x87 -> {
                 int size = b == 0x86 ? 1 : osize();
                 decodeModrm();
-                int a = readEa(size);
-                int g = getReg(reg, size);
+                long a = readEaL(size);
+                long g = getRegL(reg, size);
                 writeEa(size, g);
                 setReg(reg, size, a);
             }
             case 0x88, 0x89 -> {
                 int size = b == 0x88 ? 1 : osize();
                 decodeModrm();
-                writeEa(size, getReg(reg, size));
+                writeEa(size, getRegL(reg, size));
             }
             case 0x8A, 0x8B -> {
                 int size = b == 0x8A ? 1 : osize();
                 decodeModrm();
-                setReg(reg, size, readEa(size));
+                setReg(reg, size, readEaL(size));
             }
             case 0x8C -> {
                 decodeModrm();
-                if (reg > 5) {
+                if ((reg & 7) > 5) {
                     throw CpuFault.ud();
                 }
                 if (mod == 3) {
-                    setReg(rm, osize(), c.sel[reg]);
+                    setReg(rm, osize(), c.sel[reg & 7]);
                 } else {
-                    writeEa(2, c.sel[reg]);
+                    writeEa(2, c.sel[reg & 7]);
                 }
             }
             case 0x8D -> {
@@ -488,15 +676,16 @@ final class Interpreter {
                 if (mod == 3) {
                     throw CpuFault.ud();
                 }
-                setReg(reg, osize(), (int) eaOff);
+                setReg(reg, osize(), eaOff);
             }
             case 0x8E -> {
                 decodeModrm();
-                if (reg > 5 || reg == CS) {
+                int sreg = reg & 7;
+                if (sreg > 5 || sreg == CS) {
                     throw CpuFault.ud();
                 }
-                Segmentation.load(c, reg, readEa(2));
-                if (reg == SS) {
+                Segmentation.load(c, sreg, readEa(2));
+                if (sreg == SS) {
                     c.interruptShadow = true;
                 }
             }
@@ -507,34 +696,38 @@ final class Interpreter {
                 if (((m >>> 3) & 7) != 0) {
                     throw CpuFault.ud();
                 }
-                int v = pop(osize());
+                long v = popL(stackSize);
                 c.rip = saveRip;
                 length = saveLen;
                 decodeModrm();
-                writeEa(osize(), v);
+                writeEa(stackSize, v);
             }
-            case 0x90 -> { }
-            case 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97 -> {
-                int size = osize();
-                int a = getReg(RAX, size);
-                setReg(RAX, size, getReg(b & 7, size));
-                setReg(b & 7, size, a);
+            case 0x90 -> {
+                if ((rex & 1) != 0) {
+                    xchgAccumulator(8); // XCHG R8, rAX; without REX.B this is NOP (no zero-extension)
+                }
             }
+            case 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97 -> xchgAccumulator((b & 7) | ((rex & 1) << 3));
             case 0x98 -> {
-                if (o32) {
+                if (rexW) {
+                    r[RAX] = (int) r[RAX];
+                } else if (o32) {
                     r[RAX] = (long) (short) r[RAX] & 0xFFFFFFFFL;
                 } else {
                     setReg(RAX, 2, (byte) r[RAX]);
                 }
             }
             case 0x99 -> {
-                if (o32) {
+                if (rexW) {
+                    r[RDX] = r[RAX] >> 63;
+                } else if (o32) {
                     r[RDX] = ((int) r[RAX] < 0) ? 0xFFFFFFFFL : 0;
                 } else {
                     setReg(RDX, 2, ((short) r[RAX] < 0) ? 0xFFFF : 0);
                 }
             }
             case 0x9A -> {
+                invalidIn64();
                 int off = fetchImm(osize());
                 int s = fetch16();
                 ControlTransfer.farCall(this, s, off & 0xFFFFFFFFL);
@@ -546,50 +739,55 @@ final class Interpreter {
             case 0x9F -> r[RAX] = (r[RAX] & ~0xFF00L) | (long) ((Alu.flags(c) & 0xD5) | 2) << 8;
             case 0xA0, 0xA1, 0xA2, 0xA3 -> {
                 int size = (b & 1) == 0 ? 1 : osize();
-                long off = a32 ? fetch32() & 0xFFFFFFFFL : fetch16();
+                long off = a64 ? fetch64() : a32 ? fetch32() & 0xFFFFFFFFL : fetch16();
                 if (b < 0xA2) {
-                    setReg(RAX, size, readMem(segDefault(DS), off, size));
+                    setReg(RAX, size, readMemL(segDefault(DS), off, size));
                 } else {
-                    writeMem(segDefault(DS), off, size, getReg(RAX, size));
+                    writeMem(segDefault(DS), off, size, getRegL(RAX, size));
                 }
             }
-            case 0xA8 -> Alu.alu(c, 4, getReg(RAX, 1), fetch8(), 1);
-            case 0xA9 -> Alu.alu(c, 4, getReg(RAX, osize()), fetchImm(osize()), osize());
-            case 0xB0, 0xB1, 0xB2, 0xB3, 0xB4, 0xB5, 0xB6, 0xB7 -> setReg(b & 7, 1, fetch8());
-            case 0xB8, 0xB9, 0xBA, 0xBB, 0xBC, 0xBD, 0xBE, 0xBF -> setReg(b & 7, osize(), fetchImm(osize()));
+            case 0xA8 -> Alu.alu(c, 4, getRegL(RAX, 1), fetch8(), 1);
+            case 0xA9 -> Alu.alu(c, 4, getRegL(RAX, osize()), fetchImmS(osize()), osize());
+            case 0xB0, 0xB1, 0xB2, 0xB3, 0xB4, 0xB5, 0xB6, 0xB7 -> setReg((b & 7) | ((rex & 1) << 3), 1, fetch8());
+            case 0xB8, 0xB9, 0xBA, 0xBB, 0xBC, 0xBD, 0xBE, 0xBF ->
+                    setReg((b & 7) | ((rex & 1) << 3), osize(), rexW ? fetch64() : fetchImm(osize()));
             case 0xC0, 0xC1 -> {
                 int size = b == 0xC0 ? 1 : osize();
                 decodeModrm();
-                int v = readEa(size);
+                long v = readEaL(size);
                 int count = fetch8();
-                writeShift(size, Alu.shift(c, reg, v, count, size), v, count);
+                writeShift(size, Alu.shift(c, reg & 7, v, count, size), v, count);
             }
             case 0xC2, 0xC3 -> {
                 int imm = b == 0xC2 ? fetch16() : 0;
-                int ip = pop(osize());
-                jumpNear(ip & 0xFFFFFFFFL);
+                long ip = popL(stackSize);
+                jumpNear(ip);
                 setSp(sp() + imm);
             }
-            case 0xC4, 0xC5 -> loadFarPointer(b == 0xC4 ? ES : DS);
+            case 0xC4, 0xC5 -> {
+                invalidIn64(); // VEX prefixes in 64-bit mode: no AVX here
+                loadFarPointer(b == 0xC4 ? ES : DS);
+            }
             case 0xC6, 0xC7 -> {
                 int size = b == 0xC6 ? 1 : osize();
                 decodeModrm();
-                if (reg != 0) {
+                if ((reg & 7) != 0) {
                     throw CpuFault.ud();
                 }
-                writeEa(size, fetchImm(size));
+                writeEa(size, fetchImmS(size));
             }
             case 0xC8 -> enter();
             case 0xC9 -> {
-                long bp = c.stack32 ? r[RBP] & 0xFFFFFFFFL : r[RBP] & 0xFFFF;
-                int v = readMem(SS, bp, osize());
-                setSp(bp + osize());
-                setReg(RBP, osize(), v);
+                long bp = r[RBP] & spMask();
+                long v = readMemL(SS, bp, stackSize);
+                setSp(bp + stackSize);
+                setReg(RBP, stackSize, v);
             }
             case 0xCA, 0xCB -> ControlTransfer.farReturn(this, b == 0xCA ? fetch16() : 0);
             case 0xCC -> softInterrupt(3, ControlTransfer.SOFTWARE_EXCEPTION);
             case 0xCD -> softInterrupt(fetch8(), ControlTransfer.SOFTWARE);
             case 0xCE -> {
+                invalidIn64();
                 if ((Alu.flags(c) & OF) != 0) {
                     softInterrupt(4, ControlTransfer.SOFTWARE_EXCEPTION);
                 }
@@ -598,34 +796,44 @@ final class Interpreter {
             case 0xD0, 0xD1, 0xD2, 0xD3 -> {
                 int size = (b & 1) == 0 ? 1 : osize();
                 decodeModrm();
-                int v = readEa(size);
+                long v = readEaL(size);
                 int count = b < 0xD2 ? 1 : (int) r[RCX] & 0xFF;
-                writeShift(size, Alu.shift(c, reg, v, count, size), v, count);
+                writeShift(size, Alu.shift(c, reg & 7, v, count, size), v, count);
             }
-            case 0xD4 -> Alu.aam(c, fetch8());
-            case 0xD5 -> Alu.aad(c, fetch8());
-            case 0xD6 -> setReg(RAX, 1, Alu.cf(c) ? 0xFF : 0);
+            case 0xD4 -> {
+                invalidIn64();
+                Alu.aam(c, fetch8());
+            }
+            case 0xD5 -> {
+                invalidIn64();
+                Alu.aad(c, fetch8());
+            }
+            case 0xD6 -> {
+                invalidIn64();
+                setReg(RAX, 1, Alu.cf(c) ? 0xFF : 0);
+            }
             case 0xD7 -> {
-                long off = (r[RBX] + (r[RAX] & 0xFF)) & (a32 ? 0xFFFFFFFFL : 0xFFFF);
+                long off = (r[RBX] + (r[RAX] & 0xFF)) & addrMask();
                 setReg(RAX, 1, readMem(segDefault(DS), off, 1));
             }
             case 0xD8, 0xD9, 0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF -> x87(b);
             case 0xE0, 0xE1, 0xE2, 0xE3 -> loop(b);
-            case 0xE4, 0xE5 -> in(fetch8(), b == 0xE4 ? 1 : osize());
-            case 0xE6, 0xE7 -> out(fetch8(), b == 0xE6 ? 1 : osize());
-            case 0xEC, 0xED -> in((int) r[RDX] & 0xFFFF, b == 0xEC ? 1 : osize());
-            case 0xEE, 0xEF -> out((int) r[RDX] & 0xFFFF, b == 0xEE ? 1 : osize());
+            case 0xE4, 0xE5 -> in(fetch8(), b == 0xE4 ? 1 : ioSize());
+            case 0xE6, 0xE7 -> out(fetch8(), b == 0xE6 ? 1 : ioSize());
+            case 0xEC, 0xED -> in((int) r[RDX] & 0xFFFF, b == 0xEC ? 1 : ioSize());
+            case 0xEE, 0xEF -> out((int) r[RDX] & 0xFFFF, b == 0xEE ? 1 : ioSize());
             case 0xE8 -> {
-                int d = fetchImm(osize());
+                long d = fetchImmS(c.code64 ? 4 : osize());
                 long target = c.rip + d;
-                push(osize(), (int) c.rip);
+                push(stackSize, c.rip);
                 jumpNear(target);
             }
             case 0xE9 -> {
-                int d = fetchImm(osize());
+                long d = fetchImmS(c.code64 ? 4 : osize());
                 jumpNear(c.rip + d);
             }
             case 0xEA -> {
+                invalidIn64();
                 int off = fetchImm(osize());
                 int s = fetch16();
                 ControlTransfer.farJump(this, s, off & 0xFFFFFFFFL);
@@ -651,8 +859,8 @@ final class Interpreter {
             case 0xFD -> c.eflags |= DF;
             case 0xFE -> {
                 decodeModrm();
-                int v = readEa(1);
-                switch (reg) {
+                long v = readEaL(1);
+                switch (reg & 7) {
                     case 0 -> writeEa(1, Alu.inc(c, v, 1));
                     case 1 -> writeEa(1, Alu.dec(c, v, 1));
                     default -> throw CpuFault.ud();
@@ -663,13 +871,36 @@ final class Interpreter {
         }
     }
 
+    /** IN/OUT operand size: 16 or 32 bits (REX.W does not make port I/O 64-bit). */
+    int ioSize() {
+        return o32 ? 4 : 2;
+    }
+
+    private void xchgAccumulator(int i) {
+        int size = osize();
+        long a = getRegL(RAX, size);
+        setReg(RAX, size, getRegL(i, size));
+        setReg(i, size, a);
+    }
+
+    /** MOVSXD (63 in 64-bit mode): with REX.W sign-extends a doubleword, else behaves as MOV. */
+    private void movsxd() {
+        decodeModrm();
+        int size = osize();
+        if (size == 8) {
+            setReg(reg, 8, (long) readEa(4));
+        } else {
+            setReg(reg, size, readEaL(size));
+        }
+    }
+
     private void aluForm(int b) {
         int op = (b >>> 3) & 7;
         switch (b & 7) {
             case 0, 1 -> {
                 int size = (b & 1) == 0 ? 1 : osize();
                 decodeModrm();
-                int v = Alu.alu(c, op, readEa(size), getReg(reg, size), size);
+                long v = Alu.alu(c, op, readEaL(size), getRegL(reg, size), size);
                 if (op != 7) {
                     writeEa(size, v);
                 }
@@ -677,20 +908,20 @@ final class Interpreter {
             case 2, 3 -> {
                 int size = (b & 1) == 0 ? 1 : osize();
                 decodeModrm();
-                int v = Alu.alu(c, op, getReg(reg, size), readEa(size), size);
+                long v = Alu.alu(c, op, getRegL(reg, size), readEaL(size), size);
                 if (op != 7) {
                     setReg(reg, size, v);
                 }
             }
             case 4 -> {
-                int v = Alu.alu(c, op, getReg(RAX, 1), fetch8(), 1);
+                long v = Alu.alu(c, op, getRegL(RAX, 1), fetch8(), 1);
                 if (op != 7) {
                     setReg(RAX, 1, v);
                 }
             }
             default -> {
                 int size = osize();
-                int v = Alu.alu(c, op, getReg(RAX, size), fetchImm(size), size);
+                long v = Alu.alu(c, op, getRegL(RAX, size), fetchImmS(size), size);
                 if (op != 7) {
                     setReg(RAX, size, v);
                 }
@@ -701,16 +932,17 @@ final class Interpreter {
     /** 80-83: {@code immSize} -1 for a byte immediate at byte size, 1 for a sign-extended byte. */
     private void group1(int size, int immSize) {
         decodeModrm();
-        int v = readEa(size);
-        int imm = immSize == -1 ? fetch8() : immSize == 1 ? (byte) fetch8() : fetchImm(immSize);
-        int res = Alu.alu(c, reg, v, imm, size);
-        if (reg != 7) {
+        long v = readEaL(size);
+        long imm = immSize == -1 ? fetch8() : immSize == 1 ? (byte) fetch8() : fetchImmS(immSize);
+        int op = reg & 7;
+        long res = Alu.alu(c, op, v, imm, size);
+        if (op != 7) {
             writeEa(size, res);
         }
     }
 
-    private void writeShift(int size, int res, int old, int count) {
-        if ((count & 0x1F) != 0) {
+    private void writeShift(int size, long res, long old, int count) {
+        if ((count & (size == 8 ? 0x3F : 0x1F)) != 0) {
             writeEa(size, res);
         } else if (mod != 3) {
             // a zero count still performs the write cycle checks of a read-modify-write
@@ -720,9 +952,9 @@ final class Interpreter {
 
     private void group3(int size) {
         decodeModrm();
-        int v = readEa(size);
-        switch (reg) {
-            case 0, 1 -> Alu.alu(c, 4, v, fetchImm(size), size);
+        long v = readEaL(size);
+        switch (reg & 7) {
+            case 0, 1 -> Alu.alu(c, 4, v, fetchImmS(size), size);
             case 2 -> writeEa(size, ~v);
             case 3 -> writeEa(size, Alu.neg(c, v, size));
             case 4 -> Alu.mul1(c, false, v, size);
@@ -735,28 +967,28 @@ final class Interpreter {
     private void group5() {
         decodeModrm();
         int size = osize();
-        switch (reg) {
-            case 0 -> writeEa(size, Alu.inc(c, readEa(size), size));
-            case 1 -> writeEa(size, Alu.dec(c, readEa(size), size));
+        switch (reg & 7) {
+            case 0 -> writeEa(size, Alu.inc(c, readEaL(size), size));
+            case 1 -> writeEa(size, Alu.dec(c, readEaL(size), size));
             case 2 -> {
-                int target = readEa(size);
-                push(size, (int) c.rip);
-                jumpNear(target & 0xFFFFFFFFL);
+                long target = readEaL(stackSize);
+                push(stackSize, c.rip);
+                jumpNear(target);
             }
-            case 4 -> jumpNear(readEa(size) & 0xFFFFFFFFL);
+            case 4 -> jumpNear(readEaL(stackSize));
             case 3, 5 -> {
                 if (mod == 3) {
                     throw CpuFault.ud();
                 }
-                int off = readMem(eaSeg, eaOff, size);
+                long off = readMemL(eaSeg, eaOff, size);
                 int s = readMem(eaSeg, eaPlus(size), 2);
                 if (reg == 3) {
-                    ControlTransfer.farCall(this, s, size == 2 ? off & 0xFFFF : off & 0xFFFFFFFFL);
+                    ControlTransfer.farCall(this, s, off);
                 } else {
-                    ControlTransfer.farJump(this, s, size == 2 ? off & 0xFFFF : off & 0xFFFFFFFFL);
+                    ControlTransfer.farJump(this, s, off);
                 }
             }
-            case 6 -> push(size, readEa(size));
+            case 6 -> push(stackSize, readEaL(stackSize));
             default -> throw CpuFault.ud();
         }
     }
@@ -843,23 +1075,25 @@ final class Interpreter {
     private void enter() {
         int frame = fetch16();
         int level = fetch8() & 0x1F;
-        int size = osize();
-        push(size, getReg(RBP, size));
+        int size = stackSize;
+        push(size, getRegL(RBP, size));
         long frameTemp = sp();
-        long bp = c.stack32 ? r[RBP] & 0xFFFFFFFFL : r[RBP] & 0xFFFF;
+        long bp = r[RBP] & spMask();
         for (int i = 1; i < level; i++) {
             bp = (bp - size) & spMask();
-            push(size, readMem(SS, bp, size));
+            push(size, readMemL(SS, bp, size));
         }
         if (level > 0) {
-            push(size, (int) frameTemp);
+            push(size, frameTemp);
         }
         long nsp = (sp() - frame) & spMask();
         // the final stack pointer must be writable (the SDM checks it before any update; done here at the end)
         if (frame > 0) {
             linear(SS, nsp, 1, true);
         }
-        if (c.stack32) {
+        if (c.code64) {
+            setReg(RBP, size, frameTemp);
+        } else if (c.stack32) {
             r[RBP] = size == 4 ? frameTemp : (r[RBP] & ~0xFFFFL) | (frameTemp & 0xFFFF);
         } else {
             setReg(RBP, size, (int) frameTemp);
@@ -869,12 +1103,13 @@ final class Interpreter {
 
     private void loop(int b) {
         int d = (byte) fetch8();
-        long count = a32 ? r[RCX] & 0xFFFFFFFFL : r[RCX] & 0xFFFF;
+        long am = addrMask();
+        long count = r[RCX] & am;
         boolean take;
         if (b == 0xE3) {
             take = count == 0;
         } else {
-            count = (count - 1) & (a32 ? 0xFFFFFFFFL : 0xFFFF);
+            count = (count - 1) & am;
             if (a32) {
                 r[RCX] = count;
             } else {
@@ -903,17 +1138,17 @@ final class Interpreter {
         if ((c.eflags & VM) != 0 && iopl() < 3) {
             throw CpuFault.gp(0);
         }
-        push(osize(), Alu.flags(c) & ~(RF | VM));
+        push(stackSize, Alu.flags(c) & ~(RF | VM));
     }
 
     private void popf() {
-        int size = osize();
+        int size = stackSize;
         boolean v86 = (c.eflags & VM) != 0;
         if (v86 && iopl() < 3) {
             throw CpuFault.gp(0);
         }
         int v = pop(size);
-        int changeable = CF | PF | AF | ZF | SF | TF | DF | OF | NT | (size == 4 ? AC | ID : 0);
+        int changeable = CF | PF | AF | ZF | SF | TF | DF | OF | NT | (size >= 4 ? AC | ID : 0);
         if (!protectedMode() && !v86) {
             changeable |= IF | IOPL;
         } else if (v86) {
@@ -996,18 +1231,18 @@ final class Interpreter {
         if ((c.cr0 & CR0_PE) == 0 || ((c.eflags & VM) == 0 && c.cpl <= iopl())) {
             return;
         }
-        // 32-bit TSS only (type 9/11); a 16-bit TSS has no bitmap
+        // 32-bit or 64-bit TSS only (type 9/11); a 16-bit TSS has no bitmap
         int trType = c.segAttr[TR] & 0xF;
         if ((trType != 9 && trType != 11) || c.segLimit[TR] < 0x67) {
             throw CpuFault.gp(0);
         }
         long tss = c.segBase[TR];
-        int mapBase = c.mmu.readSystem((tss + 0x66) & 0xFFFFFFFFL, 2);
+        int mapBase = c.mmu.readSystem((tss + 0x66) & c.mmu.linMask, 2);
         long byteOff = mapBase + (port >>> 3);
         if (byteOff + 1 > (c.segLimit[TR] & 0xFFFFFFFFL)) {
             throw CpuFault.gp(0);
         }
-        int bits = c.mmu.readSystem((tss + byteOff) & 0xFFFFFFFFL, 2);
+        int bits = c.mmu.readSystem((tss + byteOff) & c.mmu.linMask, 2);
         if (((bits >>> (port & 7)) & ((1 << size) - 1)) != 0) {
             throw CpuFault.gp(0);
         }
@@ -1030,42 +1265,42 @@ final class Interpreter {
     private final class CpuFpuMemory implements FpuMemory {
         @Override
         public int read8(long a) {
-            return mmu.read8(a & 0xFFFFFFFFL);
+            return mmu.read8(a & mmu.linMask);
         }
 
         @Override
         public int read16(long a) {
-            return mmu.read16(a & 0xFFFFFFFFL);
+            return mmu.read16(a & mmu.linMask);
         }
 
         @Override
         public int read32(long a) {
-            return mmu.read32(a & 0xFFFFFFFFL);
+            return mmu.read32(a & mmu.linMask);
         }
 
         @Override
         public long read64(long a) {
-            return mmu.read64(a & 0xFFFFFFFFL);
+            return mmu.read64(a & mmu.linMask);
         }
 
         @Override
         public void write8(long a, int v) {
-            mmu.write8(a & 0xFFFFFFFFL, v);
+            mmu.write8(a & mmu.linMask, v);
         }
 
         @Override
         public void write16(long a, int v) {
-            mmu.write16(a & 0xFFFFFFFFL, v);
+            mmu.write16(a & mmu.linMask, v);
         }
 
         @Override
         public void write32(long a, int v) {
-            mmu.write32(a & 0xFFFFFFFFL, v);
+            mmu.write32(a & mmu.linMask, v);
         }
 
         @Override
         public void write64(long a, long v) {
-            mmu.write64(a & 0xFFFFFFFFL, v);
+            mmu.write64(a & mmu.linMask, v);
         }
 
         @Override

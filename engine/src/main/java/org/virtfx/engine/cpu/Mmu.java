@@ -8,8 +8,9 @@ import org.virtfx.engine.memory.GuestMemory;
 import org.virtfx.engine.memory.PhysicalMemory;
 
 /**
- * Linear-address access for one vCPU: the paging walk (32-bit with 4 MiB PSE pages, PAE with NX), #PF with error code
- * and CR2, accessed/dirty bits, and a software TLB whose hits go straight to the RAM segment.
+ * Linear-address access for one vCPU: the paging walk (32-bit with 4 MiB PSE pages, PAE with NX, and IA-32e 4-level
+ * paging with 2 MiB and 1 GiB pages), #PF with error code and CR2, accessed/dirty bits, and a software TLB whose hits
+ * go straight to the RAM segment.
  *
  * <p>The TLB is direct-mapped by virtual page number and split in a supervisor half and a user half, so that a CPL
  * change needs no flush. Separate read, write and execute tags: an entry is only filled after the walk allowed that
@@ -29,14 +30,19 @@ final class Mmu {
     final MemorySegment ram;
     /** For the dirty-page bitmap: writes through {@link #ram} must be reported (display, snapshots use it). */
     private final GuestMemory guestRam;
-    private final int[][] tags = {new int[2 * SIZE], new int[2 * SIZE], new int[2 * SIZE]};
+    /** Virtual page numbers (linear address >>> 12; 36 bits in IA-32e mode), -1 for an empty entry. */
+    private final long[][] tags = {new long[2 * SIZE], new long[2 * SIZE], new long[2 * SIZE]};
     private final long[][] offs = {new long[2 * SIZE], new long[2 * SIZE], new long[2 * SIZE]};
-    private final int[] rTag = tags[READ], wTag = tags[WRITE];
+    private final long[] rTag = tags[READ], wTag = tags[WRITE];
     private final long[] rOff = offs[READ], wOff = offs[WRITE];
-    private final int[] xTag = tags[EXEC];
+    private final long[] xTag = tags[EXEC];
     private final long[] xOff = offs[EXEC];
     /** 0 for supervisor accesses, SIZE for CPL 3 ones. */
     int userHalf;
+    /** Linear addresses wrap at 4 GiB outside IA-32e mode; 64-bit addresses are canonical-checked by the caller. */
+    long linMask = 0xFFFFFFFFL;
+    /** Physical address bits this CPU reports (CPUID 0x80000008); higher bits in paging entries are reserved. */
+    static final int PHYS_BITS = 40;
     private long generation;
     Mmu(SoftwareCpu cpu, PhysicalMemory phys) {
         this.cpu = cpu;
@@ -47,17 +53,17 @@ final class Mmu {
     }
 
     void flush() {
-        for (int[] t : tags) {
+        for (long[] t : tags) {
             Arrays.fill(t, -1);
         }
         generation = phys.generation();
     }
 
     void flushPage(long lin) {
-        int vpn = (int) (lin >>> 12);
-        for (int[] t : tags) {
-            t[vpn & MASK] = -1;
-            t[(vpn & MASK) | SIZE] = -1;
+        long vpn = lin >>> 12;
+        for (long[] t : tags) {
+            t[(int) vpn & MASK] = -1;
+            t[((int) vpn & MASK) | SIZE] = -1;
         }
     }
 
@@ -71,8 +77,8 @@ final class Mmu {
     // ---- fast paths -------------------------------------------------------------------------------------------
 
     int read8(long lin) {
-        int vpn = (int) (lin >>> 12);
-        int i = (vpn & MASK) | userHalf;
+        long vpn = lin >>> 12;
+        int i = ((int) vpn & MASK) | userHalf;
         if (rTag[i] == vpn) {
             return ram.get(ValueLayout.JAVA_BYTE, rOff[i] + (lin & 0xFFF)) & 0xFF;
         }
@@ -80,8 +86,8 @@ final class Mmu {
     }
 
     int read16(long lin) {
-        int vpn = (int) (lin >>> 12);
-        int i = (vpn & MASK) | userHalf;
+        long vpn = lin >>> 12;
+        int i = ((int) vpn & MASK) | userHalf;
         if (rTag[i] == vpn && (lin & 0xFFF) <= 0xFFE) {
             return ram.get(LE16, rOff[i] + (lin & 0xFFF)) & 0xFFFF;
         }
@@ -89,8 +95,8 @@ final class Mmu {
     }
 
     int read32(long lin) {
-        int vpn = (int) (lin >>> 12);
-        int i = (vpn & MASK) | userHalf;
+        long vpn = lin >>> 12;
+        int i = ((int) vpn & MASK) | userHalf;
         if (rTag[i] == vpn && (lin & 0xFFF) <= 0xFFC) {
             return ram.get(LE32, rOff[i] + (lin & 0xFFF));
         }
@@ -98,12 +104,21 @@ final class Mmu {
     }
 
     long read64(long lin) {
-        return (read32(lin) & 0xFFFFFFFFL) | ((long) read32((lin + 4) & 0xFFFFFFFFL) << 32);
+        long vpn = lin >>> 12;
+        int i = ((int) vpn & MASK) | userHalf;
+        if (rTag[i] == vpn && (lin & 0xFFF) <= 0xFF8) {
+            return ram.get(LE64, rOff[i] + (lin & 0xFFF));
+        }
+        if ((lin & 0xFFF) > 0xFF8) {
+            // crossing a page: translate the second page first so that either fault comes before any use
+            translate((lin + 7) & linMask, READ, userHalf != 0);
+        }
+        return (read32(lin) & 0xFFFFFFFFL) | ((long) read32((lin + 4) & linMask) << 32);
     }
 
     int fetch8(long lin) {
-        int vpn = (int) (lin >>> 12);
-        int i = (vpn & MASK) | userHalf;
+        long vpn = lin >>> 12;
+        int i = ((int) vpn & MASK) | userHalf;
         if (xTag[i] == vpn) {
             return ram.get(ValueLayout.JAVA_BYTE, xOff[i] + (lin & 0xFFF)) & 0xFF;
         }
@@ -112,14 +127,14 @@ final class Mmu {
 
     /** RAM offset of {@code lin} for instruction fetch when the execute TLB already holds its page, else -1. */
     long execRamOffset(long lin) {
-        int vpn = (int) (lin >>> 12);
-        int i = (vpn & MASK) | userHalf;
+        long vpn = lin >>> 12;
+        int i = ((int) vpn & MASK) | userHalf;
         return xTag[i] == vpn ? xOff[i] + (lin & 0xFFF) : -1;
     }
 
     void write8(long lin, int v) {
-        int vpn = (int) (lin >>> 12);
-        int i = (vpn & MASK) | userHalf;
+        long vpn = lin >>> 12;
+        int i = ((int) vpn & MASK) | userHalf;
         if (wTag[i] == vpn) {
             long off = wOff[i] + (lin & 0xFFF);
             ram.set(ValueLayout.JAVA_BYTE, off, (byte) v);
@@ -130,8 +145,8 @@ final class Mmu {
     }
 
     void write16(long lin, int v) {
-        int vpn = (int) (lin >>> 12);
-        int i = (vpn & MASK) | userHalf;
+        long vpn = lin >>> 12;
+        int i = ((int) vpn & MASK) | userHalf;
         if (wTag[i] == vpn && (lin & 0xFFF) <= 0xFFE) {
             long off = wOff[i] + (lin & 0xFFF);
             ram.set(LE16, off, (short) v);
@@ -142,8 +157,8 @@ final class Mmu {
     }
 
     void write32(long lin, int v) {
-        int vpn = (int) (lin >>> 12);
-        int i = (vpn & MASK) | userHalf;
+        long vpn = lin >>> 12;
+        int i = ((int) vpn & MASK) | userHalf;
         if (wTag[i] == vpn && (lin & 0xFFF) <= 0xFFC) {
             long off = wOff[i] + (lin & 0xFFF);
             ram.set(LE32, off, v);
@@ -154,11 +169,19 @@ final class Mmu {
     }
 
     void write64(long lin, long v) {
+        long vpn = lin >>> 12;
+        int i = ((int) vpn & MASK) | userHalf;
+        if (wTag[i] == vpn && (lin & 0xFFF) <= 0xFF8) {
+            long off = wOff[i] + (lin & 0xFFF);
+            ram.set(LE64, off, v);
+            guestRam.markDirty(off, 8);
+            return;
+        }
         // check both halves before writing either (a fault must leave memory unchanged)
         translate(lin, WRITE, userHalf != 0);
-        translate((lin + 7) & 0xFFFFFFFFL, WRITE, userHalf != 0);
+        translate((lin + 7) & linMask, WRITE, userHalf != 0);
         write32(lin, (int) v);
-        write32((lin + 4) & 0xFFFFFFFFL, (int) (v >>> 32));
+        write32((lin + 4) & linMask, (int) (v >>> 32));
     }
 
     /** Supervisor-mode (implicit) accesses: descriptor tables, TSS, IDT, regardless of CPL. */
@@ -195,9 +218,9 @@ final class Mmu {
      * the access would), filling the TLB; -1 when the page is not RAM (ROM, MMIO). For bulk string operations.
      */
     long ramOffsetFor(long lin, boolean write) {
-        int vpn = (int) (lin >>> 12);
-        int i = (vpn & MASK) | userHalf;
-        int[] t = write ? wTag : rTag;
+        long vpn = lin >>> 12;
+        int i = ((int) vpn & MASK) | userHalf;
+        long[] t = write ? wTag : rTag;
         long[] o = write ? wOff : rOff;
         if (t[i] != vpn) {
             long pa = translate(lin, write ? WRITE : READ, userHalf != 0);
@@ -221,9 +244,9 @@ final class Mmu {
         if (((lin & 0xFFF) + size) > 0x1000) {
             long v = 0;
             // translate both pages first: a fault on the second page must be reported before any side effect
-            translate((lin + size - 1) & 0xFFFFFFFFL, access, userHalf != 0);
+            translate((lin + size - 1) & linMask, access, userHalf != 0);
             for (int k = size - 1; k >= 0; k--) {
-                v = (v << 8) | readSlow((lin + k) & 0xFFFFFFFFL, 1, access);
+                v = (v << 8) | readSlow((lin + k) & linMask, 1, access);
             }
             return v;
         }
@@ -231,7 +254,7 @@ final class Mmu {
         long off = phys.ramOffset(pa & ~0xFFFL);
         if (off >= 0) {
             int i = ((int) (lin >>> 12) & MASK) | userHalf;
-            tags[access][i] = (int) (lin >>> 12);
+            tags[access][i] = lin >>> 12;
             offs[access][i] = off;
             off += lin & 0xFFF;
             return switch (size) {
@@ -246,9 +269,9 @@ final class Mmu {
     private void writeSlow(long lin, int size, int v) {
         if (((lin & 0xFFF) + size) > 0x1000) {
             translate(lin, WRITE, userHalf != 0);
-            translate((lin + size - 1) & 0xFFFFFFFFL, WRITE, userHalf != 0);
+            translate((lin + size - 1) & linMask, WRITE, userHalf != 0);
             for (int k = 0; k < size; k++) {
-                writeSlow((lin + k) & 0xFFFFFFFFL, 1, v >>> (8 * k));
+                writeSlow((lin + k) & linMask, 1, v >>> (8 * k));
             }
             return;
         }
@@ -256,7 +279,7 @@ final class Mmu {
         long off = phys.ramOffset(pa & ~0xFFFL);
         if (off >= 0) {
             int i = ((int) (lin >>> 12) & MASK) | userHalf;
-            wTag[i] = (int) (lin >>> 12);
+            wTag[i] = lin >>> 12;
             wOff[i] = off;
             off += lin & 0xFFF;
             guestRam.markDirty(off, size);
@@ -278,6 +301,9 @@ final class Mmu {
         long cr0 = cpu.cr0;
         if ((cr0 & SoftwareCpu.CR0_PG) == 0) {
             return lin & phys.a20Mask();
+        }
+        if ((cpu.efer & SoftwareCpu.EFER_LMA) != 0) {
+            return translateLong(lin, access, user);
         }
         boolean pae = (cpu.cr4 & SoftwareCpu.CR4_PAE) != 0;
         boolean nxe = (cpu.efer & SoftwareCpu.EFER_NXE) != 0;
@@ -373,6 +399,55 @@ final class Mmu {
         return (pageBase | (lin & offsetMask)) & a20;
     }
 
+    /** IA-32e 4-level walk: PML4E, PDPTE (1 GiB pages), PDE (2 MiB pages), PTE; rights are the AND of all levels. */
+    private long translateLong(long lin, int access, boolean user) {
+        boolean nxe = (cpu.efer & SoftwareCpu.EFER_NXE) != 0;
+        boolean wp = (cpu.cr0 & SoftwareCpu.CR0_WP) != 0;
+        boolean write = access == WRITE;
+        int pfErr = (write ? 2 : 0) | (user ? 4 : 0) | (access == EXEC && nxe ? 16 : 0);
+        long addrBits = ((1L << PHYS_BITS) - 1) & ~0xFFFL;
+        long rsvd = (0x000FFFFFFFFFFFFFL & ~((1L << PHYS_BITS) - 1)) | (nxe ? 0 : 1L << 63);
+        long table = cpu.cr3 & addrBits;
+        boolean allowWrite = true, allowUser = true, noExec = false;
+        long pageBase = 0, offsetMask = 0, leaf = 0, leafAddr = 0;
+        for (int level = 3; level >= 0; level--) {
+            long entryAddr = table | ((lin >>> (12 + 9 * level)) & 0x1FF) << 3;
+            long e = phys.read(entryAddr, 8);
+            if ((e & 1) == 0) {
+                throw pageFault(lin, pfErr);
+            }
+            boolean large = (e & 0x80) != 0 && level > 0;
+            long extra = 0;
+            if (large) {
+                // PS in a PML4E is reserved; a large page's address bits below its size are reserved (PAT aside)
+                extra = level == 3 ? 0x80 : level == 2 ? 0x3FFFE000L : 0x1FE000L;
+            }
+            if ((e & (rsvd | extra)) != 0) {
+                throw pageFault(lin, pfErr | 9);
+            }
+            allowWrite &= (e & 2) != 0;
+            allowUser &= (e & 4) != 0;
+            noExec |= nxe && e < 0;
+            if (level == 0 || large) {
+                leaf = e;
+                leafAddr = entryAddr;
+                offsetMask = (1L << (12 + 9 * level)) - 1;
+                pageBase = e & addrBits & ~offsetMask;
+                break;
+            }
+            if ((e & 0x20) == 0) {
+                phys.write(entryAddr, 4, (e | 0x20) & 0xFFFFFFFFL);
+            }
+            table = e & addrBits;
+        }
+        checkRights(lin, access, user, wp, allowWrite, allowUser, noExec, pfErr);
+        long want = leaf | 0x20 | (write ? 0x40 : 0);
+        if (want != leaf) {
+            phys.write(leafAddr, 4, want & 0xFFFFFFFFL);
+        }
+        return pageBase | (lin & offsetMask);
+    }
+
     private void checkRights(long lin, int access, boolean user, boolean wp, boolean allowWrite, boolean allowUser,
                              boolean noExec, int pfErr) {
         boolean ok;
@@ -390,7 +465,7 @@ final class Mmu {
     }
 
     private CpuFault pageFault(long lin, int err) {
-        cpu.cr2 = lin & 0xFFFFFFFFL;
+        cpu.cr2 = lin & linMask;
         return CpuFault.withCode(CpuFault.PF, err);
     }
 }

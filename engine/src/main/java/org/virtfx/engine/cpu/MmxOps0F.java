@@ -33,7 +33,7 @@ final class MmxOps0F {
     }
 
     void execute(int op) {
-        if (in.rep != 0 || SseOps.operandSizePrefix(in)) {
+        if (in.rep != 0 || in.prefix66()) {
             throw CpuFault.ud(); // 66/F2/F3 select the SSE forms, decoded by SseOps before this is called
         }
         if ((c.cr0 & CR0_EM) != 0) {

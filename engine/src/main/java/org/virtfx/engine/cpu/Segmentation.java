@@ -19,21 +19,38 @@ final class Segmentation {
     /** The 8-byte descriptor of {@code selector}; #GP(selector) when it lies outside its table. */
     static long descriptor(SoftwareCpu c, int selector) {
         long addr = descriptorAddress(c, selector);
-        if (addr < 0) {
+        if (addr == NO_DESCRIPTOR) {
             throw CpuFault.gp(errorCode(selector));
         }
         long lo = c.mmu.readSystem(addr, 4) & 0xFFFFFFFFL;
-        long hi = c.mmu.readSystem((addr + 4) & 0xFFFFFFFFL, 4) & 0xFFFFFFFFL;
+        long hi = c.mmu.readSystem((addr + 4) & c.mmu.linMask, 4) & 0xFFFFFFFFL;
         return lo | (hi << 32);
     }
 
-    /** Linear address of the descriptor, or -1 when the selector is beyond the GDT/LDT limit. */
+    /** Bits 63:32 of the base of a 16-byte system descriptor (LDT, TSS in IA-32e mode), shifted into place. */
+    static long upperBase(SoftwareCpu c, int selector) {
+        long addr = descriptorAddress(c, selector);
+        long limit = (selector & 4) != 0 ? c.segLimit[LDTR] & 0xFFFFFFFFL : c.gdtLimit;
+        if (addr == NO_DESCRIPTOR || (selector & 0xFFF8) + 15L > limit) {
+            throw CpuFault.gp(errorCode(selector));
+        }
+        return (c.mmu.readSystem(addr + 8, 4) & 0xFFFFFFFFL) << 32;
+    }
+
+    /**
+     * What {@link #descriptorAddress} returns for a selector beyond its table's limit. Descriptor tables are
+     * 8-byte aligned in practice; a negative value cannot mean "invalid" since IA-32e kernels keep them in the upper
+     * half of the address space.
+     */
+    static final long NO_DESCRIPTOR = Long.MIN_VALUE + 1;
+
+    /** Linear address of the descriptor, or {@link #NO_DESCRIPTOR} when the selector is beyond the GDT/LDT limit. */
     static long descriptorAddress(SoftwareCpu c, int selector) {
         int index = selector & 0xFFF8;
         long base, limit;
         if ((selector & 4) != 0) {
             if ((c.segAttr[LDTR] & ATTR_UNUSABLE) != 0 || (c.segAttr[LDTR] & 0x80) == 0) {
-                return -1;
+                return NO_DESCRIPTOR;
             }
             base = c.segBase[LDTR];
             limit = c.segLimit[LDTR] & 0xFFFFFFFFL;
@@ -42,9 +59,9 @@ final class Segmentation {
             limit = c.gdtLimit;
         }
         if (index + 7L > limit) {
-            return -1;
+            return NO_DESCRIPTOR;
         }
-        return (base + index) & 0xFFFFFFFFL;
+        return (base + index) & c.mmu.linMask;
     }
 
     static long base(long d) {
@@ -95,8 +112,8 @@ final class Segmentation {
     static void markAccessed(SoftwareCpu c, int selector, long d) {
         if ((d & (1L << 40)) == 0) {
             long addr = descriptorAddress(c, selector);
-            if (addr >= 0) {
-                c.mmu.writeSystem((addr + 5) & 0xFFFFFFFFL, 1, (int) (d >>> 40) | 1);
+            if (addr != NO_DESCRIPTOR) {
+                c.mmu.writeSystem((addr + 5) & c.mmu.linMask, 1, (int) (d >>> 40) | 1);
             }
         }
     }
@@ -147,6 +164,11 @@ final class Segmentation {
     static void loadStack(SoftwareCpu c, int selector, int cpl) {
         int err = errorCode(selector);
         if ((selector & 0xFFFC) == 0) {
+            if (c.code64 && cpl < 3 && (selector & 3) == cpl) {
+                LongMode.loadNullStack(c, cpl); // 64-bit code below CPL 3 may run with a null SS
+                c.modeChanged();
+                return;
+            }
             throw CpuFault.gp(0);
         }
         if ((selector & 3) != cpl) {
@@ -188,6 +210,9 @@ final class Segmentation {
             int a = c.segAttr[s];
             if ((a & ATTR_UNUSABLE) != 0) {
                 continue;
+            }
+            if ((s == FS || s == GS) && (c.sel[s] & 0xFFFC) == 0 && (c.efer & EFER_LMA) != 0) {
+                continue; // a null FS/GS keeps its base (set through the MSRs) in IA-32e mode
             }
             boolean conformingCode = (a & 0x1C) == 0x1C;
             int dpl = (a >>> 5) & 3;

@@ -11,14 +11,14 @@ import org.virtfx.engine.snapshot.StateReader;
 import org.virtfx.engine.snapshot.StateWriter;
 
 /**
- * The engine's own x86 vCPU: an interpreter for real, 16/32-bit protected and virtual-8086 mode with paging, behaving
- * as a P6-class Intel processor (see {@link Cpuid} for exactly what it advertises).
+ * The engine's own x86 vCPU: an interpreter for real, 16/32-bit protected, virtual-8086 and IA-32e (64-bit and
+ * compatibility) mode with paging, behaving as an Intel processor (see {@link Cpuid} for exactly what it advertises).
  *
  * <p>This class holds the architectural state and the run loop (interrupt checks, HLT parking, exception delivery);
  * decoding and execution live in {@link Interpreter} and the classes it calls: {@link Alu}, {@link TwoByteOps},
  * {@link StringOps}, {@link Segmentation}, {@link ControlTransfer}, {@link Mmu}, {@link Msrs}. State fields are
- * package-private for those classes. General registers are {@code long[16]} and the instruction pointer a long so that
- * long mode can be added without changing the layout; in the modes implemented here only the low 32 bits are used.
+ * package-private for those classes. General registers are {@code long[16]} (RAX..R15) and the instruction pointer a
+ * long; outside 64-bit mode only their low 32 bits are used.
  */
 public final class SoftwareCpu implements X86Cpu, Snapshottable {
     static final long CR0_PE = 1, CR0_MP = 2, CR0_EM = 4, CR0_TS = 8, CR0_ET = 0x10, CR0_NE = 0x20, CR0_WP = 1L << 16,
@@ -58,8 +58,11 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
     long gdtBase, idtBase;
     int gdtLimit, idtLimit;
     int cpl;
-    /** Instruction-set view of the current mode: CS.D (32-bit code) and SS.B (32-bit stack pointer). */
-    boolean code32, stack32;
+    /**
+     * Instruction-set view of the current mode: 64-bit code (EFER.LMA and CS.L), otherwise CS.D (32-bit code) and
+     * SS.B (32-bit stack pointer).
+     */
+    boolean code64, code32, stack32;
     final long[] dr = new long[8];
 
     // ---- run-loop state ----------------------------------------------------------------------------------------
@@ -78,6 +81,12 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
     private boolean ferrAsserted;
     long tscOffset;
     private final Thread[] parkedThread = new Thread[1];
+    /** Per-instruction register trace (QEMU's format) when enabled; null otherwise. */
+    private QemuStyleTrace trace;
+    /** System property naming a file: the BSP writes a register trace there (see {@code virtfx run --trace-cpu}). */
+    public static final String TRACE_PROPERTY = "virtfx.cpu.trace";
+    /** System property: instructions traced before the trace file is closed (default 2,000,000). */
+    public static final String TRACE_LIMIT_PROPERTY = "virtfx.cpu.traceLimit";
 
     public SoftwareCpu(CpuHost host) {
         this.host = host;
@@ -87,6 +96,28 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
         this.msrs = new Msrs(this);
         reset();
         waitForSipi = host.index() != 0;
+        String traceFile = System.getProperty(TRACE_PROPERTY);
+        if (traceFile != null && !traceFile.isEmpty() && host.index() == 0) {
+            try {
+                startTrace(java.nio.file.Files.newBufferedWriter(java.nio.file.Path.of(traceFile)),
+                        Long.getLong(TRACE_LIMIT_PROPERTY, 2_000_000L));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot write the CPU trace " + traceFile, e);
+            }
+        }
+    }
+
+    /** Writes the register state before each of the next {@code limit} instructions to {@code out}, QEMU-style. */
+    void startTrace(java.io.Writer out, long limit) {
+        trace = new QemuStyleTrace(out, limit);
+    }
+
+    /** Ends a trace started by {@link #startTrace} (flushes and closes its writer). */
+    void stopTrace() {
+        if (trace != null) {
+            trace.close();
+            trace = null;
+        }
     }
 
     // ---- Vcpu / X86Cpu ----------------------------------------------------------------------------------------
@@ -121,7 +152,7 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
         gdtBase = idtBase = 0;
         gdtLimit = idtLimit = 0xFFFF;
         cpl = 0;
-        code32 = stack32 = false;
+        code64 = code32 = stack32 = false;
         java.util.Arrays.fill(dr, 0);
         dr[6] = 0xFFFF0FF0L;
         dr[7] = 0x400;
@@ -135,6 +166,7 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
         java.util.Arrays.fill(sse.xmm, 0);
         msrs.reset();
         mmu.userHalf = 0;
+        mmu.linMask = 0xFFFFFFFFL;
         mmu.flush();
         // After a platform reset only the bootstrap processor runs; the others wait for a start-up IPI again. A
         // start-up IPI that is already pending stays: INIT and SIPI can both arrive before this vCPU gets to run.
@@ -180,6 +212,9 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
             }
         } finally {
             parkedThread[0] = null;
+            if (trace != null) {
+                trace.flush();
+            }
         }
     }
 
@@ -217,6 +252,10 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
 
     /** One instruction, with fault delivery. */
     void step() {
+        if (trace != null) {
+            tracedStep();
+            return;
+        }
         long startRip = rip;
         long startSp = r[RSP];
         boolean singleStep = (eflags & TF) != 0;
@@ -241,6 +280,27 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
                 case FpuException.VECTOR_UD -> CpuFault.of(CpuFault.UD);
                 default -> CpuFault.gp(0);
             });
+        }
+    }
+
+    /**
+     * {@link #step} with a trace record: written unless the instruction faulted while being fetched (QEMU logs
+     * nothing for an instruction it could not translate, so neither does this trace).
+     */
+    private void tracedStep() {
+        QemuStyleTrace t = trace;
+        if (!t.capture(this)) {
+            trace = null;
+        }
+        interp.fetchFault = false;
+        trace = null;
+        try {
+            step();
+        } finally {
+            trace = t;
+        }
+        if (!interp.fetchFault) {
+            t.emit();
         }
     }
 
@@ -419,9 +479,12 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
 
     /** Recomputes the cached mode bits after CS, SS, CR0 or EFLAGS.VM changed. */
     void modeChanged() {
-        code32 = (segAttr[CS] & 0x4000) != 0 && (cr0 & CR0_PE) != 0 && (eflags & VM) == 0;
+        boolean lma = (efer & EFER_LMA) != 0;
+        code64 = lma && (segAttr[CS] & LongMode.ATTR_L) != 0 && (cr0 & CR0_PE) != 0;
+        code32 = !code64 && (segAttr[CS] & 0x4000) != 0 && (cr0 & CR0_PE) != 0 && (eflags & VM) == 0;
         stack32 = (segAttr[SS] & 0x4000) != 0 && (cr0 & CR0_PE) != 0 && (eflags & VM) == 0;
         mmu.userHalf = cpl == 3 ? 1 << 12 : 0;
+        mmu.linMask = lma ? -1L : 0xFFFFFFFFL;
     }
 
     @Override
@@ -440,7 +503,7 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
     public void setControlRegister(int n, long value) {
         switch (n) {
             case 0 -> writeCr0(value);
-            case 2 -> cr2 = value & 0xFFFFFFFFL;
+            case 2 -> cr2 = value;
             case 3 -> writeCr3(value);
             case 4 -> writeCr4(value);
             case 8 -> {
@@ -456,6 +519,12 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
         v = (v & 0xE005003FL) | CR0_ET;
         long changed = cr0 ^ v;
         cr0 = v;
+        // IA-32e mode becomes active when paging is enabled with EFER.LME set, and ends when paging is disabled
+        if ((v & CR0_PG) != 0 && (efer & EFER_LME) != 0) {
+            efer |= EFER_LMA;
+        } else if ((v & CR0_PG) == 0) {
+            efer &= ~EFER_LMA;
+        }
         if ((changed & (CR0_PG | CR0_WP | CR0_PE)) != 0) {
             mmu.flush();
         }
@@ -468,7 +537,7 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
     }
 
     void writeCr3(long v) {
-        cr3 = v & 0xFFFFFFFFL;
+        cr3 = (efer & EFER_LMA) != 0 ? v & 0x000FFFFFFFFFFFFFL : v & 0xFFFFFFFFL;
         mmu.flush();
     }
 
@@ -482,11 +551,12 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
 
     @Override
     public void setDescriptorTable(boolean idt, long base, int limit) {
+        long mask = code64 ? -1L : 0xFFFFFFFFL;
         if (idt) {
-            idtBase = base & 0xFFFFFFFFL;
+            idtBase = base & mask;
             idtLimit = limit & 0xFFFF;
         } else {
-            gdtBase = base & 0xFFFFFFFFL;
+            gdtBase = base & mask;
             gdtLimit = limit & 0xFFFF;
         }
     }
@@ -542,6 +612,23 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
     public String describeState() {
         int f = Alu.flags(this);
         StringBuilder sb = new StringBuilder();
+        if ((efer & EFER_LMA) != 0) {
+            sb.append(String.format("CPU %d: RAX=%016x RBX=%016x RCX=%016x RDX=%016x%n", host.index(), r[RAX], r[RBX],
+                    r[RCX], r[RDX]));
+            sb.append(String.format("RSI=%016x RDI=%016x RBP=%016x RSP=%016x%n", r[RSI], r[RDI], r[RBP], r[RSP]));
+            sb.append(String.format("R8 =%016x R9 =%016x R10=%016x R11=%016x%n", r[8], r[9], r[10], r[11]));
+            sb.append(String.format("R12=%016x R13=%016x R14=%016x R15=%016x%n", r[12], r[13], r[14], r[15]));
+            sb.append(String.format("RIP=%016x RFL=%08x CPL=%d CR0=%08x CR2=%016x CR3=%016x CR4=%08x EFER=%x%s%n",
+                    rip, f, cpl, cr0, cr2, cr3, cr4, efer, halted ? " HLT" : ""));
+            String[] names = {"ES", "CS", "SS", "DS", "FS", "GS", "LDT", "TR"};
+            for (int s = 0; s < 8; s++) {
+                sb.append(String.format("%-3s=%04x %016x %08x %05x%n", names[s], sel[s], segBase[s], segLimit[s],
+                        segAttr[s]));
+            }
+            sb.append(String.format("GDT=%016x %04x IDT=%016x %04x retired=%d", gdtBase, gdtLimit, idtBase, idtLimit,
+                    retired));
+            return sb.toString();
+        }
         sb.append(String.format("CPU %d: EAX=%08x EBX=%08x ECX=%08x EDX=%08x ESI=%08x EDI=%08x EBP=%08x ESP=%08x%n",
                 host.index(), r[RAX], r[RBX], r[RCX], r[RDX], r[RSI], r[RDI], r[RBP], r[RSP]));
         sb.append(String.format("EIP=%08x EFL=%08x CPL=%d CR0=%08x CR2=%08x CR3=%08x CR4=%08x EFER=%x%s%n",

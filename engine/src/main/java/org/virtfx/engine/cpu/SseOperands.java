@@ -28,21 +28,8 @@ abstract class SseOperands {
     }
 
     int prefix() {
-        return in.rep == 0xF3 ? PF3 : in.rep == 0xF2 ? PF2 : operandSizePrefix(in) ? P66 : NONE;
+        return in.rep == 0xF3 ? PF3 : in.rep == 0xF2 ? PF2 : in.prefix66() ? P66 : NONE;
     }
-
-    /**
-     * Whether the instruction has a 66 prefix: its operand size differs from the mode's default, which is 32 bits in
-     * 32-bit code and in 64-bit code (EFER.LMA with CS.L), 16 bits otherwise.
-     */
-    static boolean operandSizePrefix(Interpreter in) {
-        SoftwareCpu c = in.c;
-        boolean code64 = (c.efer & EFER_LMA) != 0 && (c.segAttr[CS] & CS_L) != 0 && (c.cr0 & CR0_PE) != 0;
-        return in.o32 != (c.code32 || code64);
-    }
-
-    /** The L (64-bit code) bit of a code segment's attributes. */
-    static final int CS_L = 0x2000;
 
     // ---------------------------------------------------------------- checks and operands
 
@@ -92,9 +79,9 @@ abstract class SseOperands {
         return a;
     }
 
-    /** The linear address {@code n} bytes further: wraps at 4 GiB for 32-bit linear addresses (legacy modes). */
-    static long plus(long a, int n) {
-        return a > 0xFFFFFFFFL ? a + n : (a + n) & 0xFFFFFFFFL;
+    /** The linear address {@code n} bytes further, wrapped to the linear address width of the mode. */
+    long plus(long a, int n) {
+        return (a + n) & c.mmu.linMask;
     }
 
     /** Loads the 128-bit r/m operand into {@code v}. */

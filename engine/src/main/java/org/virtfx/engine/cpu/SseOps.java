@@ -763,7 +763,7 @@ final class SseOps extends SseOperands {
 
     /** 0F AE /2 (LDMXCSR) and /3 (STMXCSR), memory forms; the caller decoded the ModRM. */
     void mxcsrAccess(boolean load) {
-        if (in.rep != 0 || operandSizePrefix(in)) {
+        if (in.rep != 0 || in.prefix66()) {
             throw CpuFault.ud();
         }
         check();

@@ -23,8 +23,8 @@ final class StringOps {
     }
 
     void execute(int op) {
-        int size = (op & 1) == 0 ? 1 : in.osize();
-        long am = in.a32 ? 0xFFFFFFFFL : 0xFFFF;
+        int size = (op & 1) == 0 ? 1 : op <= 0x6F ? in.ioSize() : in.osize();
+        long am = in.addrMask();
         int delta = (c.eflags & DF) != 0 ? -size : size;
         if (op >= 0x6C && op <= 0x6F) {
             in.checkIo((int) r[RDX] & 0xFFFF, size);
@@ -77,13 +77,15 @@ final class StringOps {
                 return true;
             }
             long di = r[RDI] & am;
-            long n = Math.min(count, (am - di) / size + 1);
+            long n = am == -1L ? count : Math.min(count, (am - di) / size + 1);
             long dstLin = in.linear(ES, di, size, true);
             n = Math.min(n, (0x1000 - (dstLin & 0xFFF)) / size);
             long si = 0, srcLin = 0;
             if (movs) {
                 si = r[RSI] & am;
-                n = Math.min(n, (am - si) / size + 1);
+                if (am != -1L) {
+                    n = Math.min(n, (am - si) / size + 1);
+                }
                 srcLin = in.linear(src, si, size, false);
                 n = Math.min(n, (0x1000 - (srcLin & 0xFFF)) / size);
             }
@@ -105,15 +107,17 @@ final class StringOps {
                 java.lang.foreign.MemorySegment.copy(mmu.ram, sOff, mmu.ram, dOff, bytes);
                 set(RSI, si + bytes, am);
             } else {
-                int v = in.getReg(RAX, size);
+                long v = in.getRegL(RAX, size);
                 if (size == 1) {
                     mmu.ram.asSlice(dOff, bytes).fill((byte) v);
                 } else {
                     for (int k = 0; k < bytes; k += size) {
                         if (size == 2) {
                             mmu.ram.set(Mmu.LE16, dOff + k, (short) v);
+                        } else if (size == 4) {
+                            mmu.ram.set(Mmu.LE32, dOff + k, (int) v);
                         } else {
-                            mmu.ram.set(Mmu.LE32, dOff + k, v);
+                            mmu.ram.set(Mmu.LE64, dOff + k, v);
                         }
                     }
                 }
@@ -134,28 +138,28 @@ final class StringOps {
         int src = in.segDefault(DS);
         switch (op) {
             case 0xA4, 0xA5 -> {
-                int v = in.readMem(src, si, size);
+                long v = in.readMemL(src, si, size);
                 in.writeMem(ES, di, size, v);
                 set(RSI, si + delta, am);
                 set(RDI, di + delta, am);
             }
             case 0xA6, 0xA7 -> {
-                int a = in.readMem(src, si, size);
-                int b = in.readMem(ES, di, size);
+                long a = in.readMemL(src, si, size);
+                long b = in.readMemL(ES, di, size);
                 Alu.alu(c, 7, a, b, size);
                 set(RSI, si + delta, am);
                 set(RDI, di + delta, am);
             }
             case 0xAA, 0xAB -> {
-                in.writeMem(ES, di, size, in.getReg(RAX, size));
+                in.writeMem(ES, di, size, in.getRegL(RAX, size));
                 set(RDI, di + delta, am);
             }
             case 0xAC, 0xAD -> {
-                in.setReg(RAX, size, in.readMem(src, si, size));
+                in.setReg(RAX, size, in.readMemL(src, si, size));
                 set(RSI, si + delta, am);
             }
             case 0xAE, 0xAF -> {
-                Alu.alu(c, 7, in.getReg(RAX, size), in.readMem(ES, di, size), size);
+                Alu.alu(c, 7, in.getRegL(RAX, size), in.readMemL(ES, di, size), size);
                 set(RDI, di + delta, am);
             }
             case 0x6C, 0x6D -> {

@@ -15,6 +15,9 @@ final class TaskSwitch {
 
     static void run(SoftwareCpu c, int selector, long d, int source, boolean pushErr, int err) {
         int serr = Segmentation.errorCode(selector);
+        if (LongMode.active(c)) {
+            throw CpuFault.gp(serr); // there are no task switches in IA-32e mode
+        }
         if ((selector & 4) != 0) {
             throw CpuFault.withCode(source == IRET ? CpuFault.TS : CpuFault.GP, serr);
         }
@@ -162,7 +165,7 @@ final class TaskSwitch {
             c.segAttr[seg] = ATTR_UNUSABLE;
             return;
         }
-        if (Segmentation.descriptorAddress(c, selector) < 0) {
+        if (Segmentation.descriptorAddress(c, selector) == Segmentation.NO_DESCRIPTOR) {
             throw CpuFault.withCode(CpuFault.TS, err);
         }
         long d = Segmentation.descriptor(c, selector);
@@ -184,10 +187,10 @@ final class TaskSwitch {
 
     static void setBusy(SoftwareCpu c, int selector, boolean busy) {
         long addr = Segmentation.descriptorAddress(c, selector);
-        if (addr < 0) {
+        if (addr == Segmentation.NO_DESCRIPTOR) {
             return;
         }
-        long a5 = (addr + 5) & 0xFFFFFFFFL;
+        long a5 = (addr + 5) & c.mmu.linMask;
         int b = c.mmu.readSystem(a5, 1);
         c.mmu.writeSystem(a5, 1, busy ? b | 2 : b & ~2);
     }

@@ -60,6 +60,8 @@ public final class TraceDiff {
             "DR6", "DR7", "CCS", "CCD", "CCO", "EFER");
 
     public Result compare(Iterator<CpuTraceRecord> a, Iterator<CpuTraceRecord> b) {
+        a = firstOfEachPcRun(a);
+        b = firstOfEachPcRun(b);
         if (!a.hasNext() || !b.hasNext()) {
             return new Result(0, null, null, null, List.of());
         }
@@ -83,6 +85,41 @@ public final class TraceDiff {
             ra = a.next();
             rb = b.next();
         }
+    }
+
+    /**
+     * Keeps only the first of consecutive records at the same instruction address. QEMU logs a REP string
+     * instruction once per iteration and logs an instruction again when its translation block was left early and
+     * re-entered; VirtFX logs a REP instruction once. The first record (the state entering the instruction) is the
+     * same on both sides, and the record after the run shows the instruction's result.
+     */
+    static Iterator<CpuTraceRecord> firstOfEachPcRun(Iterator<CpuTraceRecord> in) {
+        return new Iterator<>() {
+            private CpuTraceRecord last;
+            private CpuTraceRecord next;
+
+            @Override
+            public boolean hasNext() {
+                while (next == null && in.hasNext()) {
+                    CpuTraceRecord r = in.next();
+                    if (last == null || last.linearPc() != r.linearPc()) {
+                        next = r;
+                    }
+                    last = r;
+                }
+                return next != null;
+            }
+
+            @Override
+            public CpuTraceRecord next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                CpuTraceRecord r = next;
+                next = null;
+                return r;
+            }
+        };
     }
 
     List<String> differences(CpuTraceRecord x, CpuTraceRecord y) {
