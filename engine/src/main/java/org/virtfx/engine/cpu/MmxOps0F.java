@@ -49,8 +49,27 @@ final class MmxOps0F {
         in.decodeModrm();
         int reg = in.reg;
         switch (op) {
-            case 0x6E -> c.fpu.setMmx(reg, in.readEa(4) & 0xFFFFFFFFL);
-            case 0x7E -> in.writeEa(4, (int) c.fpu.mmx(reg));
+            case 0x6E -> { // MOVD mm, r/m32 (MOVQ mm, r/m64 with REX.W)
+                long v;
+                if (!in.rexW) {
+                    v = in.readEa(4) & 0xFFFFFFFFL;
+                } else if (in.mod == 3) {
+                    v = in.r[in.rm];
+                } else {
+                    v = c.mmu.read64(in.linear(in.eaSeg, in.eaOff, 8, false));
+                }
+                c.fpu.setMmx(reg, v);
+            }
+            case 0x7E -> { // MOVD r/m32, mm (MOVQ r/m64, mm with REX.W)
+                long v = c.fpu.mmx(reg);
+                if (!in.rexW) {
+                    in.writeEa(4, (int) v);
+                } else if (in.mod == 3) {
+                    in.r[in.rm] = v;
+                } else {
+                    c.mmu.write64(in.linear(in.eaSeg, in.eaOff, 8, true), v);
+                }
+            }
             case 0x6F -> c.fpu.setMmx(reg, source());
             case 0x7F -> {
                 long v = c.fpu.mmx(reg);

@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The host CPU's own SSE unit as a test oracle: a small C program with an assembly stub that loads XMM0-7, MM0-1,
- * MXCSR, EFLAGS and five general registers from a record, points RBX at a 64-byte memory operand, calls the given
+ * MXCSR, EFLAGS and five general registers from a record (XMM8-15 and the 64-bit registers too), points RBX (and RDI if asked) at a 64-byte memory operand,
+ * calls the given
  * instruction bytes (followed by RET) in an executable page, and writes everything back. SIGFPE (an unmasked SIMD
  * exception), SIGILL and SIGSEGV are caught: the record then carries the signal and the MXCSR at the fault.
  * Instructions without REX behave the same in 64-bit mode as in the emulated 32-bit mode (32-bit register results
@@ -17,7 +18,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class HostSseOracle implements AutoCloseable {
     /** Record layout shared with the C struct: see {@link #C_SOURCE}. */
-    static final int STATE = 256, XMM = 0, MXCSR = 128, GPR = 132, EFLAGS = 156, MM = 160, FAULT = 176, MEM = 192;
+    static final int STATE = 512, XMM = 0, MXCSR = 128, GPR = 132, EFLAGS = 156, MM = 160, FAULT = 176, MEM = 192;
+    /** XMM8-15, and the upper halves of RAX, RCX, RDX, RBX, RSI, RDI (64-bit mode). */
+    static final int XMM_HIGH = 256, GPR_HIGH = 384;
+    /** Nonzero: RDI/EDI points at the memory operand too (MASKMOVDQU/MASKMOVQ); EDI is then not compared. */
+    static final int RDI_IS_MEM = 180;
     static final int CODE = 16;
 
     private static final String C_SOURCE = """
@@ -31,7 +36,8 @@ final class HostSseOracle implements AutoCloseable {
             #include <ucontext.h>
             struct state {
                 uint8_t xmm[128]; uint32_t mxcsr; uint32_t gpr[6]; uint32_t eflags; uint64_t mm[2];
-                uint32_t fault; uint32_t pad[3]; uint8_t mem[64];
+                uint32_t fault; uint32_t pad[3]; uint8_t mem[64]; uint8_t xmm_high[128]; uint32_t gpr_high[6];
+                uint32_t pad2[26];
             } __attribute__((aligned(16)));
             extern void run_case(struct state *s, void *code);
             static sigjmp_buf env;
@@ -94,15 +100,42 @@ final class HostSseOracle implements AutoCloseable {
                 movdqu 80(%r12), %xmm5
                 movdqu 96(%r12), %xmm6
                 movdqu 112(%r12), %xmm7
+                movdqu 256(%r12), %xmm8
+                movdqu 272(%r12), %xmm9
+                movdqu 288(%r12), %xmm10
+                movdqu 304(%r12), %xmm11
+                movdqu 320(%r12), %xmm12
+                movdqu 336(%r12), %xmm13
+                movdqu 352(%r12), %xmm14
+                movdqu 368(%r12), %xmm15
                 movq 160(%r12), %mm0
                 movq 168(%r12), %mm1
                 ldmxcsr 128(%r12)
                 lea 192(%r12), %rbx
                 mov 132(%r12), %eax
+                movl 384(%r12), %r15d
+                shl $32, %r15
+                or %r15, %rax
                 mov 136(%r12), %ecx
+                movl 388(%r12), %r15d
+                shl $32, %r15
+                or %r15, %rcx
                 mov 140(%r12), %edx
+                movl 392(%r12), %r15d
+                shl $32, %r15
+                or %r15, %rdx
                 mov 148(%r12), %esi
+                movl 400(%r12), %r15d
+                shl $32, %r15
+                or %r15, %rsi
                 mov 152(%r12), %edi
+                movl 404(%r12), %r15d
+                shl $32, %r15
+                or %r15, %rdi
+                cmpl $0, 180(%r12)
+                je 1f
+                mov %rbx, %rdi
+            1:
                 movl 156(%r12), %r14d
                 push %r14
                 popfq
@@ -115,6 +148,21 @@ final class HostSseOracle implements AutoCloseable {
                 mov %edx, 140(%r12)
                 mov %esi, 148(%r12)
                 mov %edi, 152(%r12)
+                mov %rax, %r15
+                shr $32, %r15
+                movl %r15d, 384(%r12)
+                mov %rcx, %r15
+                shr $32, %r15
+                movl %r15d, 388(%r12)
+                mov %rdx, %r15
+                shr $32, %r15
+                movl %r15d, 392(%r12)
+                mov %rsi, %r15
+                shr $32, %r15
+                movl %r15d, 400(%r12)
+                mov %rdi, %r15
+                shr $32, %r15
+                movl %r15d, 404(%r12)
                 stmxcsr 128(%r12)
                 movdqu %xmm0, 0(%r12)
                 movdqu %xmm1, 16(%r12)
@@ -124,6 +172,14 @@ final class HostSseOracle implements AutoCloseable {
                 movdqu %xmm5, 80(%r12)
                 movdqu %xmm6, 96(%r12)
                 movdqu %xmm7, 112(%r12)
+                movdqu %xmm8, 256(%r12)
+                movdqu %xmm9, 272(%r12)
+                movdqu %xmm10, 288(%r12)
+                movdqu %xmm11, 304(%r12)
+                movdqu %xmm12, 320(%r12)
+                movdqu %xmm13, 336(%r12)
+                movdqu %xmm14, 352(%r12)
+                movdqu %xmm15, 368(%r12)
                 movq %mm0, 160(%r12)
                 movq %mm1, 168(%r12)
                 emms

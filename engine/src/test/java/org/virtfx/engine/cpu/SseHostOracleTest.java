@@ -25,6 +25,7 @@ import org.virtfx.engine.memory.PhysicalMemory;
  * infinities, zeros, extremes, all rounding modes, DAZ, FTZ, masked and unmasked exceptions) by VirtFX's CPU in
  * 32-bit protected mode and by this host's CPU ({@link HostSseOracle}); XMM0-7, MM0-1, MXCSR, five general registers,
  * the arithmetic flags, the memory operand and the fault (SIGFPE = #XM, SIGILL = #UD, SIGSEGV = #GP) must be equal.
+ * Memory forms run with the operand at [EBX], [EBX+4] (misaligned: the aligned forms must raise #GP) and [EBX+8].
  * RCPPS/RSQRTPS are compared within their documented error bound. {@code -Dsse.oracle.cases=N} (per encoding and
  * form) and {@code -Dsse.oracle.seed=S} run more or other cases,
  * {@code -Dsse.oracle.only=REGEX} only the encodings whose name matches.
@@ -44,6 +45,12 @@ class SseHostOracleTest {
     }
 
     private static final List<Spec> SPECS = new ArrayList<>();
+    /** REX forms, run in 64-bit mode only: REX.W general-register operands, REX.R/REX.B for XMM8-15. */
+    private static final List<Spec> SPECS64 = new ArrayList<>();
+
+    private static void add64(String name, String hex, int reg, int mem, int imm, Kind kind) {
+        SPECS64.add(new Spec(name, HexFormat.of().parseHex(hex.replace(" ", "")), reg, mem, imm, kind, false));
+    }
 
     private static void add(String name, String hex, int reg, int mem, int imm, Kind kind) {
         SPECS.add(new Spec(name, HexFormat.of().parseHex(hex.replace(" ", "")), reg, mem, imm, kind, false));
@@ -222,18 +229,63 @@ class SseHostOracleTest {
         add("crc32 r32,r/m16", "66 F2 0F 38 F1", Kind.INT);
         add("popcnt r32", "F3 0F B8", Kind.INT);
         add("popcnt r16", "66 F3 0F B8", Kind.INT);
+        add("ldmxcsr", "0F AE", -1, 0x13, -1, Kind.INT);
+        add("stmxcsr", "0F AE", -1, 0x1B, -1, Kind.INT);
+        add("maskmovdqu", "66 0F F7", 0xC1, -1, -1, Kind.INT);
+        add("maskmovq", "0F F7", 0xC1, -1, -1, Kind.INT);
+        add64("movq xmm,r/m64", "66 48 0F 6E", 0xC1, 0x03, -1, Kind.INT);
+        add64("movq r/m64,xmm", "66 48 0F 7E", 0xC1, 0x03, -1, Kind.INT);
+        add64("cvtsi2ss r64", "F3 48 0F 2A", 0xC1, 0x03, -1, Kind.INT);
+        add64("cvtsi2sd r64", "F2 48 0F 2A", 0xC1, 0x03, -1, Kind.INT);
+        add64("cvttss2si r64", "F3 48 0F 2C", 0xC1, 0x03, -1, Kind.PS);
+        add64("cvtss2si r64", "F3 48 0F 2D", 0xC1, 0x03, -1, Kind.PS);
+        add64("cvttsd2si r64", "F2 48 0F 2C", 0xC1, 0x03, -1, Kind.PD);
+        add64("cvtsd2si r64", "F2 48 0F 2D", 0xC1, 0x03, -1, Kind.PD);
+        add64("pextrq", "66 48 0F 3A 16", 0xC1, 0x03, 0xFF, Kind.INT);
+        add64("pinsrq", "66 48 0F 3A 22", 0xC1, 0x03, 0xFF, Kind.INT);
+        add64("crc32 r64,r/m64", "F2 48 0F 38 F1", 0xC1, 0x03, -1, Kind.INT);
+        add64("crc32 r64,r/m8", "F2 48 0F 38 F0", 0xC1, 0x03, -1, Kind.INT);
+        add64("popcnt r64", "F3 48 0F B8", 0xC1, 0x03, -1, Kind.INT);
+        add64("movnti m64", "48 0F C3", -1, 0x03, -1, Kind.INT);
+        add64("movd r32 zero-extends", "66 0F 7E", 0xC1, -1, -1, Kind.INT);
+        add64("addps xmm8,xmm1", "44 0F 58", 0xC1, 0x03, -1, Kind.PS);
+        add64("addpd xmm0,xmm9", "66 41 0F 58", 0xC1, -1, -1, Kind.PD);
+        add64("pxor xmm8,xmm9", "66 45 0F EF", 0xC1, -1, -1, Kind.INT);
+        add64("movdqa xmm12,m", "66 44 0F 6F", 0xE1, 0x23, -1, Kind.INT);
+        add64("movaps xmm15,xmm14", "45 0F 28", 0xFE, -1, -1, Kind.INT);
+        add64("pshufb xmm10,xmm11", "66 45 0F 38 00", 0xD3, -1, -1, Kind.INT);
+        add64("pshufb xmm10,m", "66 44 0F 38 00", 0xD3, 0x13, -1, Kind.INT);
+        add64("pcmpistri xmm8", "66 44 0F 3A 63", 0xC1, 0x03, 0x7F, Kind.TEXT);
+        add64("pmovmskb eax,xmm9", "66 41 0F D7", 0xC1, -1, -1, Kind.INT);
+        add64("cvtsd2ss xmm13", "F2 44 0F 5A", 0xE9, 0x2B, -1, Kind.PD);
+        add64("pinsrw xmm11,ecx", "66 44 0F C4", 0xD9, -1, 0xFF, Kind.INT);
+        add64("blendvps xmm10,xmm9", "66 45 0F 38 14", 0xD1, -1, -1, Kind.INT);
+        add64("movq xmm9,xmm8", "F3 45 0F 7E", 0xC8, -1, -1, Kind.INT);
+        add64("mmx paddb", "0F FC", 0xC1, 0x03, -1, Kind.INT);
+        add64("mmx movd mm0,rcx", "48 0F 6E", 0xC1, 0x03, -1, Kind.INT);
+        add64("mmx movq rcx,mm0", "48 0F 7E", 0xC1, 0x03, -1, Kind.INT);
+        // encodings that must be #UD: register forms of memory-only instructions, prefixes selecting nothing
+        for (String ud : new String[] {"66 0F 12", "66 0F 16", "0F 13", "66 0F 17", "0F 2B", "66 0F E7", "F2 0F F0",
+                "66 0F 38 2A", "0F C3", "F2 0F 5B", "0F E6", "F3 0F 28", "F2 0F 6F", "F3 0F D0", "0F 7C", "F3 0F 6E",
+                "F3 0F 38 00", "0F 38 10", "0F 38 17", "F2 0F 3A 0F", "0F 3A 08", "0F 38 F1", "F2 0F 53", "66 0F 52",
+                "F3 0F 50", "66 0F F0", "F3 0F D7", "0F AE"}) {
+            add("#UD " + ud, ud, ud.equals("0F AE") ? 0xD1 : 0xC1, -1, -1, Kind.INT);
+        }
     }
 
     // ---------------------------------------------------------------- the emulated side
 
-    private static final int CODE_AT = 0x1000, MEM_AT = 0x2000;
+    private static final int CODE_AT = 0x1000, MEM_AT = 0x2000, PML4_AT = 0x80000;
 
     /** VirtFX's CPU in flat 32-bit protected mode with OSFXSR and OSXMMEXCPT, one instruction at a time. */
     static final class Emulated implements AutoCloseable {
         final GuestMemory ram = GuestMemory.allocate(1 << 20);
         final SoftwareCpu cpu;
+        /** 64-bit mode (identity-mapped first 2 MiB, CS.L) instead of flat 32-bit protected mode. */
+        final boolean long64;
 
-        Emulated() {
+        Emulated(boolean long64) {
+            this.long64 = long64;
             ReentrantLock lock = new ReentrantLock();
             PhysicalMemory phys = new PhysicalMemory(ram, new MmioBus(lock));
             phys.mapRam(0, 1 << 20, 0);
@@ -243,9 +295,20 @@ class SseHostOracleTest {
         byte[] run(byte[] code, byte[] state) {
             ByteBuffer in = ByteBuffer.wrap(state).order(ByteOrder.LITTLE_ENDIAN);
             cpu.reset();
-            cpu.setControlRegister(0, 0x31); // PE, ET, NE
-            cpu.setControlRegister(4, SoftwareCpu.CR4_OSFXSR | SoftwareCpu.CR4_OSXMMEXCPT);
-            cpu.loadSegment(X86Cpu.Segment.CS, 8, 0, -1, 0xC09B);
+            if (long64) {
+                ram.write64(PML4_AT, PML4_AT + 0x1003);
+                ram.write64(PML4_AT + 0x1000, PML4_AT + 0x2003);
+                ram.write64(PML4_AT + 0x2000, 0x83); // one 2 MiB page at 0
+                cpu.setControlRegister(4, SoftwareCpu.CR4_PAE | SoftwareCpu.CR4_OSFXSR | SoftwareCpu.CR4_OSXMMEXCPT);
+                cpu.setControlRegister(3, PML4_AT);
+                cpu.writeMsr(0xC0000080, SoftwareCpu.EFER_LME);
+                cpu.setControlRegister(0, 0x80000031L); // PG, PE, ET, NE: activates long mode
+                cpu.loadSegment(X86Cpu.Segment.CS, 8, 0, -1, 0xA09B); // L
+            } else {
+                cpu.setControlRegister(0, 0x31); // PE, ET, NE
+                cpu.setControlRegister(4, SoftwareCpu.CR4_OSFXSR | SoftwareCpu.CR4_OSXMMEXCPT);
+                cpu.loadSegment(X86Cpu.Segment.CS, 8, 0, -1, 0xC09B);
+            }
             for (X86Cpu.Segment s : new X86Cpu.Segment[] {X86Cpu.Segment.DS, X86Cpu.Segment.ES, X86Cpu.Segment.SS}) {
                 cpu.loadSegment(s, 16, 0, -1, 0xC093);
             }
@@ -253,13 +316,18 @@ class SseHostOracleTest {
             ram.write(MEM_AT, state, HostSseOracle.MEM, 64);
             for (int i = 0; i < 16; i++) {
                 cpu.sse.xmm[i] = in.getLong(HostSseOracle.XMM + 8 * i);
+                cpu.sse.xmm[16 + i] = long64 ? in.getLong(HostSseOracle.XMM_HIGH + 8 * i) : 0;
             }
             cpu.sse.mxcsr = in.getInt(HostSseOracle.MXCSR);
             int[] gprIndex = {X86Cpu.RAX, X86Cpu.RCX, X86Cpu.RDX, X86Cpu.RBX, X86Cpu.RSI, X86Cpu.RDI};
             for (int i = 0; i < 6; i++) {
-                cpu.r[gprIndex[i]] = in.getInt(HostSseOracle.GPR + 4 * i) & 0xFFFFFFFFL;
+                cpu.r[gprIndex[i]] = in.getInt(HostSseOracle.GPR + 4 * i) & 0xFFFFFFFFL
+                        | (long64 ? (long) in.getInt(HostSseOracle.GPR_HIGH + 4 * i) << 32 : 0);
             }
             cpu.r[X86Cpu.RBX] = MEM_AT;
+            if (in.getInt(HostSseOracle.RDI_IS_MEM) != 0) {
+                cpu.r[X86Cpu.RDI] = MEM_AT;
+            }
             cpu.r[X86Cpu.RSP] = 0x8000;
             cpu.setRflags(in.getInt(HostSseOracle.EFLAGS));
             cpu.fpu.setMmx(0, in.getLong(HostSseOracle.MM));
@@ -280,10 +348,16 @@ class SseHostOracleTest {
             }
             for (int i = 0; i < 16; i++) {
                 o.putLong(HostSseOracle.XMM + 8 * i, cpu.sse.xmm[i]);
+                if (long64) {
+                    o.putLong(HostSseOracle.XMM_HIGH + 8 * i, cpu.sse.xmm[16 + i]);
+                }
             }
             o.putInt(HostSseOracle.MXCSR, cpu.sse.mxcsr);
             for (int i = 0; i < 6; i++) {
                 o.putInt(HostSseOracle.GPR + 4 * i, (int) cpu.r[gprIndex[i]]);
+                if (long64) {
+                    o.putInt(HostSseOracle.GPR_HIGH + 4 * i, (int) (cpu.r[gprIndex[i]] >>> 32));
+                }
             }
             o.putInt(HostSseOracle.EFLAGS, Alu.flags(cpu));
             o.putLong(HostSseOracle.MM, cpu.fpu.mmx(0));
@@ -372,10 +446,16 @@ class SseHostOracleTest {
         };
     }
 
-    private static byte[] randomState(Kind kind, Random rnd) {
+    private static byte[] randomState(Kind kind, Random rnd, boolean long64) {
         ByteBuffer b = ByteBuffer.allocate(HostSseOracle.STATE).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < 16; i++) {
             b.putLong(HostSseOracle.XMM + 8 * i, vectorHalf(kind, rnd));
+            if (long64) {
+                b.putLong(HostSseOracle.XMM_HIGH + 8 * i, vectorHalf(kind, rnd));
+            }
+        }
+        for (int i = 0; i < 6 && long64; i++) {
+            b.putInt(HostSseOracle.GPR_HIGH + 4 * i, rnd.nextBoolean() ? 0 : rnd.nextInt());
         }
         int mxcsr = rnd.nextInt(4) << 13;
         if (rnd.nextInt(4) == 0) {
@@ -409,7 +489,7 @@ class SseHostOracleTest {
     // ---------------------------------------------------------------- comparison
 
     /** Differences between host and emulation, or null when equal. */
-    private static String diff(Spec spec, byte[] host, byte[] emu) {
+    private static String diff(Spec spec, byte[] host, byte[] emu, boolean long64) {
         ByteBuffer h = ByteBuffer.wrap(host).order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer e = ByteBuffer.wrap(emu).order(ByteOrder.LITTLE_ENDIAN);
         StringBuilder sb = new StringBuilder();
@@ -424,9 +504,10 @@ class SseHostOracleTest {
         if (hf != 0 || ef != 0) {
             return sb.isEmpty() ? null : sb.toString();
         }
-        for (int i = 0; i < 8; i++) {
+        for (int i = 0; i < (long64 ? 16 : 8); i++) {
+            int at = i < 8 ? 16 * i : HostSseOracle.XMM_HIGH + 16 * (i - 8);
             for (int k = 0; k < 2; k++) {
-                long hv = h.getLong(16 * i + 8 * k), ev = e.getLong(16 * i + 8 * k);
+                long hv = h.getLong(at + 8 * k), ev = e.getLong(at + 8 * k);
                 if (hv != ev && !(spec.approx() && approxEqual(hv, ev))) {
                     sb.append(String.format(" xmm%d.%s host=%016x emu=%016x", i, k == 0 ? "lo" : "hi", hv, ev));
                 }
@@ -434,9 +515,15 @@ class SseHostOracleTest {
         }
         String[] names = {"eax", "ecx", "edx", "ebx", "esi", "edi"};
         for (int i = 0; i < 6; i++) {
-            if (i != 3 && h.getInt(HostSseOracle.GPR + 4 * i) != e.getInt(HostSseOracle.GPR + 4 * i)) {
+            if (i != 3 && !(i == 5 && h.getInt(HostSseOracle.RDI_IS_MEM) != 0) && h.getInt(HostSseOracle.GPR + 4 * i) != e.getInt(HostSseOracle.GPR + 4 * i)) {
                 sb.append(String.format(" %s host=%08x emu=%08x", names[i], h.getInt(HostSseOracle.GPR + 4 * i),
                         e.getInt(HostSseOracle.GPR + 4 * i)));
+            }
+        }
+        for (int i = 0; i < 6 && long64; i++) {
+            int hv = h.getInt(HostSseOracle.GPR_HIGH + 4 * i), ev = e.getInt(HostSseOracle.GPR_HIGH + 4 * i);
+            if (i != 3 && !(i == 5 && h.getInt(HostSseOracle.RDI_IS_MEM) != 0) && hv != ev) {
+                sb.append(String.format(" %s[63:32] host=%08x emu=%08x", names[i], hv, ev));
             }
         }
         int hfl = h.getInt(HostSseOracle.EFLAGS) & 0x8D5, efl = e.getInt(HostSseOracle.EFLAGS) & 0x8D5;
@@ -477,34 +564,65 @@ class SseHostOracleTest {
     @Test
     void everyEncodingMatchesTheHostCpu() throws Exception {
         Assumptions.assumeTrue(HostSseOracle.available(), "needs gcc on an x86-64 Linux host with SSE4.2");
-        int perForm = Integer.getInteger("sse.oracle.cases", 250);
+        compareAll(SPECS, Integer.getInteger("sse.oracle.cases", 150), false);
+    }
+
+    /**
+     * The same in 64-bit mode, with the REX forms (64-bit general registers, XMM8-15): runs only when the CPU model
+     * has long mode.
+     */
+    @Test
+    void everyEncodingMatchesTheHostCpuInLongMode() throws Exception {
+        Assumptions.assumeTrue(HostSseOracle.available(), "needs gcc on an x86-64 Linux host with SSE4.2");
+        try (Emulated probe = new Emulated(true)) {
+            probe.run(new byte[] {(byte) 0x90}, new byte[HostSseOracle.STATE]);
+            Assumptions.assumeTrue((probe.cpu.efer & SoftwareCpu.EFER_LMA) != 0, "this CPU model has no long mode");
+        } catch (CpuFault f) {
+            Assumptions.abort("this CPU model has no long mode (EFER.LME: " + f.getMessage() + ")");
+        }
+        List<Spec> specs = new ArrayList<>(SPECS64);
+        specs.addAll(SPECS);
+        compareAll(specs, Integer.getInteger("sse.oracle.cases", 150) / 3, true);
+    }
+
+    private void compareAll(List<Spec> specs, int perForm, boolean long64) throws Exception {
         long seed = Long.getLong("sse.oracle.seed", 20261126L);
         Random rnd = new Random(seed);
         Map<String, List<String>> failures = new LinkedHashMap<>();
         int cases = 0, passed = 0;
-        try (HostSseOracle host = new HostSseOracle(tmp); Emulated emu = new Emulated()) {
+        try (HostSseOracle host = new HostSseOracle(tmp); Emulated emu = new Emulated(long64)) {
             String only = System.getProperty("sse.oracle.only");
-            for (Spec spec : SPECS) {
+            for (Spec spec : specs) {
                 if (only != null && !spec.name().matches(only)) {
                     continue;
                 }
-                for (int form = 0; form < 2; form++) {
+                // forms: register, [RBX], [RBX+4] (misaligned: #GP for the aligned forms), [RBX+8]
+                for (int form = 0; form < 4; form++) {
                     int modrm = form == 0 ? spec.regModrm() : spec.memModrm();
                     if (modrm < 0) {
                         continue;
                     }
+                    byte[] disp = form >= 2 ? new byte[] {(byte) (form == 2 ? 4 : 8)} : new byte[0];
+                    if (form >= 2) {
+                        modrm |= 0x40;
+                    }
                     for (int n = 0; n < perForm; n++) {
-                        byte[] code = new byte[spec.opcode().length + 1 + (spec.immMask() >= 0 ? 1 : 0)];
-                        System.arraycopy(spec.opcode(), 0, code, 0, spec.opcode().length);
-                        code[spec.opcode().length] = (byte) modrm;
+                        int len = spec.opcode().length;
+                        byte[] code = new byte[len + 1 + disp.length + (spec.immMask() >= 0 ? 1 : 0)];
+                        System.arraycopy(spec.opcode(), 0, code, 0, len);
+                        code[len] = (byte) modrm;
+                        System.arraycopy(disp, 0, code, len + 1, disp.length);
                         if (spec.immMask() >= 0) {
                             code[code.length - 1] = (byte) (rnd.nextInt(256) & spec.immMask());
                         }
-                        byte[] state = randomState(spec.kind(), rnd);
+                        byte[] state = randomState(spec.kind(), rnd, long64);
+                        if (spec.name().startsWith("maskmov")) {
+                            state[HostSseOracle.RDI_IS_MEM] = 1;
+                        }
                         byte[] want = host.run(code, state);
                         byte[] got = emu.run(code, state);
                         cases++;
-                        String d = diff(spec, want, got);
+                        String d = diff(spec, want, got, long64);
                         if (d == null) {
                             passed++;
                         } else {
@@ -524,11 +642,12 @@ class SseHostOracleTest {
                 }
             }
         }
-        System.out.printf("SSE host oracle: %d of %d cases identical (%d encodings)%n", passed, cases, SPECS.size());
+        System.out.printf("SSE host oracle (%s): %d of %d cases identical (%d encodings)%n",
+                long64 ? "64-bit mode" : "32-bit mode", passed, cases, specs.size());
         StringBuilder report = new StringBuilder();
         failures.forEach((name, l) -> {
             report.append(name).append(":\n");
-            l.forEach(s -> report.append("  ").append(s).append('\n'));
+            l.forEach(x -> report.append("  ").append(x).append('\n'));
         });
         assertEquals("", report.toString(), (cases - passed) + " of " + cases + " cases differ");
     }

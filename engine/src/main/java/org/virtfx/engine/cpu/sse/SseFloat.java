@@ -16,7 +16,7 @@ import java.math.BigInteger;
 public final class SseFloat {
     public static final int IE = 1, DE = 2, ZE = 4, OE = 8, UE = 0x10, PE = 0x20, DAZ = 0x40, FTZ = 0x8000;
     /** Exceptions detected before the computation (they suppress the post-computation ones when unmasked). */
-    static final int PRE = IE | DE | ZE;
+    private static final int PRE = IE | DE | ZE;
     public static final int RN = 0, RD = 1, RU = 2, RZ = 3;
 
     public static final int DEFAULT_NAN_32 = 0xFFC00000;
@@ -527,15 +527,15 @@ public final class SseFloat {
         return (max ? x > y : x < y) ? a : b;
     }
 
-    /** CMPPS predicates 0-7 (the SSE set); returns true when the predicate holds. */
+    /**
+     * CMPPS predicates 0-7: EQ, LT, LE, UNORD, NEQ, NLT, NLE, ORD. LT, LE, NLT and NLE signal invalid for any NaN,
+     * the others only for SNaNs.
+     */
     public boolean compare(long a, long b, boolean d, int predicate) {
         a &= mask(d);
         b &= mask(d);
-        boolean signaling = predicate == 1 || predicate == 2 || predicate == 5 || predicate == 6;
-        return compareExtended(a, b, d, predicate & 7, signaling);
-    }
-
-    boolean compareExtended(long a, long b, boolean d, int rel, boolean signaling) {
+        int rel = predicate & 7;
+        boolean signaling = rel == 1 || rel == 2 || rel == 5 || rel == 6;
         boolean unordered = isNaN(a, d) || isNaN(b, d);
         if (unordered) {
             if (signaling || isSNaN(a, d) || isSNaN(b, d)) {

@@ -54,23 +54,20 @@ public final class SseInt {
     /** PSLLDQ (left = true) / PSRLDQ: 128-bit shift by whole bytes; counts above 15 give zero. */
     public static void shiftBytes(long[] a, int count, boolean left, long[] r) {
         int n = Math.min(count, 16) * 8;
-        java.math.BigInteger v = new java.math.BigInteger(1, toBytesBE(a));
-        v = left ? v.shiftLeft(n) : v.shiftRight(n);
-        long[] out = fromBig(v);
-        r[0] = out[0];
-        r[1] = out[1];
-    }
-
-    private static byte[] toBytesBE(long[] a) {
-        byte[] b = new byte[16];
-        for (int i = 0; i < 16; i++) {
-            b[15 - i] = (byte) get(a, 8, i);
+        long lo = a[0], hi = a[1];
+        if (n == 0) {
+            r[0] = lo;
+            r[1] = hi;
+        } else if (n >= 128) {
+            r[0] = 0;
+            r[1] = 0;
+        } else if (left) {
+            r[1] = n >= 64 ? lo << (n - 64) : hi << n | lo >>> (64 - n);
+            r[0] = n >= 64 ? 0 : lo << n;
+        } else {
+            r[0] = n >= 64 ? hi >>> (n - 64) : lo >>> n | hi << (64 - n);
+            r[1] = n >= 64 ? 0 : hi >>> n;
         }
-        return b;
-    }
-
-    private static long[] fromBig(java.math.BigInteger v) {
-        return new long[] {v.longValue(), v.shiftRight(64).longValue()};
     }
 
     // ---------------------------------------------------------------- SSSE3
