@@ -311,6 +311,11 @@ public final class VmOperations {
         }
     }
 
+    /** Every MAC address the library's machines use (a new card must take another). */
+    public List<String> macsInUse() throws IOException {
+        return allMacs();
+    }
+
     private List<String> allMacs() throws IOException {
         List<String> out = new ArrayList<>();
         for (LibraryEntry e : library.list()) {
