@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 /** The `virtfx` command line. The desktop app is started by the launcher when no subcommand is given. */
 @Command(name = "virtfx", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "VirtFX: virtual machines on your Linux desktop, with its own PC engine.",
-        subcommands = {RunCommand.class, GuestsCommand.class, DemoCommand.class, TraceDiffCommand.class, CpuTestCommand.class, org.virtfx.engine.cli.img.ImgCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, GuestsCommand.class, DemoCommand.class, VmCommand.class, TraceDiffCommand.class, CpuTestCommand.class, org.virtfx.engine.cli.img.ImgCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -25,14 +25,72 @@ import org.virtfx.engine.machine.MachineConfig;
  * @param exitDevice     whether the isa-debug-exit device is present
  * @param onTripleFault  "crash" or "reset"
  * @param notes          free text shown in the overview
+ * @param nics           network interfaces (model, MAC address, network); recorded for the guest's identity and
+ *                       kept unique by clones — the engine has no network card yet, so they are not emulated
+ * @param serialPorts    serial ports beyond COM1 and where their output goes
+ * @param inputs         input devices beyond the always-present PS/2 keyboard and mouse
  */
 @JsonPropertyOrder({"formatVersion", "name", "os", "memoryMiB", "cpus", "bios", "kernel", "initrd", "append", "cdrom",
-        "disks", "exitDevice", "onTripleFault", "notes"})
+        "disks", "exitDevice", "onTripleFault", "notes", "nics", "serialPorts", "inputs"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VmDefinition(int formatVersion, String name, String os, long memoryMiB, int cpus, String bios,
                            String kernel, String initrd, String append, String cdrom, List<String> disks,
-                           boolean exitDevice, String onTripleFault, String notes) {
+                           boolean exitDevice, String onTripleFault, String notes,
+                           @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Nic> nics,
+                           @JsonInclude(JsonInclude.Include.NON_EMPTY) List<SerialPort> serialPorts,
+                           @JsonInclude(JsonInclude.Include.NON_EMPTY) List<InputDevice> inputs) {
     public static final int FORMAT_VERSION = 1;
+
+    /**
+     * A network interface.
+     *
+     * @param model   the card the guest would see ("e1000", "rtl8139", "virtio-net")
+     * @param mac     its MAC address, {@code 52:54:00:xx:xx:xx} (see {@link MacAddresses})
+     * @param network "user" (NAT through the host) or "none" (cable unplugged)
+     */
+    public record Nic(String model, String mac, String network) {
+        public static final List<String> MODELS = List.of("e1000", "rtl8139", "virtio-net");
+        public static final List<String> NETWORKS = List.of("user", "none");
+
+        public Nic {
+            if (!MODELS.contains(model)) {
+                throw new IllegalArgumentException("unknown network card model '" + model + "' (known: " + MODELS + ")");
+            }
+            if (!NETWORKS.contains(network)) {
+                throw new IllegalArgumentException("unknown network '" + network + "' (known: " + NETWORKS + ")");
+            }
+            mac = MacAddresses.parse(mac);
+        }
+    }
+
+    /**
+     * A serial port beyond COM1 (which always goes to the window's Serial tab and {@code virtfx run}'s terminal).
+     *
+     * @param port    2, 3 or 4 (COM2..COM4 at 0x2F8, 0x3E8, 0x2E8)
+     * @param logFile where the guest's output on it is written, or null to leave it unconnected
+     */
+    public record SerialPort(int port, String logFile) {
+        public SerialPort {
+            if (port < 2 || port > 4) {
+                throw new IllegalArgumentException("serial port must be COM2, COM3 or COM4 (2-4), got " + port);
+            }
+        }
+    }
+
+    /**
+     * An input device beyond the PS/2 keyboard and mouse every machine has.
+     *
+     * @param type "tablet" (absolute pointer), "keyboard" or "mouse"
+     */
+    public record InputDevice(String type) {
+        public static final List<String> TYPES = List.of("tablet", "keyboard", "mouse");
+
+        public InputDevice {
+            if (!TYPES.contains(type)) {
+                throw new IllegalArgumentException("unknown input device '" + type + "' (known: " + TYPES + ")");
+            }
+        }
+    }
 
     public VmDefinition {
         Objects.requireNonNull(name, "name");
@@ -47,52 +105,76 @@ public record VmDefinition(int formatVersion, String name, String os, long memor
             throw new IllegalArgumentException("onTripleFault must be \"crash\" or \"reset\", got \"" + onTripleFault + "\"");
         }
         notes = notes == null ? "" : notes;
+        nics = List.copyOf(nics == null ? List.of() : nics);
+        serialPorts = List.copyOf(serialPorts == null ? List.of() : serialPorts);
+        inputs = List.copyOf(inputs == null ? List.of() : inputs);
+        java.util.Set<Integer> ports = new java.util.HashSet<>();
+        for (SerialPort sp : serialPorts) {
+            if (!ports.add(sp.port())) {
+                throw new IllegalArgumentException("serial port COM" + sp.port() + " is defined twice");
+            }
+        }
     }
 
     /** A new machine of the current format with the given basics and nothing attached. */
     public static VmDefinition create(String name, String os, long memoryMiB, int cpus) {
         return new VmDefinition(FORMAT_VERSION, name, os, memoryMiB, cpus, null, null, null, "", null, List.of(),
-                false, "crash", "");
+                false, "crash", "", List.of(), List.of(), List.of());
     }
 
     public VmDefinition withName(String n) {
         return new VmDefinition(formatVersion, n, os, memoryMiB, cpus, bios, kernel, initrd, append, cdrom, disks,
-                exitDevice, onTripleFault, notes);
+                exitDevice, onTripleFault, notes, nics, serialPorts, inputs);
     }
 
     public VmDefinition withOs(String o) {
         return new VmDefinition(formatVersion, name, o, memoryMiB, cpus, bios, kernel, initrd, append, cdrom, disks,
-                exitDevice, onTripleFault, notes);
+                exitDevice, onTripleFault, notes, nics, serialPorts, inputs);
     }
 
     public VmDefinition withMemoryMiB(long mib) {
         return new VmDefinition(formatVersion, name, os, mib, cpus, bios, kernel, initrd, append, cdrom, disks,
-                exitDevice, onTripleFault, notes);
+                exitDevice, onTripleFault, notes, nics, serialPorts, inputs);
     }
 
     public VmDefinition withCpus(int n) {
         return new VmDefinition(formatVersion, name, os, memoryMiB, n, bios, kernel, initrd, append, cdrom, disks,
-                exitDevice, onTripleFault, notes);
+                exitDevice, onTripleFault, notes, nics, serialPorts, inputs);
     }
 
     public VmDefinition withBoot(String newBios, String newKernel, String newInitrd, String newAppend) {
         return new VmDefinition(formatVersion, name, os, memoryMiB, cpus, newBios, newKernel, newInitrd, newAppend,
-                cdrom, disks, exitDevice, onTripleFault, notes);
+                cdrom, disks, exitDevice, onTripleFault, notes, nics, serialPorts, inputs);
     }
 
     public VmDefinition withCdrom(String iso) {
         return new VmDefinition(formatVersion, name, os, memoryMiB, cpus, bios, kernel, initrd, append, iso, disks,
-                exitDevice, onTripleFault, notes);
+                exitDevice, onTripleFault, notes, nics, serialPorts, inputs);
     }
 
     public VmDefinition withDisks(List<String> newDisks) {
         return new VmDefinition(formatVersion, name, os, memoryMiB, cpus, bios, kernel, initrd, append, cdrom,
-                newDisks, exitDevice, onTripleFault, notes);
+                newDisks, exitDevice, onTripleFault, notes, nics, serialPorts, inputs);
     }
 
     public VmDefinition withNotes(String text) {
         return new VmDefinition(formatVersion, name, os, memoryMiB, cpus, bios, kernel, initrd, append, cdrom, disks,
-                exitDevice, onTripleFault, text);
+                exitDevice, onTripleFault, text, nics, serialPorts, inputs);
+    }
+
+    public VmDefinition withNics(List<Nic> list) {
+        return new VmDefinition(formatVersion, name, os, memoryMiB, cpus, bios, kernel, initrd, append, cdrom, disks,
+                exitDevice, onTripleFault, notes, list, serialPorts, inputs);
+    }
+
+    public VmDefinition withSerialPorts(List<SerialPort> list) {
+        return new VmDefinition(formatVersion, name, os, memoryMiB, cpus, bios, kernel, initrd, append, cdrom, disks,
+                exitDevice, onTripleFault, notes, nics, list, inputs);
+    }
+
+    public VmDefinition withInputs(List<InputDevice> list) {
+        return new VmDefinition(formatVersion, name, os, memoryMiB, cpus, bios, kernel, initrd, append, cdrom, disks,
+                exitDevice, onTripleFault, notes, nics, serialPorts, list);
     }
 
     /**

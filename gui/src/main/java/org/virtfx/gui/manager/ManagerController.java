@@ -60,6 +60,7 @@ public final class ManagerController implements AppServices.Notifier {
     private final AppServices services;
     private final Stage stage;
     private final Map<VmSession, VmWindow> windows = new HashMap<>();
+    private WizardLauncher wizards;
 
     @FXML BorderPane root;
     @FXML TableView<VmSession> table;
@@ -76,7 +77,7 @@ public final class ManagerController implements AppServices.Notifier {
     @FXML Button newButton, openButton, runButton, cloneButton, deleteButton;
     @FXML ToggleButton pauseButton;
     @FXML MenuButton shutDownButton;
-    @FXML MenuItem menuNew, menuOpen, menuRun, menuPause, menuResume, menuClone, menuDelete, menuForceOff;
+    @FXML MenuItem menuNew, menuOpen, menuRun, menuPause, menuResume, menuClone, menuAddHardware, menuDelete, menuForceOff;
     @FXML Menu menuShutDown;
     @FXML CheckMenuItem menuShowMemory, menuShowDisk, menuShowNetwork;
 
@@ -166,10 +167,6 @@ public final class ManagerController implements AppServices.Notifier {
         });
         table.setContextMenu(buildContextMenu());
 
-        explainDisabled(newButton, "Creating machines comes with the New VM wizard (not in this build yet); "
-                + "the library folder is " + services.library().directory());
-        explainDisabled(cloneButton, "Cloning comes with the wizards (not in this build yet)");
-
         // Enablement follows the selection and the states of the selected machines.
         var sel = table.getSelectionModel().getSelectedItems();
         sel.addListener((ListChangeListener<VmSession>) c -> updateActions());
@@ -200,15 +197,6 @@ public final class ManagerController implements AppServices.Notifier {
         updateStatus();
         table.refresh();
     };
-
-    /** Disabled controls get no mouse events, so their tooltip sits on a wrapper that does. */
-    private void explainDisabled(Button b, String text) {
-        int i = toolBar.getItems().indexOf(b);
-        javafx.scene.layout.StackPane wrapper = new javafx.scene.layout.StackPane();
-        toolBar.getItems().set(i, wrapper);
-        wrapper.getChildren().add(b);
-        Tooltip.install(wrapper, new Tooltip(text));
-    }
 
     private void bindColumn(CheckMenuItem item, TableColumn<VmSession, ?> col, boolean initial, Consumer<Boolean> store) {
         col.setVisible(initial);
@@ -283,6 +271,10 @@ public final class ManagerController implements AppServices.Notifier {
         menuShutDown.setDisable(!active);
         deleteButton.setDisable(!canDelete);
         menuDelete.setDisable(!canDelete);
+        boolean one = sel.size() == 1 && !sel.get(0).broken();
+        cloneButton.setDisable(!one || sel.get(0).state().isActive());
+        menuClone.setDisable(cloneButton.isDisable());
+        menuAddHardware.setDisable(!one);
     }
 
     private void updateStatus() {
@@ -410,10 +402,71 @@ public final class ManagerController implements AppServices.Notifier {
         targets.forEach(VmSession::forceOff);
     }
 
+    // ------------------------------------------------------------------ wizards
+
+    private WizardLauncher wizards() {
+        if (wizards == null) {
+            wizards = new WizardLauncher(services, stage, this);
+        }
+        return wizards;
+    }
+
+    @FXML
+    void newMachine() {
+        wizards().newMachine();
+    }
+
+    @FXML
+    void cloneMachine() {
+        List<VmSession> sel = selected();
+        if (sel.size() == 1 && !sel.get(0).broken() && !sel.get(0).state().isActive()) {
+            wizards().cloneMachine(sel.get(0));
+        }
+    }
+
+    /** Add Hardware for {@code vm} (also the entry point for a Details page button). */
+    public void addHardware(VmSession vm) {
+        wizards().addHardware(vm);
+    }
+
+    @FXML
+    void addHardware() {
+        List<VmSession> sel = selected();
+        if (sel.size() == 1 && !sel.get(0).broken()) {
+            addHardware(sel.get(0));
+        }
+    }
+
+    /** Selects {@code name} in the list (after a wizard made it). */
+    void select(String name) {
+        table.getSelectionModel().clearSelection();
+        table.getItems().stream().filter(v -> v.name().equals(name)).findFirst().ifPresent(v -> {
+            table.getSelectionModel().select(v);
+            table.scrollTo(v);
+        });
+    }
+
+    /** Closes the window of a machine that is going away. */
+    void closeWindow(VmSession vm) {
+        VmWindow w = windows.remove(vm);
+        if (w != null) {
+            w.stage().close();
+        }
+    }
+
+    public WizardLauncher wizardLauncher() {
+        return wizards();
+    }
+
     @FXML
     void delete() {
         List<VmSession> targets = selected().stream().filter(v -> !v.state().isActive()).toList();
         if (targets.isEmpty()) {
+            return;
+        }
+        if (targets.size() == 1 && !targets.get(0).broken()) {
+            // one machine: the Delete dialog, with a checkbox per disk
+            wizards().delete(targets.get(0));
             return;
         }
         if (services.settings().confirmDelete && !confirm("Delete " + names(targets) + "?",

@@ -1,0 +1,191 @@
+package org.virtfx.wizards.clone;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
+import javafx.beans.binding.Bindings;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.fxml.FXML;
+import javafx.scene.Parent;
+import javafx.scene.Scene;
+import javafx.scene.control.Button;
+import javafx.scene.control.Label;
+import javafx.scene.control.ListView;
+import javafx.scene.control.ProgressBar;
+import javafx.scene.control.RadioButton;
+import javafx.scene.control.TextField;
+import javafx.scene.control.ToggleGroup;
+import javafx.stage.Modality;
+import javafx.stage.Stage;
+import javafx.stage.Window;
+import org.virtfx.engine.library.VmDefinition;
+import org.virtfx.engine.library.VmOperations;
+import org.virtfx.wizards.Fxml;
+import org.virtfx.wizards.OperationTask;
+import org.virtfx.wizards.PageValidation;
+import org.virtfx.wizards.PathField;
+import org.virtfx.wizards.WizardContext;
+
+/**
+ * Clone a machine: new name, full copy or linked clone (qcow2 overlays on the original disks), where the new disks
+ * go, with progress; Cancel stops the copy and removes everything it wrote.
+ */
+public final class CloneDialog {
+    private final WizardContext context;
+    private final VmDefinition source;
+    private final Stage stage = new Stage();
+    private final PageValidation validation = new PageValidation();
+    private final BooleanProperty working = new SimpleBooleanProperty();
+    private OperationTask<VmDefinition> task;
+    private Consumer<VmDefinition> onFinished = d -> { };
+
+    @FXML Label heading, linkedNote, message, status;
+    @FXML TextField nameField;
+    @FXML ToggleGroup modeGroup;
+    @FXML RadioButton fullRadio, linkedRadio;
+    @FXML PathField folderField;
+    @FXML ListView<String> plannedDisks;
+    @FXML ProgressBar progress;
+    @FXML Button cloneButton, cancelButton;
+
+    public CloneDialog(Window owner, WizardContext context, VmDefinition source) {
+        this.context = context;
+        this.source = source;
+        Parent root = Fxml.load(this, "Clone");
+        Scene scene = new Scene(root, 640, 480);
+        Fxml.style(stage, scene);
+        stage.setScene(scene);
+        stage.setTitle("Clone " + source.name() + " — VirtFX");
+        if (owner != null) {
+            stage.initOwner(owner);
+            stage.initModality(Modality.WINDOW_MODAL);
+        }
+        stage.setOnCloseRequest(e -> {
+            e.consume();
+            cancel();
+        });
+    }
+
+    @FXML
+    void initialize() throws IOException {
+        heading.setText("Clone '" + source.name() + "' (" + source.memoryMiB() + " MiB, " + source.cpus() + " CPU, "
+                + source.disks().size() + " disk" + (source.disks().size() == 1 ? "" : "s") + ")");
+        nameField.setText(context.operations().unusedName(source.name() + " (clone)"));
+        fullRadio.setUserData(VmOperations.CloneMode.FULL);
+        linkedRadio.setUserData(VmOperations.CloneMode.LINKED);
+        linkedNote.setText("A linked clone starts at once and takes almost no space, but its disks read from the "
+                + "original's: do not change or delete the original's disks while the clone exists (VirtFX refuses to "
+                + "delete them). Network cards get new MAC addresses either way.");
+        modeGroup.selectedToggleProperty().addListener((o, a, b) -> refresh());
+        nameField.textProperty().addListener((o, a, b) -> refresh());
+        folderField.textProperty().addListener((o, a, b) -> refresh());
+        validation.error(nameField, () -> {
+            try {
+                return context.operations().nameProblem(nameField.getText()).orElse(null);
+            } catch (IOException e) {
+                return e.getMessage();
+            }
+        });
+        validation.error(folderField.textField(), this::diskProblem);
+        message.textProperty().bind(validation.message());
+        cloneButton.disableProperty().bind(validation.invalid().or(working));
+        folderField.disableProperty().bind(working);
+        nameField.disableProperty().bind(working);
+        progress.setVisible(false);
+        refresh();
+    }
+
+    private VmOperations.CloneMode mode() {
+        return (VmOperations.CloneMode) modeGroup.getSelectedToggle().getUserData();
+    }
+
+    private String diskProblem() {
+        try {
+            context.operations().plannedCloneDisks(source, nameField.getText().isBlank() ? "clone" : nameField.getText(), mode(), folderField.value());
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return "A disk of '" + source.name() + "' cannot be read: " + e.getMessage();
+        }
+    }
+
+    private void refresh() {
+        try {
+            List<Path> planned = context.operations().plannedCloneDisks(source,
+                    nameField.getText().isBlank() ? "clone" : nameField.getText(), mode(), folderField.value());
+            plannedDisks.getItems().setAll(planned.stream().map(p -> p + (mode() == VmOperations.CloneMode.LINKED
+                    ? "  (qcow2 overlay)" : "  (full copy)")).toList());
+        } catch (IOException | RuntimeException e) {
+            plannedDisks.getItems().setAll("cannot plan: " + e.getMessage());
+        }
+        validation.revalidate();
+    }
+
+    @FXML
+    void startClone() {
+        String name = nameField.getText();
+        VmOperations.CloneMode m = mode();
+        Path folder = folderField.value();
+        working.set(true);
+        progress.setVisible(true);
+        task = new OperationTask<>(p -> context.operations().cloneMachine(source.name(), name, m, folder, p));
+        progress.progressProperty().bind(task.progressProperty());
+        status.textProperty().bind(Bindings.createStringBinding(() -> task.getMessage() + (task.getProgress() >= 0
+                ? String.format("  %.0f%%", task.getProgress() * 100) : ""), task.messageProperty(), task.progressProperty()));
+        task.setOnSucceeded(e -> {
+            status.textProperty().unbind();
+            stage.close();
+            onFinished.accept(task.getValue());
+        });
+        task.setOnFailed(e -> {
+            status.textProperty().unbind();
+            progress.progressProperty().unbind();
+            progress.setVisible(false);
+            working.set(false);
+            Throwable t = task.getException();
+            status.setText("Could not clone: " + (t.getMessage() != null ? t.getMessage() : t.toString()));
+        });
+        OperationTask.start(task, "virtfx-clone");
+    }
+
+    /** Stops a running copy (which removes its partial files) and closes. */
+    @FXML
+    void cancel() {
+        if (task != null && task.isRunning()) {
+            task.cancel();
+            cancelButton.setDisable(true);
+            status.textProperty().unbind();
+            status.setText("Cancelling: removing the partial copies…");
+            OperationTask<VmDefinition> t = task;
+            Thread.ofPlatform().daemon().name("virtfx-clone-cancel").start(() -> {
+                try {
+                    t.awaitFinished();
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+                javafx.application.Platform.runLater(stage::close);
+            });
+            return;
+        }
+        stage.close();
+    }
+
+    public CloneDialog onFinished(Consumer<VmDefinition> handler) {
+        onFinished = handler;
+        return this;
+    }
+
+    public void show() {
+        stage.show();
+    }
+
+    public Stage stage() {
+        return stage;
+    }
+
+    /** True while the copy runs. */
+    public boolean working() {
+        return working.get();
+    }
+}
