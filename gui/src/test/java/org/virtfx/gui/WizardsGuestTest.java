@@ -156,16 +156,21 @@ class WizardsGuestTest {
         GuiTest.waitFor(10, () -> serial.getText().contains(GuestFixtures.MARKER));
         forceOff(robot, vm);
 
-        // Clone, linked: a qcow2 overlay on the original disk; it boots as well
+        // Clone, linked: the original disk becomes a shared base with an overlay for each machine; the clone boots
         select(robot, "Grub VM");
         robot.clickOn("#cloneButton");
         setText(robot, "#cloneName", "Linked VM");
         robot.clickOn("#linkedClone").clickOn("#cloneStart");
         closedDialog(robot, "#cloneDialog");
         Path overlay = images.resolve("Linked VM.qcow2");
-        try (DiskImage img = DiskImages.open(overlay, true)) {
-            assertEquals(disk.toRealPath(), img.backing().file().toRealPath());
+        Path sourceOverlay = images.resolve("Grub VM-2.qcow2");
+        for (Path o : List.of(overlay, sourceOverlay)) {
+            try (DiskImage img = DiskImages.open(o, true)) {
+                assertEquals(disk.toRealPath(), img.backing().file().toRealPath());
+            }
         }
+        assertEquals(List.of(sourceOverlay.toAbsolutePath().toString()), library.find("Grub VM").orElseThrow().disks(),
+                "the original now writes to its own overlay");
         VmSession linked = services.find("Linked VM");
         assertNotNull(linked);
         select(robot, "Linked VM");
@@ -190,21 +195,23 @@ class WizardsGuestTest {
         GuiTest.waitFor(10, () -> !robot.lookup("#hwFinish").queryAs(Button.class).isDisabled());
         robot.clickOn("#hwFinish");
         closedDialog(robot, "#addHardwareDialog");
-        Path second = images.resolve("Grub VM-2.qcow2");
-        assertEquals(List.of(disk.toAbsolutePath().toString(), second.toAbsolutePath().toString()),
+        Path second = images.resolve("Grub VM-3.qcow2");
+        assertEquals(List.of(sourceOverlay.toAbsolutePath().toString(), second.toAbsolutePath().toString()),
                 library.find("Grub VM").orElseThrow().disks());
         assertTrue(Files.isRegularFile(second));
 
-        // Delete with storage: the base of the linked clone is kept (and says why), the second disk goes
+        // Delete with storage: its overlay and the second disk go, the base the linked clone needs is kept (and the
+        // dialog says why)
         select(robot, "Grub VM");
         robot.clickOn("#deleteButton");
-        CheckBox base = robot.lookup("#deleteDisk0").queryAs(CheckBox.class);
+        CheckBox base = robot.lookup("#deleteDisk1").queryAs(CheckBox.class);
         assertTrue(base.isDisabled() && base.getText().contains("'Linked VM'"), base.getText());
-        robot.clickOn("#deleteDisk1").clickOn("#deleteConfirm");
+        robot.clickOn("#deleteDisk0").clickOn("#deleteDisk2").clickOn("#deleteConfirm");
         closedDialog(robot, "#deleteDialog");
         GuiTest.waitFor(10, () -> services.find("Grub VM") == null);
         assertTrue(library.find("Grub VM").isEmpty());
         assertTrue(Files.exists(disk));
+        assertFalse(Files.exists(sourceOverlay));
         assertFalse(Files.exists(second));
 
         // Delete the linked clone with its storage, the full clone without

@@ -173,7 +173,11 @@ public final class VmOperations {
     public enum CloneMode {
         /** Every disk copied into a standalone image (qcow2 stays qcow2, raw stays raw, other formats become qcow2). */
         FULL,
-        /** Every disk becomes a new qcow2 overlay whose backing file is the original disk. */
+        /**
+         * Every disk becomes a shared, read-only base: the clone gets a new qcow2 overlay on it, and so does the source
+         * machine (its definition then names its overlay), so neither machine's writes can change the other's disk —
+         * as VirtualBox does for linked clones.
+         */
         LINKED
     }
 
@@ -207,6 +211,16 @@ public final class VmOperations {
             throw new IOException(problem.get());
         }
         List<Path> targets = plannedCloneDisks(source, newName, mode, folder);
+        // the source's own overlays (linked clones only), beside each base
+        List<Path> sourceOverlays = new ArrayList<>();
+        if (mode == CloneMode.LINKED) {
+            List<Path> taken = new ArrayList<>(targets);
+            for (String d : source.disks()) {
+                Path p = unusedImagePath(Path.of(d).toAbsolutePath().getParent(), sourceName, "qcow2", taken);
+                taken.add(p);
+                sourceOverlays.add(p);
+            }
+        }
         Staging staging = new Staging();
         try {
             List<DiskImage> sources = new ArrayList<>();
@@ -225,6 +239,7 @@ public final class VmOperations {
                     if (mode == CloneMode.LINKED) {
                         progress.step("Creating overlay " + target.getFileName() + " on " + src.file().getFileName());
                         staging.createOverlay(target, src.file().toAbsolutePath(), src.format().name());
+                        staging.createOverlay(sourceOverlays.get(i), src.file().toAbsolutePath(), src.format().name());
                         done[0]++;
                         progress.progress(done[0], total);
                     } else {
@@ -260,7 +275,18 @@ public final class VmOperations {
                     .withNics(nics)
                     .withNotes(source.notes().isEmpty() ? (mode == CloneMode.LINKED ? "Linked clone of " : "Clone of ") + sourceName
                             : source.notes());
-            staging.commit(() -> library.create(clone));
+            staging.commit(() -> {
+                library.create(clone);
+                if (mode == CloneMode.LINKED) {
+                    try {
+                        library.update(sourceName, source.withDisks(
+                                sourceOverlays.stream().map(p -> p.toAbsolutePath().toString()).toList()));
+                    } catch (IOException | RuntimeException e) {
+                        library.delete(newName);
+                        throw e;
+                    }
+                }
+            });
             return clone;
         } catch (IOException | RuntimeException e) {
             staging.rollback();
@@ -453,15 +479,34 @@ public final class VmOperations {
         }
     }
 
-    /** The disks of machine {@code name} and whether each may be deleted with it. */
+    /**
+     * The disks of machine {@code name}, each followed by its backing files (a linked clone's shared base), and
+     * whether each may be deleted with it.
+     */
     public List<Storage> storageOf(String name) throws IOException {
         VmDefinition def = existing(name);
         Map<Path, String> users = usersOutside(name);
         List<Storage> out = new ArrayList<>();
+        java.util.Set<Path> listed = new java.util.HashSet<>();
         for (String d : def.disks()) {
             Path p = Path.of(d);
             String reason = Files.exists(p) ? users.get(realOrAbsolute(p)) : null;
-            out.add(new Storage(p, Files.exists(p), reason));
+            if (listed.add(realOrAbsolute(p))) {
+                out.add(new Storage(p, Files.exists(p), reason));
+            }
+            if (!Files.exists(p)) {
+                continue;
+            }
+            try (DiskImage img = DiskImages.open(p, true)) {
+                for (DiskImage b = img.backing(); b != null; b = b.backing()) {
+                    Path bf = b.file().toAbsolutePath().normalize();
+                    if (listed.add(realOrAbsolute(bf))) {
+                        out.add(new Storage(bf, Files.exists(bf), users.get(realOrAbsolute(bf))));
+                    }
+                }
+            } catch (IOException | RuntimeException ex) {
+                // an image that cannot be opened names no backing file to offer
+            }
         }
         return out;
     }

@@ -205,13 +205,21 @@ class VmOperationsTest {
         assertTrue(Files.size(overlay) < Files.size(disk), "the overlay holds no data yet");
         assertArrayEquals(contents(disk), contents(overlay));
 
+        // the source now writes to an overlay of its own: the shared base never changes under the clone
+        Path sourceOverlay = Path.of(lib.find("Base").orElseThrow().disks().get(0));
+        assertEquals(dir.resolve("images/Base.qcow2").toAbsolutePath(), sourceOverlay);
+        try (DiskImage img = DiskImages.open(sourceOverlay, false)) {
+            assertEquals(disk.toRealPath(), img.backing().file().toRealPath());
+            img.write(0, java.nio.ByteBuffer.wrap(new byte[4096]));
+            img.flush();
+        }
+        assertArrayEquals(contents(disk), contents(overlay), "a write by the source does not reach the clone");
+
         List<VmOperations.Storage> storage = ops.storageOf("Base");
-        assertFalse(storage.get(0).deletable());
-        assertTrue(storage.get(0).keptBecause().contains("backing file") && storage.get(0).keptBecause().contains("'Linked'"),
-                storage.get(0).keptBecause());
-        VmOperations.DeleteResult r = ops.delete("Base", List.of(disk));
-        assertEquals(List.of(), r.deleted());
-        assertTrue(r.kept().get(disk).contains("backing file"));
+        assertTrue(storage.get(0).deletable(), storage.get(0).keptBecause());
+        VmOperations.DeleteResult r = ops.delete("Base", List.of(sourceOverlay, disk));
+        assertEquals(List.of(sourceOverlay), r.deleted());
+        assertTrue(r.kept().get(disk).contains("backing file"), String.valueOf(r.kept()));
         assertTrue(Files.exists(disk));
         assertTrue(lib.find("Base").isEmpty());
         // the clone itself goes with its storage

@@ -75,9 +75,10 @@ public final class CloneDialog {
         nameField.setText(context.operations().unusedName(source.name() + " (clone)"));
         fullRadio.setUserData(VmOperations.CloneMode.FULL);
         linkedRadio.setUserData(VmOperations.CloneMode.LINKED);
-        linkedNote.setText("A linked clone starts at once and takes almost no space, but its disks read from the "
-                + "original's: do not change or delete the original's disks while the clone exists (VirtFX refuses to "
-                + "delete them). Network cards get new MAC addresses either way.");
+        linkedNote.setText("A linked clone starts at once and takes almost no space: the original's disks become a "
+                + "shared read-only base, and both machines write to new overlays of their own, so neither changes the "
+                + "other's disks (VirtFX refuses to delete a base that a machine still needs). Network cards get new "
+                + "MAC addresses either way.");
         modeGroup.selectedToggleProperty().addListener((o, a, b) -> refresh());
         nameField.textProperty().addListener((o, a, b) -> refresh());
         folderField.textProperty().addListener((o, a, b) -> refresh());
