@@ -27,8 +27,8 @@ class SmpLinuxGuestTest {
         assumeTrue(GuestFixtures.present(kernel), "i386 kernel fixture missing (virtfx guests fetch)");
         Path serial = dir.resolve("serial.log");
         int rc = Main.execute("run", "--kernel", kernel.toString(), "--append",
-                "console=ttyS0 " + GuestFixtures.FAST_BOOT_ARGS, "--cpus", "2", "-m", "256M", "--serial", "file:" + serial, "--expect-serial", "smp: Brought up 1 node, 2 CPUs",
-                "--timeout", "240");
+                "console=ttyS0 " + GuestFixtures.FAST_BOOT_ARGS, "--cpus", "2", "-m", "256M", "--serial", "file:" + serial,
+                "--expect-serial", "smp: Brought up 1 node, 2 CPUs", "--timeout", "240");
         String log = Files.exists(serial) ? Files.readString(serial) : "";
         assertEquals(0, rc, "both CPUs should come online; serial output:\n" + log);
         assertTrue(log.contains("IOAPIC[0]: apic_id 0"), log);
