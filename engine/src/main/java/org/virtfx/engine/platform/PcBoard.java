@@ -102,6 +102,8 @@ public final class PcBoard implements Board {
     private final ShadowMemory shadow;
     private final byte[] bios;
     private final DirectBoot directBoot;
+    /** A Linux kernel with firmware: SeaBIOS boots it from fw_cfg through QEMU's linuxboot option ROM. */
+    private final boolean kernelViaFirmware;
     private final List<X86Cpu> cpus = new ArrayList<>();
     private final List<Vcpu> vcpus = new ArrayList<>();
     private final List<Object> components = new ArrayList<>();
@@ -111,6 +113,8 @@ public final class PcBoard implements Board {
     private final List<BlockDevice> openedDisks = new ArrayList<>();
     /** Where the tables for a firmware-less boot go: ACPI in the reserved 0xE0000 window, MP in the EBDA KiB. */
     static final long ACPI_BASE = 0xE0000, MP_BASE = 0x9FC00;
+    /** OpenFirmware path of the PIIX IDE function (00:01.1) as SeaBIOS matches bootorder entries. */
+    static final String IDE_PATH = "/pci@i0cf8/ide@1,1";
 
     /**
      * @param cpuFactory builds one vCPU per {@link CpuHost} ({@link #softwareCpuFactory()} for the real one)
@@ -123,6 +127,8 @@ public final class PcBoard implements Board {
         Objects.requireNonNull(cpuFactory);
         Path biosPath = config.bios() != null ? config.bios() : config.kernel() == null ? GuestFixtures.seabios() : null;
         this.bios = biosPath == null ? null : readBios(biosPath);
+        this.kernelViaFirmware = bios != null && config.kernel() != null
+                && KernelImage.detect(config.kernel()) == KernelImage.Kind.LINUX_BZIMAGE;
 
         long size = config.memoryBytes();
         ramBelow4g = size >= SPLIT_THRESHOLD ? LOW_RAM_WHEN_SPLIT : size;
@@ -198,7 +204,11 @@ public final class PcBoard implements Board {
             components.addAll(apics.parts());
             components.addAll(List.of(hpet, ide));
 
-            directBoot = config.kernel() == null ? null : loadKernel(config);
+            directBoot = config.kernel() == null || kernelViaFirmware ? null : loadKernel(config);
+            if (kernelViaFirmware) {
+                installFirmwareKernel(config);
+            }
+            fillBootOrder();
             if (directBoot instanceof LinuxBoot linux && bios == null) {
                 linux.setAcpiRsdp(ACPI_BASE);
             }
@@ -345,7 +355,37 @@ public final class PcBoard implements Board {
     }
 
     private boolean directBootConfigured() {
-        return config.kernel() != null;
+        return config.kernel() != null && bios == null;
+    }
+
+    private void installFirmwareKernel(MachineConfig c) throws IOException {
+        byte[] rom = FirmwareLinuxBoot.readOptionRom(FirmwareLinuxBoot.LINUXBOOT_ROM);
+        if (rom == null) {
+            throw new IOException("booting --kernel through the firmware needs QEMU's option ROM "
+                    + FirmwareLinuxBoot.LINUXBOOT_ROM + " (Debian package qemu-system-data); without --bios the kernel "
+                    + "is booted directly");
+        }
+        FirmwareLinuxBoot.install(fwCfg, c.kernel(), Files.readAllBytes(c.kernel()), LinuxBoot.readAll(initrdFiles(c)),
+                c.append(), ramBelow4g, rom);
+    }
+
+    /**
+     * QEMU's {@code bootorder} file (OpenFirmware device paths, one a line): the kernel's option ROM first when there is
+     * one, then the CD-ROM and the first disk in the order the CMOS boot bytes give too.
+     */
+    private void fillBootOrder() {
+        StringBuilder order = new StringBuilder();
+        if (kernelViaFirmware) {
+            order.append(FirmwareLinuxBoot.BOOT_ORDER_ENTRY).append('\n');
+        }
+        if (config.cdrom() != null) {
+            order.append(IDE_PATH).append("/drive@1/disk@0\n");   // secondary master
+        }
+        if (!config.disks().isEmpty()) {
+            order.append(IDE_PATH).append("/drive@0/disk@0\n");   // primary master
+        }
+        byte[] text = order.toString().getBytes(StandardCharsets.US_ASCII);
+        fwCfg.putFile("bootorder", Arrays.copyOf(text, text.length + 1));
     }
 
     private void fillCmos() {
@@ -405,8 +445,7 @@ public final class PcBoard implements Board {
         return ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits()).array();
     }
 
-    private DirectBoot loadKernel(MachineConfig c) throws IOException {
-        KernelImage.Kind kind = KernelImage.detect(c.kernel());
+    private static List<Path> initrdFiles(MachineConfig c) throws IOException {
         List<Path> initrds = new ArrayList<>();
         if (c.initrd() != null) {
             for (String part : c.initrd().toString().split(",")) {
@@ -419,6 +458,12 @@ public final class PcBoard implements Board {
                 }
             }
         }
+        return initrds;
+    }
+
+    private DirectBoot loadKernel(MachineConfig c) throws IOException {
+        KernelImage.Kind kind = KernelImage.detect(c.kernel());
+        List<Path> initrds = initrdFiles(c);
         if (kind == KernelImage.Kind.MULTIBOOT) {
             return new MultibootLoader(c.kernel(), initrds, c.append(), e820());
         }
