@@ -34,6 +34,7 @@ import org.virtfx.engine.devices.apic.IoApic;
 import org.virtfx.engine.devices.ide.PiixIde;
 import org.virtfx.engine.devices.FwCfg;
 import org.virtfx.engine.devices.I8042;
+import org.virtfx.engine.devices.IrqGate;
 import org.virtfx.engine.devices.vga.StdVga;
 import org.virtfx.engine.devices.IsaDebugExit;
 import org.virtfx.engine.devices.Pic8259Pair;
@@ -154,9 +155,11 @@ public final class PcBoard implements Board {
             for (int i = 0; i < IsaIrqs.COUNT; i++) {
                 isaIrqs.addSink(i, apics.ioApic().line(i == 0 ? 2 : i));   // ISA IRQ0 is I/O APIC pin 2
             }
-            pit = new Pit8254(ctx, isaIrqs.input(0));
+            IrqGate pitIrq = new IrqGate(isaIrqs.input(0));
+            IrqGate rtcIrq = new IrqGate(isaIrqs.input(8));
+            pit = new Pit8254(ctx, pitIrq);
             pit.attach(io);
-            rtc = new Rtc146818(ctx, isaIrqs.input(8));
+            rtc = new Rtc146818(ctx, rtcIrq);
             rtc.attach(io);
             portA = new SystemControlPorts(ctx, memory);
             portA.attach(io);
@@ -191,6 +194,7 @@ public final class PcBoard implements Board {
             hostBridge.setPamListener(shadow::apply);
             IoApic ioApic = apics.ioApic();
             hpet = new Hpet(ctx, ioApic::line, isaIrqs.input(0), isaIrqs.input(8));
+            hpet.replaces(pitIrq, rtcIrq);
             mmio.register("hpet", Hpet.BASE, Hpet.SIZE, hpet);
             ide = new PiixIde(ctx, memory, isaIrqs.input(14), isaIrqs.input(15), openDrives(config), ideCdromPositions(config));
             pci.attach(1, 1, ide);
