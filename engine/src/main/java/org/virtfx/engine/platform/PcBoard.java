@@ -422,6 +422,9 @@ public final class PcBoard implements Board {
         fwCfg.putShort(FwCfg.MAX_CPUS, config.cpus());
         fwCfg.putShort(FwCfg.BOOT_MENU, 0);
         fwCfg.putShort(FwCfg.NOGRAPHIC, 0);
+        // The PIT's IRQ0 reaches I/O APIC pin 2 (IsaIrqs): SeaBIOS's MADT and MP table say so only when told here,
+        // as QEMU does; without the override Linux finds no timer on pin 0 and panics ("IO-APIC + timer doesn't work").
+        fwCfg.putInt(FwCfg.IRQ0_OVERRIDE, 1);
         ByteBuffer e820 = ByteBuffer.allocate(20 * e820().size()).order(ByteOrder.LITTLE_ENDIAN);
         for (E820Entry e : e820()) {
             e820.putLong(e.base()).putLong(e.length()).putInt(e.type());
