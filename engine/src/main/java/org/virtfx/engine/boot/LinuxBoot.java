@@ -61,7 +61,8 @@ public final class LinuxBoot implements DirectBoot {
         this(kernelFile, Files.readAllBytes(kernelFile), readAll(initrdFiles), commandLine, e820, useLongMode, vgaText);
     }
 
-    static byte[] readAll(List<Path> files) throws IOException {
+    /** The initrd files concatenated, each padded to 4 bytes (also used by the firmware kernel boot). */
+    public static byte[] readAll(List<Path> files) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (Path p : files) {
             byte[] b = Files.readAllBytes(p);

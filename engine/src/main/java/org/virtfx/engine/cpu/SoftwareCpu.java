@@ -70,7 +70,10 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
     private volatile boolean attention;
     private volatile boolean pendingInit;
     private volatile int pendingSipi = -1;
+    /** Orders INIT and start-up IPIs against each other and against this vCPU entering or leaving wait-for-SIPI. */
+    private final Object startupLock = new Object();
     boolean halted;
+    /** In the wait-for-SIPI state (written by this vCPU's thread under {@link #startupLock}, or while stopped). */
     boolean waitForSipi;
     /** Interrupts are inhibited for one instruction after MOV SS/POP SS/STI. */
     boolean interruptShadow;
@@ -168,31 +171,51 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
         mmu.userHalf = 0;
         mmu.linMask = 0xFFFFFFFFL;
         mmu.flush();
-        // After a platform reset only the bootstrap processor runs; the others wait for a start-up IPI again. A
-        // start-up IPI that is already pending stays: INIT and SIPI can both arrive before this vCPU gets to run.
-        waitForSipi = !isBootstrapProcessor();
+        // After a platform reset only the bootstrap processor runs; the others wait for a start-up IPI again.
+        // INIT and start-up IPIs sent before the reset are gone with it.
+        synchronized (startupLock) {
+            pendingInit = false;
+            pendingSipi = -1;
+            waitForSipi = !isBootstrapProcessor();
+        }
+    }
+
+    /**
+     * Takes a pending INIT and a pending start-up IPI, in the order they were delivered; returns false while this vCPU
+     * waits for a start-up IPI. INIT puts an application processor into wait-for-SIPI; a start-up IPI delivered after
+     * the INIT, even before this thread saw the INIT, stays pending and starts it.
+     */
+    private boolean takeInitAndStartup() {
+        synchronized (startupLock) {
+            if (pendingInit) {
+                pendingInit = false;
+                int sipi = pendingSipi;
+                reset();
+                pendingSipi = sipi;
+            }
+            int v = pendingSipi;
+            pendingSipi = -1;
+            if (!waitForSipi) {
+                return true;   // a start-up IPI is only recognised in wait-for-SIPI (deliverStartup filters too)
+            }
+            if (v < 0) {
+                return false;
+            }
+            startAt(v);
+            return true;
+        }
     }
 
     @Override
     public Exit run() {
         try {
             while (true) {
-                if (pendingInit) {
-                    pendingInit = false;
-                    reset();
-                    waitForSipi = !isBootstrapProcessor();
-                }
-                if (waitForSipi) {
-                    int v = pendingSipi;
-                    if (v < 0) {
-                        if (exitRequested) {
-                            exitRequested = false;
-                            return Exit.EXIT_REQUESTED;
-                        }
-                        return Exit.WAIT_FOR_SIPI;
+                if ((pendingInit || pendingSipi >= 0 || waitForSipi) && !takeInitAndStartup()) {
+                    if (exitRequested) {
+                        exitRequested = false;
+                        return Exit.EXIT_REQUESTED;
                     }
-                    pendingSipi = -1;
-                    startAt(v);
+                    return Exit.WAIT_FOR_SIPI;
                 }
                 if (exitRequested) {
                     exitRequested = false;
@@ -407,14 +430,28 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
 
     @Override
     public void deliverInit() {
-        pendingInit = true;
+        synchronized (startupLock) {
+            pendingInit = true;
+            pendingSipi = -1;   // INIT resets the processor: an earlier start-up IPI is forgotten
+        }
         attention = true;
         wake();
     }
 
+    /**
+     * A start-up IPI starts an application processor that waits for one (after power-on or INIT) and is ignored by a
+     * running processor, as on real hardware: Linux sends two, and the second one arrives when the first has
+     * already started the processor.
+     */
     @Override
     public void deliverStartup(int vector) {
-        pendingSipi = vector & 0xFF;
+        synchronized (startupLock) {
+            boolean waiting = waitForSipi || (pendingInit && !isBootstrapProcessor());
+            if (!waiting || pendingSipi >= 0) {
+                return;   // running, or already started by an earlier start-up IPI that this thread has not taken yet
+            }
+            pendingSipi = vector & 0xFF;
+        }
         attention = true;
         wake();
     }

@@ -34,7 +34,7 @@ public final class FwCfg implements PortDevice, Snapshottable {
             INITRD_SIZE = 0x0B, BOOT_DEVICE = 0x0C, NUMA = 0x0D, BOOT_MENU = 0x0E, MAX_CPUS = 0x0F,
             KERNEL_ENTRY = 0x10, KERNEL_DATA = 0x11, INITRD_DATA = 0x12, CMDLINE_ADDR = 0x13, CMDLINE_SIZE = 0x14,
             CMDLINE_DATA = 0x15, SETUP_ADDR = 0x16, SETUP_SIZE = 0x17, SETUP_DATA = 0x18, FILE_DIR = 0x19,
-            FILE_FIRST = 0x20, ARCH_E820_TABLE = 0x8003;
+            FILE_FIRST = 0x20, IRQ0_OVERRIDE = 0x8002, ARCH_E820_TABLE = 0x8003;
     /** Feature bits of key 0x01: traditional interface, DMA interface. */
     public static final int FEATURE_TRADITIONAL = 1, FEATURE_DMA = 2;
 

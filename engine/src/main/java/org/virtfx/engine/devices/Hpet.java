@@ -15,8 +15,8 @@ import org.virtfx.engine.time.TimerService;
 /**
  * High Precision Event Timer (IA-PC HPET spec 1.0a) at 0xFED00000: a 64-bit main counter at 100 MHz derived from
  * the virtual clock, three comparators (one-shot or periodic, 32- or 64-bit, edge or level), and legacy replacement
- * routing (timer 0 on IRQ0 / I/O APIC pin 2, timer 1 on IRQ8). The board maps it only when the ACPI HPET table
- * describes it.
+ * routing (timer 0 on IRQ0 / I/O APIC pin 2, timer 1 on IRQ8, the PIT and RTC disconnected from those inputs
+ * meanwhile). The board maps it only when the ACPI HPET table describes it.
  */
 public final class Hpet implements MmioDevice, Snapshottable {
     public static final long BASE = 0xFED0_0000L;
@@ -41,6 +41,8 @@ public final class Hpet implements MmioDevice, Snapshottable {
     private final long[] fsb = new long[TIMERS];
     private final TimerService.Timer[] timers = new TimerService.Timer[TIMERS];
     private final boolean[] asserted = new boolean[TIMERS];
+    /** The PIT's IRQ0 and the RTC's IRQ8 outputs, cut off while legacy replacement routing is on. */
+    private IrqGate[] replacedSources = new IrqGate[0];
     private int generalConfig;
     private long interruptStatus;
     private long counterBase;       // main counter value at counterStartNs (or while halted)
@@ -63,6 +65,21 @@ public final class Hpet implements MmioDevice, Snapshottable {
         reset();
     }
 
+    /**
+     * The legacy sources this HPET replaces (PIT on IRQ0, RTC on IRQ8): disconnected while LEG_RT_CNF is set, as on
+     * chipsets where the HPET takes over those inputs.
+     */
+    public void replaces(IrqGate... sources) {
+        replacedSources = sources.clone();
+        connectReplacedSources();
+    }
+
+    private void connectReplacedSources() {
+        for (IrqGate g : replacedSources) {
+            g.setConnected((generalConfig & LEGACY) == 0);
+        }
+    }
+
     public void reset() {
         for (int i = 0; i < TIMERS; i++) {
             setLine(i, false);
@@ -76,6 +93,7 @@ public final class Hpet implements MmioDevice, Snapshottable {
         interruptStatus = 0;
         counterBase = 0;
         counterStartNs = 0;
+        connectReplacedSources();
     }
 
     private boolean enabled() {
@@ -172,6 +190,7 @@ public final class Hpet implements MmioDevice, Snapshottable {
             counterBase = now;
         }
         if (oldLegacy != (generalConfig & LEGACY)) {
+            connectReplacedSources();   // first, so that the HPET's own levels below win on the shared inputs
             for (int i = 0; i < TIMERS; i++) {
                 if (asserted[i]) {
                     // the level moves to the other wire
@@ -306,6 +325,7 @@ public final class Hpet implements MmioDevice, Snapshottable {
     @Override
     public void loadState(StateReader in) throws IOException {
         generalConfig = in.readInt() & (ENABLE | LEGACY);
+        connectReplacedSources();
         interruptStatus = in.readLong() & 7;
         counterBase = in.readLong();
         counterStartNs = ctx.clock().nanos();

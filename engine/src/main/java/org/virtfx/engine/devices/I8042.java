@@ -13,120 +13,30 @@ import org.virtfx.engine.memory.PhysicalMemory;
 import org.virtfx.engine.snapshot.Snapshottable;
 import org.virtfx.engine.snapshot.StateReader;
 import org.virtfx.engine.snapshot.StateWriter;
+import org.virtfx.engine.time.TimerService;
 
 /**
  * The 8042 keyboard controller (data 0x60, status/command 0x64) with a PS/2 keyboard on its first port (IRQ 1) and a
  * PS/2 mouse with IntelliMouse wheel on its auxiliary port (IRQ 12). The controller implements the command byte,
  * self-tests, interface enable/disable, the output port (A20 gate, reset line), output-buffer writes and the pulse
  * command 0xFE that resets the machine; with command-byte bit 6 it translates the keyboard's set-2 scancodes to set 1
- * as the real chip does. Host keys arrive as Linux evdev codes and become scancodes through {@link Keys}, the one
- * key table (set 1 and set 2 codes per key, including the E0 keys and the Pause / PrintScreen sequences).
+ * as the real chip does. Host keys arrive as Linux evdev codes and become scancodes through {@link Ps2Scancodes}
+ * (sets 1, 2 and 3). The keyboard repeats the last key the host holds at the typematic delay and rate the guest set
+ * with 0xF3 (a host's own autorepeat presses are dropped, so the guest's rate applies); in set 3 the per-key modes of
+ * commands 0xF7-0xFD decide which keys repeat and which send break codes.
  */
 public final class I8042 implements PortDevice, KeyboardInput, PointerInput, Snapshottable {
     private static final int QUEUE_LIMIT = 256;
     private static final int CTR_KBD_INT = 0x01, CTR_AUX_INT = 0x02, CTR_SYS = 0x04, CTR_KBD_DISABLE = 0x10,
             CTR_AUX_DISABLE = 0x20, CTR_TRANSLATE = 0x40;
-
-    /** evdev key code -> scancodes. One row per key: evdev, set-1 code, set-2 code, 1 if E0-prefixed. */
-    static final class Keys {
-        private static final int[][] TABLE = {
-            {1, 0x01, 0x76, 0}, {2, 0x02, 0x16, 0}, {3, 0x03, 0x1E, 0}, {4, 0x04, 0x26, 0}, {5, 0x05, 0x25, 0},
-            {6, 0x06, 0x2E, 0}, {7, 0x07, 0x36, 0}, {8, 0x08, 0x3D, 0}, {9, 0x09, 0x3E, 0}, {10, 0x0A, 0x46, 0},
-            {11, 0x0B, 0x45, 0}, {12, 0x0C, 0x4E, 0}, {13, 0x0D, 0x55, 0}, {14, 0x0E, 0x66, 0}, {15, 0x0F, 0x0D, 0},
-            {16, 0x10, 0x15, 0}, {17, 0x11, 0x1D, 0}, {18, 0x12, 0x24, 0}, {19, 0x13, 0x2D, 0}, {20, 0x14, 0x2C, 0},
-            {21, 0x15, 0x35, 0}, {22, 0x16, 0x3C, 0}, {23, 0x17, 0x43, 0}, {24, 0x18, 0x44, 0}, {25, 0x19, 0x4D, 0},
-            {26, 0x1A, 0x54, 0}, {27, 0x1B, 0x5B, 0}, {28, 0x1C, 0x5A, 0}, {29, 0x1D, 0x14, 0}, {30, 0x1E, 0x1C, 0},
-            {31, 0x1F, 0x1B, 0}, {32, 0x20, 0x23, 0}, {33, 0x21, 0x2B, 0}, {34, 0x22, 0x34, 0}, {35, 0x23, 0x33, 0},
-            {36, 0x24, 0x3B, 0}, {37, 0x25, 0x42, 0}, {38, 0x26, 0x4B, 0}, {39, 0x27, 0x4C, 0}, {40, 0x28, 0x52, 0},
-            {41, 0x29, 0x0E, 0}, {42, 0x2A, 0x12, 0}, {43, 0x2B, 0x5D, 0}, {44, 0x2C, 0x1A, 0}, {45, 0x2D, 0x22, 0},
-            {46, 0x2E, 0x21, 0}, {47, 0x2F, 0x2A, 0}, {48, 0x30, 0x32, 0}, {49, 0x31, 0x31, 0}, {50, 0x32, 0x3A, 0},
-            {51, 0x33, 0x41, 0}, {52, 0x34, 0x49, 0}, {53, 0x35, 0x4A, 0}, {54, 0x36, 0x59, 0}, {55, 0x37, 0x7C, 0},
-            {56, 0x38, 0x11, 0}, {57, 0x39, 0x29, 0}, {58, 0x3A, 0x58, 0}, {59, 0x3B, 0x05, 0}, {60, 0x3C, 0x06, 0},
-            {61, 0x3D, 0x04, 0}, {62, 0x3E, 0x0C, 0}, {63, 0x3F, 0x03, 0}, {64, 0x40, 0x0B, 0}, {65, 0x41, 0x83, 0},
-            {66, 0x42, 0x0A, 0}, {67, 0x43, 0x01, 0}, {68, 0x44, 0x09, 0}, {69, 0x45, 0x77, 0}, {70, 0x46, 0x7E, 0},
-            {71, 0x47, 0x6C, 0}, {72, 0x48, 0x75, 0}, {73, 0x49, 0x7D, 0}, {74, 0x4A, 0x7B, 0}, {75, 0x4B, 0x6B, 0},
-            {76, 0x4C, 0x73, 0}, {77, 0x4D, 0x74, 0}, {78, 0x4E, 0x79, 0}, {79, 0x4F, 0x69, 0}, {80, 0x50, 0x72, 0},
-            {81, 0x51, 0x7A, 0}, {82, 0x52, 0x70, 0}, {83, 0x53, 0x71, 0}, {86, 0x56, 0x61, 0}, {87, 0x57, 0x78, 0},
-            {88, 0x58, 0x07, 0}, {89, 0x73, 0x51, 0}, {92, 0x79, 0x64, 0}, {94, 0x7B, 0x67, 0}, {124, 0x7D, 0x6A, 0},
-            {96, 0x1C, 0x5A, 1}, {97, 0x1D, 0x14, 1}, {98, 0x35, 0x4A, 1}, {100, 0x38, 0x11, 1}, {102, 0x47, 0x6C, 1},
-            {103, 0x48, 0x75, 1}, {104, 0x49, 0x7D, 1}, {105, 0x4B, 0x6B, 1}, {106, 0x4D, 0x74, 1},
-            {107, 0x4F, 0x69, 1}, {108, 0x50, 0x72, 1}, {109, 0x51, 0x7A, 1}, {110, 0x52, 0x70, 1},
-            {111, 0x53, 0x71, 1}, {113, 0x20, 0x23, 1}, {114, 0x2E, 0x21, 1}, {115, 0x30, 0x32, 1},
-            {116, 0x5E, 0x37, 1}, {125, 0x5B, 0x1F, 1}, {126, 0x5C, 0x27, 1}, {127, 0x5D, 0x2F, 1},
-        };
-        static final int KEY_SYSRQ = 99;
-        static final int KEY_PAUSE = 119;
-        static final int MAX_CODE = 256;
-        private static final int[] SET1 = new int[MAX_CODE];
-        private static final int[] SET2 = new int[MAX_CODE];
-        private static final boolean[] EXTENDED = new boolean[MAX_CODE];
-        /** The controller's set-2 to set-1 translation, derived from the table (unlisted bytes pass unchanged). */
-        private static final int[] TRANSLATE = new int[256];
-        /** Set-1 make code (E0 keys: 0x80 | second byte, as RFB's QEMU extended key events encode them) -> evdev. */
-        private static final int[] FROM_XT = new int[256];
-
-        static {
-            for (int i = 0; i < 256; i++) {
-                TRANSLATE[i] = i;
-            }
-            for (int[] row : TABLE) {
-                SET1[row[0]] = row[1];
-                SET2[row[0]] = row[2];
-                EXTENDED[row[0]] = row[3] != 0;
-                TRANSLATE[row[2]] = row[1];
-                FROM_XT[row[1] | (row[3] != 0 ? 0x80 : 0)] = row[0];
-            }
-            FROM_XT[0x80 | 0x37] = KEY_SYSRQ;   // E0 37, PrintScreen's own make code
-            FROM_XT[0x80 | 0x46] = KEY_PAUSE;   // E0 46 (Ctrl+Break), which QEMU's keycodes use for Pause
-            // PrintScreen's fake-shift byte (set 2 0x12 = left shift) and Pause's 0x77 / 0x14 are already covered.
-        }
-
-        private Keys() {
-        }
-
-        static boolean known(int evdev) {
-            return evdev == KEY_SYSRQ || evdev == KEY_PAUSE || (evdev > 0 && evdev < MAX_CODE && SET2[evdev] != 0);
-        }
-
-        /** The bytes the keyboard sends for a key in scancode set {@code set} (1 or 2). */
-        static int[] sequence(int evdev, boolean pressed, int set) {
-            if (evdev == KEY_PAUSE) {
-                if (!pressed) {
-                    return new int[0];   // Pause has no break code
-                }
-                return set == 1 ? new int[] {0xE1, 0x1D, 0x45, 0xE1, 0x9D, 0xC5}
-                        : new int[] {0xE1, 0x14, 0x77, 0xE1, 0xF0, 0x14, 0xF0, 0x77};
-            }
-            if (evdev == KEY_SYSRQ) {
-                if (set == 1) {
-                    return pressed ? new int[] {0xE0, 0x2A, 0xE0, 0x37} : new int[] {0xE0, 0xB7, 0xE0, 0xAA};
-                }
-                return pressed ? new int[] {0xE0, 0x12, 0xE0, 0x7C} : new int[] {0xE0, 0xF0, 0x7C, 0xE0, 0xF0, 0x12};
-            }
-            boolean e0 = EXTENDED[evdev];
-            if (set == 1) {
-                int code = SET1[evdev] | (pressed ? 0 : 0x80);
-                return e0 ? new int[] {0xE0, code} : new int[] {code};
-            }
-            int code = SET2[evdev];
-            if (pressed) {
-                return e0 ? new int[] {0xE0, code} : new int[] {code};
-            }
-            return e0 ? new int[] {0xE0, 0xF0, code} : new int[] {0xF0, code};
-        }
-
-        static int translate(int set2Byte) {
-            return TRANSLATE[set2Byte & 0xFF];
-        }
-    }
+    static final int MODE_TYPEMATIC = 1, MODE_BREAK = 2;
 
     /**
      * The evdev code of a PC/XT (set 1) keycode as the QEMU extended key event carries it: one-byte make codes as
      * they are, E0-prefixed ones as {@code 0x80 | second byte}. -1 when this keyboard has no such key.
      */
     public static int evdevOfXtKeycode(int keycode) {
-        int code = keycode > 0 && keycode < 256 ? Keys.FROM_XT[keycode] : 0;
-        return code == 0 ? -1 : code;
+        return Ps2Scancodes.evdevOfXt(keycode);
     }
 
     private final MachineContext ctx;
@@ -153,6 +63,11 @@ public final class I8042 implements PortDevice, KeyboardInput, PointerInput, Sna
     private int leds;
     private int typematic;
     private int lastKbdByte;
+    /** Set-3 per-key modes, by set-3 code: {@link #MODE_TYPEMATIC} and {@link #MODE_BREAK} (F7-FD commands). */
+    private final byte[] keyModes = new byte[256];
+    /** The key the keyboard repeats while the host holds it (the last one pressed), or 0. */
+    private int repeatKey;
+    private final TimerService.Timer typematicTimer;
 
     // mouse
     private int auxPendingCommand;
@@ -171,6 +86,7 @@ public final class I8042 implements PortDevice, KeyboardInput, PointerInput, Sna
         this.memory = Objects.requireNonNull(memory);
         this.irq1 = Objects.requireNonNull(irq1);
         this.irq12 = Objects.requireNonNull(irq12);
+        this.typematicTimer = ctx.timers().newTimer("i8042-typematic", this::repeat);
         reset();
     }
 
@@ -201,6 +117,41 @@ public final class I8042 implements PortDevice, KeyboardInput, PointerInput, Sna
         leds = 0;
         typematic = 0x2B;   // 10.9 cps, 500 ms
         lastKbdByte = 0;
+        setAllKeyModes(MODE_TYPEMATIC | MODE_BREAK);
+        stopRepeat();
+    }
+
+    private void setAllKeyModes(int mode) {
+        java.util.Arrays.fill(keyModes, (byte) mode);
+    }
+
+    private void stopRepeat() {
+        repeatKey = 0;
+        typematicTimer.cancel();
+    }
+
+    /** Typematic delay from the 0xF3 byte: bits 5-6 give 250-1000 ms. */
+    static long typematicDelayNanos(int typematic) {
+        return (((typematic >> 5) & 3) + 1) * 250_000_000L;
+    }
+
+    /** Typematic period from the 0xF3 byte: (8 + bits 0-2) * 2^(bits 3-4) / 240 s, i.e. 30 down to 2 keys a second. */
+    static long typematicPeriodNanos(int typematic) {
+        return (8L + (typematic & 7)) * (1L << ((typematic >> 3) & 3)) * 1_000_000_000L / 240;
+    }
+
+    /** Timer callback (device lock held): the held key's make code again. */
+    private void repeat() {
+        if (repeatKey == 0 || !kbdScanning) {
+            return;
+        }
+        queueKeyboard(Ps2Scancodes.sequence(repeatKey, true, scancodeSet));
+        typematicTimer.armAfter(typematicPeriodNanos(typematic));
+    }
+
+    /** Whether a key repeats and sends a break code: always in sets 1 and 2, per its mode in set 3. */
+    private int modeOf(int evdev) {
+        return scancodeSet == 3 ? keyModes[Ps2Scancodes.set3(evdev)] : MODE_TYPEMATIC | MODE_BREAK;
     }
 
     private void resetMouse() {
@@ -260,7 +211,7 @@ public final class I8042 implements PortDevice, KeyboardInput, PointerInput, Sna
                         translateBreak = true;
                         continue;
                     }
-                    b = Keys.translate(b) | (translateBreak ? 0x80 : 0);
+                    b = Ps2Scancodes.translate(b) | (translateBreak ? 0x80 : 0);
                     translateBreak = false;
                 }
                 outByte = b;
@@ -402,10 +353,8 @@ public final class I8042 implements PortDevice, KeyboardInput, PointerInput, Sna
                     if (value == 0) {
                         queueKeyboard(0xFA, scancodeSet);
                     } else if (value >= 1 && value <= 3) {
-                        scancodeSet = value == 3 ? 2 : value;
-                        if (value == 3) {
-                            ctx.warnOnce("PS/2 keyboard: scancode set 3 is not supported; staying in set 2");
-                        }
+                        scancodeSet = value;
+                        stopRepeat();
                         queueKeyboard(0xFA);
                     } else {
                         queueKeyboard(0xFE);
@@ -413,9 +362,13 @@ public final class I8042 implements PortDevice, KeyboardInput, PointerInput, Sna
                     return;
                 }
                 default -> {
-                    // 0xFB-0xFD take a key argument (set 3 attributes): acknowledged and ignored.
-                    queueKeyboard(0xFA);
-                    return;
+                    // 0xFB-0xFD: set-3 codes of the keys that get the mode, until the next command byte
+                    if (value < 0xED) {
+                        keyModes[value] = (byte) (cmd == 0xFB ? MODE_TYPEMATIC : cmd == 0xFC ? MODE_BREAK : 0);
+                        kbdPendingCommand = cmd;
+                        queueKeyboard(0xFA);
+                        return;
+                    }
                 }
             }
         }
@@ -439,7 +392,12 @@ public final class I8042 implements PortDevice, KeyboardInput, PointerInput, Sna
                 resetKeyboard();
                 queueKeyboard(0xFA);
             }
-            case 0xF7, 0xF8, 0xF9, 0xFA -> queueKeyboard(0xFA);
+            case 0xF7, 0xF8, 0xF9, 0xFA -> {
+                // set 3: every key typematic only, make/break, make only, or typematic and make/break
+                setAllKeyModes(value == 0xF7 ? MODE_TYPEMATIC : value == 0xF8 ? MODE_BREAK : value == 0xF9 ? 0
+                        : MODE_TYPEMATIC | MODE_BREAK);
+                queueKeyboard(0xFA);
+            }
             case 0xFE -> queueKeyboard(lastKbdByte);
             case 0xFF -> {
                 resetKeyboard();
@@ -463,15 +421,32 @@ public final class I8042 implements PortDevice, KeyboardInput, PointerInput, Sna
     public void key(int evdevCode, boolean pressed) {
         ctx.deviceLock().lock();
         try {
-            if (!Keys.known(evdevCode)) {
+            if (!Ps2Scancodes.known(evdevCode)) {
                 ctx.warnOnce("PS/2 keyboard: no scancode for evdev key " + evdevCode);
                 return;
             }
             if (!kbdScanning) {
                 return;
             }
-            // A repeated press (host autorepeat) sends the make code again: that is the typematic repeat.
-            queueKeyboard(Keys.sequence(evdevCode, pressed, scancodeSet));
+            int mode = modeOf(evdevCode);
+            if (pressed) {
+                if (evdevCode == repeatKey) {
+                    return;   // the host's own autorepeat: the keyboard repeats at the rate the guest chose instead
+                }
+                queueKeyboard(Ps2Scancodes.sequence(evdevCode, true, scancodeSet));
+                stopRepeat();
+                if ((mode & MODE_TYPEMATIC) != 0 && evdevCode != Ps2Scancodes.KEY_PAUSE) {
+                    repeatKey = evdevCode;
+                    typematicTimer.armAfter(typematicDelayNanos(typematic));
+                }
+                return;
+            }
+            if (evdevCode == repeatKey) {
+                stopRepeat();
+            }
+            if ((mode & MODE_BREAK) != 0) {
+                queueKeyboard(Ps2Scancodes.sequence(evdevCode, false, scancodeSet));
+            }
         } finally {
             ctx.deviceLock().unlock();
         }
@@ -641,6 +616,7 @@ public final class I8042 implements PortDevice, KeyboardInput, PointerInput, Sna
         out.writeInt(auxPendingCommand).writeBoolean(mouseStreaming).writeBoolean(mouseRemote)
                 .writeBoolean(mouseWrap).writeBoolean(mouseScale21).writeInt(mouseResolution)
                 .writeInt(mouseSampleRate).writeInt(mouseId).writeInts(lastRates.clone()).writeInt(mouseButtons);
+        out.writeBytes(keyModes.clone()).writeInt(repeatKey);
     }
 
     @Override
@@ -656,7 +632,8 @@ public final class I8042 implements PortDevice, KeyboardInput, PointerInput, Sna
         fill(kbdQueue, in.readInts(), 0xFF);
         fill(auxQueue, in.readInts(), 0xFF);
         kbdPendingCommand = in.readInt() & 0xFF;
-        scancodeSet = in.readInt() == 1 ? 1 : 2;
+        int set = in.readInt();
+        scancodeSet = set == 1 || set == 3 ? set : 2;
         kbdScanning = in.readBoolean();
         leds = in.readInt() & 7;
         typematic = in.readInt() & 0x7F;
@@ -674,6 +651,16 @@ public final class I8042 implements PortDevice, KeyboardInput, PointerInput, Sna
             lastRates[i] = i < rates.length ? rates[i] & 0xFF : 0;
         }
         mouseButtons = in.readInt() & 7;
+        byte[] modes = in.readBytes(keyModes.length);
+        for (int i = 0; i < keyModes.length; i++) {
+            keyModes[i] = (byte) (modes[i] & (MODE_TYPEMATIC | MODE_BREAK));
+        }
+        int held = in.readInt();
+        stopRepeat();
+        if (held > 0 && held < Ps2Scancodes.MAX_CODE && Ps2Scancodes.known(held)) {
+            repeatKey = held;   // still held: repeating resumes after the delay, as after a fresh press
+            typematicTimer.armAfter(typematicDelayNanos(typematic));
+        }
         updateIrq();
     }
 }

@@ -34,6 +34,7 @@ import org.virtfx.engine.devices.apic.IoApic;
 import org.virtfx.engine.devices.ide.PiixIde;
 import org.virtfx.engine.devices.FwCfg;
 import org.virtfx.engine.devices.I8042;
+import org.virtfx.engine.devices.IrqGate;
 import org.virtfx.engine.devices.vga.StdVga;
 import org.virtfx.engine.devices.IsaDebugExit;
 import org.virtfx.engine.devices.Pic8259Pair;
@@ -102,6 +103,8 @@ public final class PcBoard implements Board {
     private final ShadowMemory shadow;
     private final byte[] bios;
     private final DirectBoot directBoot;
+    /** A Linux kernel with firmware: SeaBIOS boots it from fw_cfg through QEMU's linuxboot option ROM. */
+    private final boolean kernelViaFirmware;
     private final List<X86Cpu> cpus = new ArrayList<>();
     private final List<Vcpu> vcpus = new ArrayList<>();
     private final List<Object> components = new ArrayList<>();
@@ -111,6 +114,8 @@ public final class PcBoard implements Board {
     private final List<BlockDevice> openedDisks = new ArrayList<>();
     /** Where the tables for a firmware-less boot go: ACPI in the reserved 0xE0000 window, MP in the EBDA KiB. */
     static final long ACPI_BASE = 0xE0000, MP_BASE = 0x9FC00;
+    /** OpenFirmware path of the PIIX IDE function (00:01.1) as SeaBIOS matches bootorder entries. */
+    static final String IDE_PATH = "/pci@i0cf8/ide@1,1";
 
     /**
      * @param cpuFactory builds one vCPU per {@link CpuHost} ({@link #softwareCpuFactory()} for the real one)
@@ -123,6 +128,8 @@ public final class PcBoard implements Board {
         Objects.requireNonNull(cpuFactory);
         Path biosPath = config.bios() != null ? config.bios() : config.kernel() == null ? GuestFixtures.seabios() : null;
         this.bios = biosPath == null ? null : readBios(biosPath);
+        this.kernelViaFirmware = bios != null && config.kernel() != null
+                && KernelImage.detect(config.kernel()) == KernelImage.Kind.LINUX_BZIMAGE;
 
         long size = config.memoryBytes();
         ramBelow4g = size >= SPLIT_THRESHOLD ? LOW_RAM_WHEN_SPLIT : size;
@@ -150,9 +157,11 @@ public final class PcBoard implements Board {
             for (int i = 0; i < IsaIrqs.COUNT; i++) {
                 isaIrqs.addSink(i, apics.ioApic().line(i == 0 ? 2 : i));   // ISA IRQ0 is I/O APIC pin 2
             }
-            pit = new Pit8254(ctx, isaIrqs.input(0));
+            IrqGate pitIrq = new IrqGate(isaIrqs.input(0));
+            IrqGate rtcIrq = new IrqGate(isaIrqs.input(8));
+            pit = new Pit8254(ctx, pitIrq);
             pit.attach(io);
-            rtc = new Rtc146818(ctx, isaIrqs.input(8));
+            rtc = new Rtc146818(ctx, rtcIrq);
             rtc.attach(io);
             portA = new SystemControlPorts(ctx, memory);
             portA.attach(io);
@@ -187,6 +196,7 @@ public final class PcBoard implements Board {
             hostBridge.setPamListener(shadow::apply);
             IoApic ioApic = apics.ioApic();
             hpet = new Hpet(ctx, ioApic::line, isaIrqs.input(0), isaIrqs.input(8));
+            hpet.replaces(pitIrq, rtcIrq);
             mmio.register("hpet", Hpet.BASE, Hpet.SIZE, hpet);
             ide = new PiixIde(ctx, memory, isaIrqs.input(14), isaIrqs.input(15), openDrives(config), ideCdromPositions(config));
             pci.attach(1, 1, ide);
@@ -200,7 +210,11 @@ public final class PcBoard implements Board {
             components.addAll(apics.parts());
             components.addAll(List.of(hpet, ide));
 
-            directBoot = config.kernel() == null ? null : loadKernel(config);
+            directBoot = config.kernel() == null || kernelViaFirmware ? null : loadKernel(config);
+            if (kernelViaFirmware) {
+                installFirmwareKernel(config);
+            }
+            fillBootOrder();
             if (directBoot instanceof LinuxBoot linux && bios == null) {
                 linux.setAcpiRsdp(ACPI_BASE);
             }
@@ -347,7 +361,37 @@ public final class PcBoard implements Board {
     }
 
     private boolean directBootConfigured() {
-        return config.kernel() != null;
+        return config.kernel() != null && bios == null;
+    }
+
+    private void installFirmwareKernel(MachineConfig c) throws IOException {
+        byte[] rom = FirmwareLinuxBoot.readOptionRom(FirmwareLinuxBoot.LINUXBOOT_ROM);
+        if (rom == null) {
+            throw new IOException("booting --kernel through the firmware needs QEMU's option ROM "
+                    + FirmwareLinuxBoot.LINUXBOOT_ROM + " (Debian package qemu-system-data); without --bios the kernel "
+                    + "is booted directly");
+        }
+        FirmwareLinuxBoot.install(fwCfg, c.kernel(), Files.readAllBytes(c.kernel()), LinuxBoot.readAll(initrdFiles(c)),
+                c.append(), ramBelow4g, rom);
+    }
+
+    /**
+     * QEMU's {@code bootorder} file (OpenFirmware device paths, one a line): the kernel's option ROM first when there is
+     * one, then the CD-ROM and the first disk in the order the CMOS boot bytes give too.
+     */
+    private void fillBootOrder() {
+        StringBuilder order = new StringBuilder();
+        if (kernelViaFirmware) {
+            order.append(FirmwareLinuxBoot.BOOT_ORDER_ENTRY).append('\n');
+        }
+        if (config.cdrom() != null) {
+            order.append(IDE_PATH).append("/drive@1/disk@0\n");   // secondary master
+        }
+        if (!config.disks().isEmpty()) {
+            order.append(IDE_PATH).append("/drive@0/disk@0\n");   // primary master
+        }
+        byte[] text = order.toString().getBytes(StandardCharsets.US_ASCII);
+        fwCfg.putFile("bootorder", Arrays.copyOf(text, text.length + 1));
     }
 
     private void fillCmos() {
@@ -380,6 +424,9 @@ public final class PcBoard implements Board {
         fwCfg.putShort(FwCfg.MAX_CPUS, config.cpus());
         fwCfg.putShort(FwCfg.BOOT_MENU, 0);
         fwCfg.putShort(FwCfg.NOGRAPHIC, 0);
+        // The PIT's IRQ0 reaches I/O APIC pin 2 (IsaIrqs): SeaBIOS's MADT and MP table say so only when told here,
+        // as QEMU does; without the override Linux finds no timer on pin 0 and panics ("IO-APIC + timer doesn't work").
+        fwCfg.putInt(FwCfg.IRQ0_OVERRIDE, 1);
         ByteBuffer e820 = ByteBuffer.allocate(20 * e820().size()).order(ByteOrder.LITTLE_ENDIAN);
         for (E820Entry e : e820()) {
             e820.putLong(e.base()).putLong(e.length()).putInt(e.type());
@@ -407,8 +454,7 @@ public final class PcBoard implements Board {
         return ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits()).array();
     }
 
-    private DirectBoot loadKernel(MachineConfig c) throws IOException {
-        KernelImage.Kind kind = KernelImage.detect(c.kernel());
+    private static List<Path> initrdFiles(MachineConfig c) throws IOException {
         List<Path> initrds = new ArrayList<>();
         if (c.initrd() != null) {
             for (String part : c.initrd().toString().split(",")) {
@@ -421,6 +467,12 @@ public final class PcBoard implements Board {
                 }
             }
         }
+        return initrds;
+    }
+
+    private DirectBoot loadKernel(MachineConfig c) throws IOException {
+        KernelImage.Kind kind = KernelImage.detect(c.kernel());
+        List<Path> initrds = initrdFiles(c);
         if (kind == KernelImage.Kind.MULTIBOOT) {
             return new MultibootLoader(c.kernel(), initrds, c.append(), e820());
         }

@@ -35,7 +35,11 @@ public final class TimerService implements AutoCloseable {
                 deadline = virtualNanos;
                 sequence = nextSequence++;
                 queue.add(this);
-                changed.signal();
+                if (queue.peek() == this) {
+                    // only an earlier first deadline changes how long the timer thread sleeps; a guest re-arming its
+                    // tick timer from the handler would otherwise wake the thread once more per tick for nothing
+                    changed.signal();
+                }
             } finally {
                 lock.unlock();
             }

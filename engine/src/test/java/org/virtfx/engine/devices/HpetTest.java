@@ -81,6 +81,41 @@ class HpetTest {
     }
 
     @Test
+    void legacyReplacementDisconnectsThePitAndRtc() throws Exception {
+        List<String> wires = new ArrayList<>();
+        IrqGate pit = new IrqGate(level -> wires.add("pit=" + level));
+        IrqGate rtc = new IrqGate(level -> wires.add("rtc=" + level));
+        hpet.replaces(pit, rtc);
+        pit.pulse();
+        assertEquals(List.of("pit=true", "pit=false"), wires, "connected while the HPET routes through the I/O APIC");
+        rtc.raise();
+        wires.clear();
+
+        hpet.mmioWrite(0x10, 8, 2);                   // LEG_RT_CNF
+        assertEquals(List.of("rtc=false"), wires, "the RTC's asserted IRQ8 leaves the input");
+        assertFalse(pit.connected());
+        pit.pulse();
+        rtc.lower();
+        rtc.raise();
+        assertEquals(List.of("rtc=false"), wires, "nothing from the PIT or RTC reaches IRQ0/IRQ8");
+
+        StateWriter w = new StateWriter("hpet", 1);
+        hpet.saveState(w);
+        IrqGate pit2 = new IrqGate(IrqLine.NONE);
+        Hpet copy = new Hpet(ctx, n -> IrqLine.NONE, IrqLine.NONE, IrqLine.NONE);
+        copy.replaces(pit2);
+        copy.loadState(new StateReader(w.toByteArray(), "hpet", 1));
+        assertFalse(pit2.connected(), "restored legacy replacement keeps the PIT cut off");
+
+        hpet.mmioWrite(0x10, 8, 0);
+        assertEquals(List.of("rtc=false", "rtc=true"), wires, "the RTC's level is back on IRQ8");
+        assertTrue(pit.connected());
+        hpet.mmioWrite(0x10, 8, 2);
+        hpet.reset();
+        assertTrue(pit.connected() && rtc.connected(), "reset turns legacy replacement off");
+    }
+
+    @Test
     void stateRoundTrip() throws Exception {
         hpet.mmioWrite(0x100, 8, 0x104);      // 32-bit mode, enabled
         hpet.mmioWrite(0x108, 8, 0x1_2345_6789L);

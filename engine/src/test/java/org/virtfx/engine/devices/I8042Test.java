@@ -15,7 +15,7 @@ import org.virtfx.engine.memory.PhysicalMemory;
 
 class I8042Test {
     private static final int KEY_A = 30, KEY_LEFTCTRL = 29, KEY_RIGHTCTRL = 97, KEY_UP = 103, KEY_SYSRQ = 99,
-            KEY_PAUSE = 119, KEY_F7 = 65;
+            KEY_PAUSE = 119, KEY_F7 = 65, KEY_ESC = 1, KEY_RIGHT = 106, KEY_B = 48;
     private TestContext ctx;
     private PhysicalMemory memory;
     private I8042 kbc;
@@ -205,5 +205,90 @@ class I8042Test {
         List<Integer> a = drain();
         kbc = copy;
         assertEquals(a, drain());
+    }
+
+    @Test
+    void scancodeSet3WithPerKeyModes() throws Exception {
+        data(0xF0);
+        data(0x03);
+        data(0xF0);
+        data(0x00);
+        assertEquals(List.of(0xFA, 0xFA, 0xFA, 0xFA, 0x03), drain(), "set 3 selected and reported");
+        for (int key : new int[] {KEY_A, KEY_ESC, KEY_RIGHT, KEY_RIGHTCTRL, KEY_F7}) {
+            kbc.key(key, true);
+            kbc.key(key, false);
+        }
+        assertEquals(List.of(0x1C, 0xF0, 0x1C, 0x08, 0xF0, 0x08, 0x6A, 0xF0, 0x6A, 0x58, 0xF0, 0x58, 0x37, 0xF0, 0x37),
+                drain(), "one byte per key, no E0 prefixes");
+
+        data(0xFD);          // make only for ...
+        data(0x1C);          // ... A
+        data(0xF4);          // the next command ends the key list
+        assertEquals(List.of(0xFA, 0xFA, 0xFA), drain());
+        kbc.key(KEY_A, true);
+        kbc.key(KEY_A, false);
+        kbc.key(KEY_B, true);
+        kbc.key(KEY_B, false);
+        assertEquals(List.of(0x1C, 0x32, 0xF0, 0x32), drain(), "A sends no break code any more");
+        data(0xF9);          // every key make only
+        kbc.key(KEY_B, true);
+        kbc.key(KEY_B, false);
+        data(0xFA);          // every key typematic and make/break again
+        kbc.key(KEY_A, true);
+        kbc.key(KEY_A, false);
+        assertEquals(List.of(0xFA, 0x32, 0xFA, 0x1C, 0xF0, 0x1C), drain());
+
+        data(0xFC);          // make/break without repeat for A
+        data(0x1C);
+        data(0xF4);
+        kbc.key(KEY_A, true);
+        byte[] saved = StateRoundTrip.save(kbc);
+        I8042 copy = new I8042(ctx, memory, l -> { }, l -> { });
+        StateRoundTrip.load(copy, saved);
+        assertArrayEquals(saved, StateRoundTrip.save(copy), "set 3 and the key modes survive a snapshot");
+    }
+
+    @Test
+    void heldKeyRepeatsAtTheGuestsTypematicRate() throws Exception {
+        assertEquals(500_000_000L, I8042.typematicDelayNanos(0x2B));
+        assertEquals(91_666_666L, I8042.typematicPeriodNanos(0x2B), "10.9 keys a second");
+        assertEquals(33_333_333L, I8042.typematicPeriodNanos(0x00), "30 keys a second");
+        assertEquals(500_000_000L, I8042.typematicPeriodNanos(0x1F), "2 keys a second");
+        assertEquals(1_000_000_000L, I8042.typematicDelayNanos(0x60));
+
+        data(0xF3);
+        data(0x00);          // 250 ms, 30 keys a second
+        assertEquals(List.of(0xFA, 0xFA), drain());
+        ctx.timers.start("test");
+        ctx.clock.start();
+        kbc.key(KEY_A, true);
+        kbc.key(KEY_A, true);   // the host's autorepeat: not doubled
+        List<Integer> bytes = new ArrayList<>();
+        for (int i = 0; i < 500 && bytes.size() < 4; i++) {
+            Thread.sleep(10);
+            ctx.lock.lock();
+            try {
+                bytes.addAll(drain());
+            } finally {
+                ctx.lock.unlock();
+            }
+        }
+        kbc.key(KEY_A, false);
+        ctx.lock.lock();
+        try {
+            bytes.addAll(drain());
+        } finally {
+            ctx.lock.unlock();
+        }
+        assertTrue(bytes.size() >= 6, "make code repeated while held: " + bytes);
+        assertEquals(List.of(0x1C, 0x1C, 0x1C, 0x1C), bytes.subList(0, 4));
+        assertEquals(List.of(0xF0, 0x1C), bytes.subList(bytes.size() - 2, bytes.size()));
+        Thread.sleep(100);
+        ctx.lock.lock();
+        try {
+            assertEquals(List.of(), drain(), "no repeat after the release");
+        } finally {
+            ctx.lock.unlock();
+        }
     }
 }

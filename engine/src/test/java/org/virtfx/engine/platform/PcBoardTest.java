@@ -175,6 +175,7 @@ class PcBoardTest {
             assertEquals(1, b.rtc().cmos(0x5F));
             assertEquals(0x32, b.rtc().cmos(0x3D), "disk first without a CD");
             assertEquals(2, b.fwCfg().item(0x05)[0]);
+            assertEquals(1, b.fwCfg().item(0x8002)[0], "IRQ0 override: the PIT is on I/O APIC pin 2");
             assertEquals(40, b.fwCfg().item(0x20).length, "etc/e820 with two entries");
             assertEquals(0x3F8, (b.fwCfg().item(0x23)[0] & 0xFF) | (b.fwCfg().item(0x23)[1] & 0xFF) << 8, "etc/sercon-port");
         }

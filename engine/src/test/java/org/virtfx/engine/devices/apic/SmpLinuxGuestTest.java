@@ -22,15 +22,13 @@ class SmpLinuxGuestTest {
     Path dir;
 
     @Test
-    @org.junit.jupiter.api.Disabled("regressed at integration: Linux stops at 'Bringing up secondary CPUs' on the merged "
-            + "build (it passed on the apic-ide branch); kept visible until SMP bring-up is fixed, see the session note")
     void linuxBringsUpBothCpus() throws Exception {
         Path kernel = GuestFixtures.kernel(GuestFixtures.Arch.I386);
         assumeTrue(GuestFixtures.present(kernel), "i386 kernel fixture missing (virtfx guests fetch)");
         Path serial = dir.resolve("serial.log");
-        int rc = Main.execute("run", "--kernel", kernel.toString(), "--append", "console=ttyS0", "--cpus", "2",
-                "-m", "256M", "--serial", "file:" + serial, "--expect-serial", "smp: Brought up 1 node, 2 CPUs",
-                "--timeout", "240");
+        int rc = Main.execute("run", "--kernel", kernel.toString(), "--append",
+                "console=ttyS0 " + GuestFixtures.FAST_BOOT_ARGS, "--cpus", "2", "-m", "256M", "--serial", "file:" + serial,
+                "--expect-serial", "smp: Brought up 1 node, 2 CPUs", "--timeout", "240");
         String log = Files.exists(serial) ? Files.readString(serial) : "";
         assertEquals(0, rc, "both CPUs should come online; serial output:\n" + log);
         assertTrue(log.contains("IOAPIC[0]: apic_id 0"), log);
