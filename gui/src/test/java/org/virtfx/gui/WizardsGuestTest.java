@@ -2,7 +2,6 @@ package org.virtfx.gui;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,6 +89,7 @@ class WizardsGuestTest {
     }
 
     private void select(FxRobot robot, String name) {
+        GuiTest.waitFor(10, () -> services.find(name) != null);
         robot.interact(() -> {
             TableView<VmSession> t = robot.lookup("#table").queryTableView();
             t.getSelectionModel().clearSelection();
@@ -171,8 +171,8 @@ class WizardsGuestTest {
         }
         assertEquals(List.of(sourceOverlay.toAbsolutePath().toString()), library.find("Grub VM").orElseThrow().disks(),
                 "the original now writes to its own overlay");
+        GuiTest.waitFor(10, () -> services.find("Linked VM") != null);   // the session list is refreshed after the dialog closes
         VmSession linked = services.find("Linked VM");
-        assertNotNull(linked);
         select(robot, "Linked VM");
         robot.clickOn("#runButton");
         bootsToMarker(linked);
