@@ -15,7 +15,7 @@ export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
-nasm -f bin -DITERATIONS="$ITER" -o "$WORK/mips.bin" "$ROOT/engine/src/test/asm/mips.asm"
+nasm -f bin -I "$ROOT/engine/src/test/asm/" -DITERATIONS="$ITER" -o "$WORK/mips.bin" "$ROOT/engine/src/test/asm/mips.asm"
 SECTORS=$(( ($(stat -c %s "$WORK/mips.bin") + 511) / 512 ))
 nasm -f bin -DSECTORS="$SECTORS" -o "$WORK/boot.bin" "$ROOT/engine/src/test/asm/floppy-boot.asm"
 cat "$WORK/boot.bin" "$WORK/mips.bin" > "$WORK/floppy.img"

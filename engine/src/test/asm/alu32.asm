@@ -5,17 +5,8 @@
 %ifndef ITERATIONS
 %define ITERATIONS 5000
 %endif
-bits 16
-org 0x10000
-    cli
-    mov ax, 0x1000
-    mov ds, ax
-    lgdt [gdtr - 0x10000]
-    mov eax, cr0
-    or eax, 1
-    mov cr0, eax
-    jmp dword 0x08:pm32
-bits 32
+%include "bare-metal.inc"
+ENTER_PM32
 %macro MIX 1
     imul ebp, ebp, 0x01000193
     xor ebp, %1
@@ -70,12 +61,6 @@ bits 32
     FLAGS 0x801
     MIX ebx
 %endmacro
-pm32:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov esp, 0x9F000
     mov ebp, 0x811C9DC5
     mov dword [count], ITERATIONS
 .loop:
@@ -278,32 +263,10 @@ pm32:
     dec dword [count]
     jnz .loop
     mov eax, ebp
-    mov ecx, 8
-.hex:
-    rol eax, 4
-    mov edx, eax
-    and edx, 15
-    mov dl, [digits + edx]
-    xchg eax, edx
-    push edx
-    mov dx, 0x3F8
-    out dx, al
-    pop eax
-    loop .hex
-    mov al, 0
-    out 0xF4, al
-    hlt
-digits: db "0123456789abcdef"
+    EXIT_PRINTING_EAX_HEX
 seed: dd 0x12345678
 count: dd 0
 scratch: dd 0
 buf: times 16 db 0
-align 8
-gdt:
-    dq 0
-    dq 0x00CF9A000000FFFF
-    dq 0x00CF92000000FFFF
-gdt_end:
-gdtr:
-    dw gdt_end - gdt - 1
-    dd gdt
+FLAT_GDT
+GDT_END

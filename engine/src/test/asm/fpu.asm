@@ -1,6 +1,7 @@
 ; Bare-metal CPU test in real mode: x87 and MMX instructions go to the FPU; CR0.TS makes the first x87 instruction
 ; raise #NM (vector 7), whose handler clears TS with CLTS so the instruction restarts. CPUID must advertise FPU and
 ; MMX. Loaded at 0x10000, entered at 1000:0000; serial 0x3F8, exit port 0xF4.
+%include "bare-metal.inc"
 bits 16
 org 0
 start:
@@ -51,31 +52,16 @@ start:
     jne fail
     mov si, msg_mmx
     call print
-    mov al, 0
-    out 0xF4, al
-    hlt
+    EXIT_WITH 0
 
 nm_handler:
     inc word [nm_count]
     clts
     iret
 
-fail:
-    mov si, msg_fail
-    call print
-    mov al, 1
-    out 0xF4, al
-    hlt
+FAIL_ROUTINE
 
-print:
-    lodsb
-    test al, al
-    jz .done
-    mov dx, 0x3F8
-    out dx, al
-    jmp print
-.done:
-    ret
+PRINT_ROUTINE
 
 nm_count: dw 0
 three: dw 3
@@ -85,4 +71,3 @@ bytes_b: db 1, 2, 3, 4, 7, 8, 9, 10
 bytes_c: dq 0
 msg_x87: db "#NM, x87 arithmetic", 10, 0
 msg_mmx: db "MMX paddb", 10, "PASS", 10, 0
-msg_fail: db "FAIL", 10, 0

@@ -19,24 +19,8 @@ USER_SP  equ 0x68000
 NXPAGE   equ 0x50000
 STRBUF   equ 0x52000
 
-bits 16
-org 0x10000
-    cli
-    mov ax, 0x1000
-    mov ds, ax
-    lgdt [gdtr - 0x10000]
-    mov eax, cr0
-    or eax, 1
-    mov cr0, eax
-    jmp dword 0x08:pm32
-
-bits 32
-pm32:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov esp, 0x9F000
+%include "bare-metal.inc"
+ENTER_PM32
     cld
     mov edi, PML4                   ; PML4, two PDPTs, PD, PT
     mov ecx, 5 * 1024
@@ -78,9 +62,7 @@ pm32:
     jz .nolma
     jmp 0x18:lm64
 .nolma:
-    mov al, 1
-    out 0xF4, al
-    hlt
+    EXIT_WITH 1
 
 bits 64
 default rel
@@ -642,16 +624,7 @@ set_gate:
     mov [IDT + rdi + 8], r8
     ret
 
-print:                               ; RSI: zero-terminated string
-    mov dx, 0x3F8
-.next:
-    lodsb
-    test al, al
-    jz .done
-    out dx, al
-    jmp .next
-.done:
-    ret
+PRINT_ROUTINE
 
 print_hex:                           ; RAX as 16 hex digits
     mov dx, 0x3F8
@@ -670,12 +643,7 @@ print_hex:                           ; RAX as 16 hex digits
     loop .digit
     ret
 
-fail:
-    lea rsi, [msg_fail]
-    call print
-    mov al, 1
-    out 0xF4, al
-    hlt
+FAIL_ROUTINE
 
 msg_lm:     db "64-bit mode", 10, 0
 msg_hash:   db "hash ", 0
@@ -683,7 +651,6 @@ msg_paging: db "1G page, high mapping, NX #PF, #GP, #UD", 10, 0
 msg_gs:     db "SWAPGS, RDTSCP", 10, 0
 msg_user:   db "IRETQ to ring 3, SYSCALL/SYSRET, INT with IST", 10, 0
 msg_pass:   db "PASS", 10, 0
-msg_fail:   db "FAIL", 10, 0
 align 16
 pair:       dq 0, 0
 scratch:    dq 0

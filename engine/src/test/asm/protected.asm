@@ -1,25 +1,8 @@
 ; Bare-metal CPU test: real -> protected mode, paging with a page fault, ring 3 through IRET,
 ; back to ring 0 through an interrupt gate (TSS stack switch) and a call gate.
 ; Loaded at 0x10000 and entered in real mode at 1000:0000. Prints over port 0x3F8, exits via port 0xF4.
-bits 16
-org 0x10000
-start:
-    cli
-    mov ax, 0x1000
-    mov ds, ax
-    lgdt [gdtr - 0x10000]
-    lidt [idtr - 0x10000]
-    mov eax, cr0
-    or eax, 1
-    mov cr0, eax
-    jmp dword 0x08:pm32
-bits 32
-pm32:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov esp, 0x9F000
+%include "bare-metal.inc"
+ENTER_PM32 idtr
     mov esi, msg_pm
     call print
     ; gate and TSS descriptor offsets are patched here: flat binaries cannot split label addresses
@@ -51,19 +34,9 @@ pm32:
     mov ecx, 2048
     rep stosd
     mov dword [0x80000], 0x81000 | 7
-    mov edi, 0x81000
-    mov eax, 7
-    mov ecx, 1024
-.fill:
-    stosd
-    add eax, 0x1000
-    loop .fill
+    IDENTITY_PAGE_TABLE 7
     mov dword [0x81000 + 0x200 * 4], 0   ; page 0x200000 not present
-    mov eax, 0x80000
-    mov cr3, eax
-    mov eax, cr0
-    or eax, 0x80010000                   ; PG | WP
-    mov cr0, eax
+    ENABLE_PAGING 0x80010000          ; PG | WP
     mov esi, msg_pg
     call print
     ; touching 0x200000 faults; the handler maps it and returns to retry
@@ -125,9 +98,7 @@ gp_handler:
     jne fail
     mov esi, msg_gp
     call print
-    mov al, 0
-    out 0xF4, al
-    hlt
+    EXIT_WITH 0
 
 pf_handler:
     mov eax, cr2
@@ -142,34 +113,13 @@ pf_handler:
     add esp, 4
     iret
 
-fail:
-    mov esi, msg_fail
-    call print
-    mov al, 1
-    out 0xF4, al
-    hlt
+FAIL_ROUTINE
 
-patch_gate:                  ; EAX = handler offset, EBX = gate address
-    mov [ebx], ax
-    shr eax, 16
-    mov [ebx + 6], ax
-    ret
+PATCH_GATE_ROUTINE
 
-print:
-    lodsb
-    test al, al
-    jz .done
-    mov dx, 0x3F8
-    out dx, al
-    jmp print
-.done:
-    ret
+PRINT_ROUTINE
 
-align 8
-gdt:
-    dq 0
-    dq 0x00CF9A000000FFFF    ; 0x08 ring 0 code
-    dq 0x00CF92000000FFFF    ; 0x10 ring 0 data
+FLAT_GDT
     dq 0x00CFFA000000FFFF    ; 0x18 ring 3 code
     dq 0x00CFF2000000FFFF    ; 0x20 ring 3 data
 tss_desc:
@@ -179,10 +129,7 @@ call_gate:                   ; 0x30 call gate, DPL 3 -> 0x08:gate_target
     dw 0, 0x08
     db 0, 0xEC
     dw 0
-gdt_end:
-gdtr:
-    dw gdt_end - gdt - 1
-    dd gdt
+GDT_END
 idt:
     times 13 dq 0
     dw 0, 0x08
@@ -207,4 +154,3 @@ msg_pf: db "page fault handled", 10, 0
 msg_int: db "int 30 from ring 3", 10, 0
 msg_gate: db "call gate from ring 3", 10, 0
 msg_gp: db "#GP on OUT at CPL 3", 10, "PASS", 10, 0
-msg_fail: db "FAIL", 10, 0

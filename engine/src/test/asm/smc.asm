@@ -3,24 +3,8 @@
 ; another mapping of the same frame, and code replaced by a device write (port 0xE0: the test board's "DMA" writes
 ; new code into RAM at 0x300000 through GuestMemory). Loaded at 0x10000, entered in real mode at 1000:0000.
 ; Prints over port 0x3F8, exits via port 0xF4 (0 = pass).
-bits 16
-org 0x10000
-start:
-    cli
-    mov ax, 0x1000
-    mov ds, ax
-    lgdt [gdtr - 0x10000]
-    mov eax, cr0
-    or eax, 1
-    mov cr0, eax
-    jmp dword 0x08:pm32
-bits 32
-pm32:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov esp, 0x9F000
+%include "bare-metal.inc"
+ENTER_PM32
 
     ; 1. an instruction patched by the one just before it, run three times: nop on the first pass, inc eax after
     xor eax, eax
@@ -59,18 +43,8 @@ pm32:
     mov dword [0x80000], 0x81000 | 3
     mov dword [0x80004], 0x82000 | 3
     mov dword [0x82000], 0x200000 | 3
-    mov edi, 0x81000
-    mov eax, 3
-    mov ecx, 1024
-.fill:
-    stosd
-    add eax, 0x1000
-    loop .fill
-    mov eax, 0x80000
-    mov cr3, eax
-    mov eax, cr0
-    or eax, 0x80000000
-    mov cr0, eax
+    IDENTITY_PAGE_TABLE 3
+    ENABLE_PAGING 0x80000000
     ; write "mov eax, 1 / ret" through the alias, run it at 0x200000 a few times
     mov dword [0x400000], 0x000001B8
     mov word [0x400004], 0xC300
@@ -107,44 +81,21 @@ pm32:
 
     mov esi, msg_pass
     call print
-    mov al, 0
-    out 0xF4, al
-    hlt
+    EXIT_WITH 0
 
 routine:
     mov eax, 5                  ; B8 05 00 00 00
     add eax, ebx                ; 01 D8
     ret
 
-fail:
-    mov esi, msg_fail
-    call print
-    mov al, 1
-    out 0xF4, al
-    hlt
+FAIL_ROUTINE
 
-print:
-    lodsb
-    test al, al
-    jz .done
-    mov dx, 0x3F8
-    out dx, al
-    jmp print
-.done:
-    ret
+PRINT_ROUTINE
 
 msg_patch: db "patched code ran", 10, 0
 msg_alias: db "aliased code ran", 10, 0
 msg_dma: db "device-written code ran", 10, 0
 msg_pass: db "PASS", 10, 0
-msg_fail: db "FAIL", 10, 0
 
-align 8
-gdt:
-    dq 0
-    dq 0x00CF9A000000FFFF    ; 0x08 code
-    dq 0x00CF92000000FFFF    ; 0x10 data
-gdt_end:
-gdtr:
-    dw gdt_end - gdt - 1
-    dd gdt
+FLAT_GDT
+GDT_END

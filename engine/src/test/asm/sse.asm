@@ -4,25 +4,8 @@
 ; CR4.OSXMMEXCPT is clear) with the flag in MXCSR and the destination unchanged, #GP for LDMXCSR with a reserved
 ; bit, CRC32, POPCNT, PCMPISTRI, PSHUFB, PTEST. Loaded at 0x10000, entered in real mode at 1000:0000.
 ; Prints over port 0x3F8, exits via port 0xF4.
-bits 16
-org 0x10000
-start:
-    cli
-    mov ax, 0x1000
-    mov ds, ax
-    lgdt [gdtr - 0x10000]
-    lidt [idtr - 0x10000]
-    mov eax, cr0
-    or eax, 1
-    mov cr0, eax
-    jmp dword 0x08:pm32
-bits 32
-pm32:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov esp, 0x9F000
+%include "bare-metal.inc"
+ENTER_PM32 idtr
     mov eax, ud_handler
     mov ebx, idt + 6 * 8
     call patch_gate
@@ -190,9 +173,7 @@ pm32:
     jnz fail
     mov esi, msg_sse4
     call print
-    mov al, 0
-    out 0xF4, al
-    hlt
+    EXIT_WITH 0
 
 ; all 16 bytes of XMM0 equal to XMM1, or fail
 xmm0_equals_xmm1:
@@ -222,32 +203,11 @@ skip:
     pop eax
     iret
 
-fail:
-    mov esi, msg_fail
-    call print
-    mov al, 1
-    out 0xF4, al
-    hlt
+FAIL_ROUTINE
 
-print:
-    lodsb
-    test al, al
-    jz .done
-    mov dx, 0x3F8
-    out dx, al
-    jmp print
-.done:
-    ret
+PRINT_ROUTINE
 
-; EAX = handler, EBX = gate: a 32-bit interrupt gate to 0x08:EAX
-patch_gate:
-    mov [ebx], ax
-    mov word [ebx + 2], 0x08
-    mov byte [ebx + 4], 0
-    mov byte [ebx + 5], 0x8E
-    shr eax, 16
-    mov [ebx + 6], ax
-    ret
+PATCH_GATE_ROUTINE
 
 align 16
 f_a: dd 1.0, 2.0, 3.0, 4.0
@@ -276,19 +236,11 @@ msg_arith: db "#NM, SSE/SSE2 arithmetic", 10, 0
 msg_align: db "#GP misaligned MOVAPS", 10, 0
 msg_xm: db "#XM, #UD without OSXMMEXCPT, LDMXCSR #GP", 10, 0
 msg_sse4: db "CRC32 POPCNT PCMPISTRI PSHUFB PTEST", 10, "PASS", 10, 0
-msg_fail: db "FAIL", 10, 0
 
-align 8
-gdt:
-    dq 0
-    dq 0x00CF9A000000FFFF    ; 0x08 code
-    dq 0x00CF92000000FFFF    ; 0x10 data
-gdt_end:
-gdtr:
-    dw gdt_end - gdt - 1
-    dd gdt
+FLAT_GDT
+GDT_END
 idt:
-    times 20 dq 0
+    times 20 dq 0x00008E0000080000   ; 32-bit interrupt gates to 0x08:0, offsets patched
 idt_end:
 idtr:
     dw idt_end - idt - 1

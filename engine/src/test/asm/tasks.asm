@@ -1,25 +1,8 @@
 ; Bare-metal CPU test: exceptions (#DE, #UD, #BR with handlers that skip the instruction), a hardware task
 ; switch through a TSS descriptor (CALL) and back (IRET with NT), and virtual-8086 mode (INT to a protected-mode
 ; handler and IRET back, HLT raising #GP). Loaded at 0x10000, entered at 1000:0000; serial 0x3F8, exit port 0xF4.
-bits 16
-org 0x10000
-start:
-    cli
-    mov ax, 0x1000
-    mov ds, ax
-    lgdt [gdtr - 0x10000]
-    lidt [idtr - 0x10000]
-    mov eax, cr0
-    or eax, 1
-    mov cr0, eax
-    jmp dword 0x08:pm32
-bits 32
-pm32:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov esp, 0x9F000
+%include "bare-metal.inc"
+ENTER_PM32 idtr
     mov eax, de_handler
     mov ebx, idt + 0 * 8
     call patch_gate
@@ -130,24 +113,11 @@ gp_handler:                  ; the HLT in v86 mode ends here
     jne fail
     mov esi, msg_v86
     call print
-    mov al, 0
-    out 0xF4, al
-    hlt
+    EXIT_WITH 0
 
-fail:
-    mov ax, 0x10
-    mov ds, ax
-    mov esi, msg_fail
-    call print
-    mov al, 1
-    out 0xF4, al
-    hlt
+FAIL_ROUTINE 0x10
 
-patch_gate:                  ; EAX = handler offset, EBX = gate address
-    mov [ebx], ax
-    shr eax, 16
-    mov [ebx + 6], ax
-    ret
+PATCH_GATE_ROUTINE
 
 patch_base:                  ; EAX = base, EBX = descriptor address
     mov [ebx + 2], ax
@@ -156,15 +126,7 @@ patch_base:                  ; EAX = base, EBX = descriptor address
     mov [ebx + 7], ah
     ret
 
-print:
-    lodsb
-    test al, al
-    jz .done
-    mov dx, 0x3F8
-    out dx, al
-    jmp print
-.done:
-    ret
+PRINT_ROUTINE
 
 bits 16
 v86code:
@@ -180,21 +142,14 @@ v86_fail:
     int 0x32                 ; no gate: #GP too, but v86_ints stays 0 so the handler fails
 bits 32
 
-align 8
-gdt:
-    dq 0
-    dq 0x00CF9A000000FFFF    ; 0x08 ring 0 code
-    dq 0x00CF92000000FFFF    ; 0x10 ring 0 data
+FLAT_GDT
 tss_a_desc:
     dw 0x67, 0               ; 0x18 TSS A
     db 0, 0x89, 0, 0
 tss_b_desc:
     dw 0x67, 0               ; 0x20 TSS B
     db 0, 0x89, 0, 0
-gdt_end:
-gdtr:
-    dw gdt_end - gdt - 1
-    dd gdt
+GDT_END
 idt:
     times 0x32 dq 0x00008E0000080000
 idt_end:
@@ -210,4 +165,3 @@ tss_b: times 0x68 db 0
 msg_exc: db "#DE #UD #BR handled", 10, 0
 msg_task: db "task switch and back", 10, 0
 msg_v86: db "v86 int and #GP", 10, "PASS", 10, 0
-msg_fail: db "FAIL", 10, 0

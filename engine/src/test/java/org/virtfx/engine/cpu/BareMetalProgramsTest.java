@@ -103,7 +103,10 @@ class BareMetalProgramsTest {
         Path out = tmp.resolve(name + ".bin");
         Process p;
         try {
-            List<String> cmd = new ArrayList<>(List.of("nasm", "-f", "bin", "-o", out.toString()));
+            // -I: the programs share bare-metal.inc from their own folder (nasm looks for includes in the working
+            // directory and the -I folders only)
+            List<String> cmd = new ArrayList<>(List.of("nasm", "-f", "bin", "-I", src.getParent() + "/", "-o",
+                    out.toString()));
             cmd.addAll(List.of(defines));
             cmd.add(src.toString());
             p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
