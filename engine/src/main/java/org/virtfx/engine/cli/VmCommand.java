@@ -44,6 +44,44 @@ public final class VmCommand implements Runnable {
         }
     }
 
+    /** What every subcommand has: its spec (for the output stream) and {@code --library}. */
+    abstract static class LibraryCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        LibraryOption lib;
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+
+        /** Prints the command's one-line result and returns the success status. */
+        int report(String line) {
+            out().println(line);
+            out().flush();
+            return 0;
+        }
+    }
+
+    /** {@code -p}, for the subcommands that copy or create disks. */
+    static final class ProgressOption {
+        @Option(names = "-p", description = "Show progress.")
+        boolean show;
+
+        OperationProgress printer(PrintWriter out) {
+            return VmCommand.printer(out, show);
+        }
+    }
+
+    /**
+     * A new disk image for {@code machine}: an unused name in {@code diskDir} (default: the library's image folder).
+     */
+    static VmOperations.NewDisk newDisk(VmOperations ops, Path diskDir, String machine, String format, String size) {
+        Path dir = diskDir != null ? diskDir : ops.defaultImageFolder();
+        return new VmOperations.NewDisk(VmOperations.unusedImagePath(dir, machine, format, List.of()), format,
+                SizeParser.parse(size, 1));
+    }
+
     /** Prints steps and whole percentages on one line. */
     static OperationProgress printer(PrintWriter out, boolean show) {
         return !show ? OperationProgress.NONE : new OperationProgress() {
@@ -68,15 +106,11 @@ public final class VmCommand implements Runnable {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the machines, one per line: name, memory, CPUs, disks.")
-    static final class ListCmd implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        LibraryOption lib;
+    static final class ListCmd extends LibraryCommand {
 
         @Override
         public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = out();
             for (LibraryEntry e : lib.operations().library().list()) {
                 if (e.broken()) {
                     out.println(e.displayName() + "\tBROKEN\t" + e.error());
@@ -92,11 +126,7 @@ public final class VmCommand implements Runnable {
 
     @Command(name = "create", mixinStandardHelpOptions = true, showDefaultValues = true,
             description = "Define a new machine, optionally with a new disk; the OS is detected from --cdrom or --kernel unless --os is given.")
-    static final class Create implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        LibraryOption lib;
+    static final class Create extends LibraryCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
         @Option(names = {"-m", "--memory"}, defaultValue = "1G", description = "Guest RAM.")
@@ -121,8 +151,8 @@ public final class VmCommand implements Runnable {
         String diskFormat;
         @Option(names = "--disk-dir", paramLabel = "DIR", description = "Folder of the new disk (default: images/ beside the library).")
         Path diskDir;
-        @Option(names = "-p", description = "Show progress.")
-        boolean progress;
+        @Mixin
+        ProgressOption progress;
 
         @Override
         public Integer call() throws Exception {
@@ -137,27 +167,16 @@ public final class VmCommand implements Runnable {
                             initrd == null ? null : initrd.toAbsolutePath().toString(), append)
                     .withDisks(disks.stream().map(p -> p.toAbsolutePath().toString()).toList());
             def.toMachineConfig();
-            VmOperations.NewDisk disk = null;
-            if (diskSize != null) {
-                Path dir = diskDir != null ? diskDir : ops.defaultImageFolder();
-                disk = new VmOperations.NewDisk(VmOperations.unusedImagePath(dir, name, diskFormat, List.of()), diskFormat,
-                        SizeParser.parse(diskSize, 1));
-            }
-            VmDefinition saved = ops.create(def, disk, printer(spec.commandLine().getOut(), progress));
-            spec.commandLine().getOut().println("created '" + saved.name() + "' (os " + (saved.os().isEmpty() ? "unknown" : saved.os())
+            VmOperations.NewDisk disk = diskSize == null ? null : newDisk(ops, diskDir, name, diskFormat, diskSize);
+            VmDefinition saved = ops.create(def, disk, progress.printer(out()));
+            return report("created '" + saved.name() + "' (os " + (saved.os().isEmpty() ? "unknown" : saved.os())
                     + ")" + (disk != null ? " with disk " + disk.file() : ""));
-            spec.commandLine().getOut().flush();
-            return 0;
         }
     }
 
     @Command(name = "clone", mixinStandardHelpOptions = true,
             description = "Clone a machine: every disk copied (or, with --linked, a qcow2 overlay on the original), new MAC addresses.")
-    static final class Clone implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        LibraryOption lib;
+    static final class Clone extends LibraryCommand {
         @Parameters(index = "0", paramLabel = "SOURCE")
         String source;
         @Parameters(index = "1", paramLabel = "NEW_NAME")
@@ -166,28 +185,22 @@ public final class VmCommand implements Runnable {
         boolean linked;
         @Option(names = "--disk-dir", paramLabel = "DIR", description = "Folder for the new disks (default: beside each original).")
         Path diskDir;
-        @Option(names = "-p", description = "Show progress.")
-        boolean progress;
+        @Mixin
+        ProgressOption progress;
 
         @Override
         public Integer call() throws Exception {
             VmDefinition c = lib.operations().cloneMachine(source, newName,
                     linked ? VmOperations.CloneMode.LINKED : VmOperations.CloneMode.FULL, diskDir,
-                    printer(spec.commandLine().getOut(), progress));
-            spec.commandLine().getOut().println("cloned '" + source + "' as '" + c.name() + "'" + (c.disks().isEmpty() ? ""
+                    progress.printer(out()));
+            return report("cloned '" + source + "' as '" + c.name() + "'" + (c.disks().isEmpty() ? ""
                     : ", disks: " + String.join(", ", c.disks())));
-            spec.commandLine().getOut().flush();
-            return 0;
         }
     }
 
     @Command(name = "add-disk", mixinStandardHelpOptions = true,
             description = "Attach an existing image (--image) or a new one (--size) to a machine.")
-    static final class AddDisk implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        LibraryOption lib;
+    static final class AddDisk extends LibraryCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
         @Option(names = "--image", paramLabel = "FILE")
@@ -209,23 +222,15 @@ public final class VmCommand implements Runnable {
             if (image != null) {
                 d = ops.attachDisk(name, image);
             } else {
-                Path dir = diskDir != null ? diskDir : ops.defaultImageFolder();
-                d = ops.addNewDisk(name, new VmOperations.NewDisk(VmOperations.unusedImagePath(dir, name, format, List.of()),
-                        format, SizeParser.parse(size, 1)), OperationProgress.NONE);
+                d = ops.addNewDisk(name, newDisk(ops, diskDir, name, format, size), OperationProgress.NONE);
             }
-            spec.commandLine().getOut().println("'" + name + "' now has disks: " + String.join(", ", d.disks()));
-            spec.commandLine().getOut().flush();
-            return 0;
+            return report("'" + name + "' now has disks: " + String.join(", ", d.disks()));
         }
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true,
             description = "Remove a machine from the library; with --delete-storage also its disk images that no other machine uses.")
-    static final class Delete implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        LibraryOption lib;
+    static final class Delete extends LibraryCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
         @Option(names = "--delete-storage", description = "Also delete the disk images (never one another machine uses).")
@@ -236,7 +241,7 @@ public final class VmCommand implements Runnable {
             VmOperations ops = lib.operations();
             List<Path> disks = deleteStorage ? ops.storageOf(name).stream().map(VmOperations.Storage::file).toList() : List.of();
             VmOperations.DeleteResult r = ops.delete(name, disks);
-            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = out();
             out.println("deleted '" + name + "'");
             r.deleted().forEach(p -> out.println("deleted " + p));
             r.kept().forEach((p, why) -> out.println("kept " + p + ": " + why));
