@@ -63,6 +63,12 @@ public final class VmCommand implements Runnable {
         }
     }
 
+    /** A subcommand about one machine of the library, named by its first parameter. */
+    abstract static class MachineCommand extends LibraryCommand {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+    }
+
     /** {@code -p}, for the subcommands that copy or create disks. */
     static final class ProgressOption {
         @Option(names = "-p", description = "Show progress.")
@@ -126,9 +132,7 @@ public final class VmCommand implements Runnable {
 
     @Command(name = "create", mixinStandardHelpOptions = true, showDefaultValues = true,
             description = "Define a new machine, optionally with a new disk; the OS is detected from --cdrom or --kernel unless --os is given.")
-    static final class Create extends LibraryCommand {
-        @Parameters(index = "0", paramLabel = "NAME")
-        String name;
+    static final class Create extends MachineCommand {
         @Option(names = {"-m", "--memory"}, defaultValue = "1G", description = "Guest RAM.")
         String memory;
         @Option(names = {"-c", "--cpus"}, defaultValue = "1")
@@ -200,9 +204,7 @@ public final class VmCommand implements Runnable {
 
     @Command(name = "add-disk", mixinStandardHelpOptions = true,
             description = "Attach an existing image (--image) or a new one (--size) to a machine.")
-    static final class AddDisk extends LibraryCommand {
-        @Parameters(index = "0", paramLabel = "NAME")
-        String name;
+    static final class AddDisk extends MachineCommand {
         @Option(names = "--image", paramLabel = "FILE")
         Path image;
         @Option(names = "--size", paramLabel = "SIZE")
@@ -230,9 +232,7 @@ public final class VmCommand implements Runnable {
 
     @Command(name = "delete", mixinStandardHelpOptions = true,
             description = "Remove a machine from the library; with --delete-storage also its disk images that no other machine uses.")
-    static final class Delete extends LibraryCommand {
-        @Parameters(index = "0", paramLabel = "NAME")
-        String name;
+    static final class Delete extends MachineCommand {
         @Option(names = "--delete-storage", description = "Also delete the disk images (never one another machine uses).")
         boolean deleteStorage;
 
