@@ -30,7 +30,7 @@ class PcBoardApicIdeTest {
         try (TestContext ctx = new TestContext()) {
             PcBoard board = new PcBoard(cfg, ctx, host -> {
                 hosts.add(host);
-                return new StubCpu(host.index());
+                return new RecordingCpu(host);
             });
             try {
                 assertInstanceOf(LocalApic.class, hosts.get(0).interrupts());

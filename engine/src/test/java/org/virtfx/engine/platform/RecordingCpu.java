@@ -1,12 +1,17 @@
 package org.virtfx.engine.platform;
 
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.virtfx.engine.cpu.CpuHost;
 import org.virtfx.engine.cpu.X86Cpu;
 
-/** A vCPU that runs nothing and records what a board or boot loader set, for tests without the software CPU. */
+/**
+ * A vCPU that runs nothing and records what a board, boot loader or local APIC did to it, for tests without the
+ * software CPU.
+ */
 public final class RecordingCpu implements X86Cpu {
     public record SegmentState(int selector, long base, int limit, int accessRights) {
     }
@@ -22,14 +27,24 @@ public final class RecordingCpu implements X86Cpu {
     public int gdtLimit;
     public int resets;
     public int interruptsSignalled;
+    /** INIT and STARTUP signals in the order they came: "INIT", "SIPI " + vector in hex. */
+    public final List<String> events = new ArrayList<>();
+    private final int index;
 
     public RecordingCpu(CpuHost host) {
         this.host = host;
+        this.index = host == null ? 0 : host.index();
+    }
+
+    /** A vCPU without a host, for device tests that only need its index (a local APIC's). */
+    public RecordingCpu(int index) {
+        this.host = null;
+        this.index = index;
     }
 
     @Override
     public int index() {
-        return host == null ? 0 : host.index();
+        return index;
     }
 
     @Override
@@ -124,16 +139,18 @@ public final class RecordingCpu implements X86Cpu {
     }
 
     @Override
-    public void interruptPending() {
+    public synchronized void interruptPending() {
         interruptsSignalled++;
     }
 
     @Override
-    public void deliverInit() {
+    public synchronized void deliverInit() {
+        events.add("INIT");
     }
 
     @Override
-    public void deliverStartup(int vector) {
+    public synchronized void deliverStartup(int vector) {
+        events.add("SIPI " + Integer.toHexString(vector));
     }
 
     @Override

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.virtfx.engine.cpu.InterruptController;
 import org.virtfx.engine.devices.TestContext;
+import org.virtfx.engine.platform.RecordingCpu;
 import org.virtfx.engine.snapshot.StateReader;
 import org.virtfx.engine.snapshot.StateWriter;
 
@@ -16,8 +17,8 @@ class ApicTest {
     private ApicBus bus;
     private LocalApic bsp;
     private LocalApic ap;
-    private FakeCpu cpu0;
-    private FakeCpu cpu1;
+    private RecordingCpu cpu0;
+    private RecordingCpu cpu1;
     private IoApic ioapic;
 
     @BeforeEach
@@ -26,8 +27,8 @@ class ApicTest {
         bus = new ApicBus();
         bsp = new LocalApic(ctx, bus, 0, true, 1_000_000_000L);
         ap = new LocalApic(ctx, bus, 1, false, 1_000_000_000L);
-        cpu0 = new FakeCpu(0);
-        cpu1 = new FakeCpu(1);
+        cpu0 = new RecordingCpu(0);
+        cpu1 = new RecordingCpu(1);
         bsp.attachCpu(cpu0);
         ap.attachCpu(cpu1);
         ioapic = new IoApic(ctx, bus);
