@@ -85,19 +85,7 @@ final class MmxOps0F {
                 }
                 int bits = op == 0x71 ? 16 : op == 0x72 ? 32 : 64;
                 long count = in.fetch8();
-                long v = c.fpu.mmx(in.rm);
-                long res = switch (reg) {
-                    case 2 -> MmxOps.shiftRightLogical(v, count, bits);
-                    case 4 -> {
-                        if (bits == 64) {
-                            throw CpuFault.ud();
-                        }
-                        yield MmxOps.shiftRightArithmetic(v, count, bits);
-                    }
-                    case 6 -> MmxOps.shiftLeft(v, count, bits);
-                    default -> throw CpuFault.ud();
-                };
-                c.fpu.setMmx(in.rm, res);
+                c.fpu.setMmx(in.rm, shiftByImmediate(reg, c.fpu.mmx(in.rm), count, bits));
             }
             default -> {
                 long b = source();
@@ -160,6 +148,24 @@ final class MmxOps0F {
             case 0xFC -> MmxOps.add(a, b, 8);
             case 0xFD -> MmxOps.add(a, b, 16);
             case 0xFE -> MmxOps.add(a, b, 32);
+            default -> throw CpuFault.ud();
+        };
+    }
+
+    /**
+     * The shift-by-immediate groups 0F 71-73 on one 64-bit lane group (an MMX register, or half of an XMM register):
+     * /2 logical right, /4 arithmetic right (no quadword form), /6 left; other /r are #UD.
+     */
+    static long shiftByImmediate(int reg, long v, long count, int bits) {
+        return switch (reg) {
+            case 2 -> MmxOps.shiftRightLogical(v, count, bits);
+            case 4 -> {
+                if (bits == 64) {
+                    throw CpuFault.ud();
+                }
+                yield MmxOps.shiftRightArithmetic(v, count, bits);
+            }
+            case 6 -> MmxOps.shiftLeft(v, count, bits);
             default -> throw CpuFault.ud();
         };
     }

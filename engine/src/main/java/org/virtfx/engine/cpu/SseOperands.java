@@ -53,6 +53,22 @@ abstract class SseOperands {
         }
     }
 
+    /**
+     * The checks of an instruction with an XMM form (66 prefix) and an MMX form (no prefix); F3 and F2 are #UD.
+     * Returns whether it is the XMM form.
+     */
+    boolean checkXmmOrMmxForm(int p) {
+        if (p == P66) {
+            check();
+            return true;
+        }
+        if (p != NONE) {
+            throw CpuFault.ud();
+        }
+        checkMmx();
+        return false;
+    }
+
     CpuFault simdFault() {
         return (c.cr4 & CR4_OSXMMEXCPT) != 0 ? CpuFault.of(CpuFault.XM) : CpuFault.ud();
     }

@@ -288,14 +288,7 @@ final class SseOps extends SseOperands {
     }
 
     private void maskMove(int p) {
-        boolean xmm = p == P66;
-        if (xmm) {
-            check();
-        } else if (p == NONE) {
-            checkMmx();
-        } else {
-            throw CpuFault.ud();
-        }
+        boolean xmm = checkXmmOrMmxForm(p);
         in.decodeModrm();
         requireRegister();
         int n = xmm ? 16 : 8;
@@ -601,30 +594,12 @@ final class SseOps extends SseOperands {
             return;
         }
         for (int k = 0; k < 2; k++) {
-            long v = x[i + k];
-            x[i + k] = switch (in.reg) {
-                case 2 -> MmxOps.shiftRightLogical(v, count, bits);
-                case 4 -> {
-                    if (bits == 64) {
-                        throw CpuFault.ud();
-                    }
-                    yield MmxOps.shiftRightArithmetic(v, count, bits);
-                }
-                case 6 -> MmxOps.shiftLeft(v, count, bits);
-                default -> throw CpuFault.ud();
-            };
+            x[i + k] = MmxOps0F.shiftByImmediate(in.reg, x[i + k], count, bits);
         }
     }
 
     private void insertExtractWord(int op, int p) {
-        boolean xmm = p == P66;
-        if (xmm) {
-            check();
-        } else if (p == NONE) {
-            checkMmx();
-        } else {
-            throw CpuFault.ud();
-        }
+        boolean xmm = checkXmmOrMmxForm(p);
         in.decodeModrm();
         if (op == 0xC4) { // PINSRW
             int w = in.mod == 3 ? (int) in.r[in.rm] & 0xFFFF : in.readMem(in.eaSeg, in.eaOff, 2) & 0xFFFF;

@@ -110,14 +110,7 @@ final class SseThreeByteOps extends SseOperands {
     }
 
     private void ssse3(int op, int p) {
-        boolean xmm = p == P66;
-        if (xmm) {
-            check();
-        } else if (p == NONE) {
-            checkMmx();
-        } else {
-            throw CpuFault.ud();
-        }
+        boolean xmm = checkXmmOrMmxForm(p);
         in.decodeModrm();
         int n = xmm ? 2 : 1;
         long[] a = xmm ? va : new long[1];
@@ -255,14 +248,7 @@ final class SseThreeByteOps extends SseOperands {
     }
 
     private void palignr(int p) {
-        boolean xmm = p == P66;
-        if (xmm) {
-            check();
-        } else if (p == NONE) {
-            checkMmx();
-        } else {
-            throw CpuFault.ud();
-        }
+        boolean xmm = checkXmmOrMmxForm(p);
         in.decodeModrm();
         if (xmm) {
             src128(vb, true);

@@ -157,6 +157,12 @@ class SseHostOracleTest {
                         Kind.INT);
             }
         }
+        for (int op = 0x71; op <= 0x73; op++) {
+            for (int r : op == 0x73 ? new int[] {2, 6} : new int[] {2, 4, 6}) {
+                add(String.format("mmx 0F %02X /%d", op, r), String.format("0F %02X", op), 0xC1 | r << 3, -1, 0x1F,
+                        Kind.INT);
+            }
+        }
         add("pmovmskb", "66 0F D7", 0xC1, -1, -1, Kind.INT);
         add("pinsrw", "66 0F C4", 0xC1, 0x03, 0xFF, Kind.INT);
         add("pextrw", "66 0F C5", 0xC1, -1, 0xFF, Kind.INT);
