@@ -80,118 +80,92 @@ final class HostSseOracle implements AutoCloseable {
             }
             """;
 
-    private static final String STUB = """
-                .text
-                .globl run_case
-            run_case:
-                push %rbx
-                push %rbp
-                push %r12
-                push %r13
-                push %r14
-                push %r15
-                mov %rdi, %r12
-                mov %rsi, %r13
-                movdqu 0(%r12), %xmm0
-                movdqu 16(%r12), %xmm1
-                movdqu 32(%r12), %xmm2
-                movdqu 48(%r12), %xmm3
-                movdqu 64(%r12), %xmm4
-                movdqu 80(%r12), %xmm5
-                movdqu 96(%r12), %xmm6
-                movdqu 112(%r12), %xmm7
-                movdqu 256(%r12), %xmm8
-                movdqu 272(%r12), %xmm9
-                movdqu 288(%r12), %xmm10
-                movdqu 304(%r12), %xmm11
-                movdqu 320(%r12), %xmm12
-                movdqu 336(%r12), %xmm13
-                movdqu 352(%r12), %xmm14
-                movdqu 368(%r12), %xmm15
-                movq 160(%r12), %mm0
-                movq 168(%r12), %mm1
-                ldmxcsr 128(%r12)
-                lea 192(%r12), %rbx
-                mov 132(%r12), %eax
-                movl 384(%r12), %r15d
-                shl $32, %r15
-                or %r15, %rax
-                mov 136(%r12), %ecx
-                movl 388(%r12), %r15d
-                shl $32, %r15
-                or %r15, %rcx
-                mov 140(%r12), %edx
-                movl 392(%r12), %r15d
-                shl $32, %r15
-                or %r15, %rdx
-                mov 148(%r12), %esi
-                movl 400(%r12), %r15d
-                shl $32, %r15
-                or %r15, %rsi
-                mov 152(%r12), %edi
-                movl 404(%r12), %r15d
-                shl $32, %r15
-                or %r15, %rdi
-                cmpl $0, 180(%r12)
-                je 1f
-                mov %rbx, %rdi
-            1:
-                movl 156(%r12), %r14d
-                push %r14
-                popfq
-                call *%r13
-                pushfq
-                pop %r14
-                movl %r14d, 156(%r12)
-                mov %eax, 132(%r12)
-                mov %ecx, 136(%r12)
-                mov %edx, 140(%r12)
-                mov %esi, 148(%r12)
-                mov %edi, 152(%r12)
-                mov %rax, %r15
-                shr $32, %r15
-                movl %r15d, 384(%r12)
-                mov %rcx, %r15
-                shr $32, %r15
-                movl %r15d, 388(%r12)
-                mov %rdx, %r15
-                shr $32, %r15
-                movl %r15d, 392(%r12)
-                mov %rsi, %r15
-                shr $32, %r15
-                movl %r15d, 400(%r12)
-                mov %rdi, %r15
-                shr $32, %r15
-                movl %r15d, 404(%r12)
-                stmxcsr 128(%r12)
-                movdqu %xmm0, 0(%r12)
-                movdqu %xmm1, 16(%r12)
-                movdqu %xmm2, 32(%r12)
-                movdqu %xmm3, 48(%r12)
-                movdqu %xmm4, 64(%r12)
-                movdqu %xmm5, 80(%r12)
-                movdqu %xmm6, 96(%r12)
-                movdqu %xmm7, 112(%r12)
-                movdqu %xmm8, 256(%r12)
-                movdqu %xmm9, 272(%r12)
-                movdqu %xmm10, 288(%r12)
-                movdqu %xmm11, 304(%r12)
-                movdqu %xmm12, 320(%r12)
-                movdqu %xmm13, 336(%r12)
-                movdqu %xmm14, 352(%r12)
-                movdqu %xmm15, 368(%r12)
-                movq %mm0, 160(%r12)
-                movq %mm1, 168(%r12)
-                emms
-                pop %r15
-                pop %r14
-                pop %r13
-                pop %r12
-                pop %rbp
-                pop %rbx
-                ret
-                .section .note.GNU-stack,"",@progbits
-            """;
+    /** The general registers of the record, in its order; EBX's slot is not loaded (RBX points at the memory operand). */
+    private static final String[] GPR_NAMES = {"ax", "cx", "dx", null, "si", "di"};
+
+    /**
+     * The assembly stub {@code run_case(state, code)}: loads the record into the registers, calls the code, stores
+     * the registers back. Generated so that every register is loaded and stored by the same lines.
+     */
+    private static final String STUB = stub();
+
+    private static String stub() {
+        StringBuilder s = new StringBuilder("""
+                    .text
+                    .globl run_case
+                run_case:
+                    push %rbx
+                    push %rbp
+                    push %r12
+                    push %r13
+                    push %r14
+                    push %r15
+                    mov %rdi, %r12
+                    mov %rsi, %r13
+                """);
+        for (int i = 0; i < 16; i++) {
+            s.append("    movdqu ").append(xmmOffset(i)).append("(%r12), %xmm").append(i).append('\n');
+        }
+        s.append("""
+                    movq 160(%r12), %mm0
+                    movq 168(%r12), %mm1
+                    ldmxcsr 128(%r12)
+                    lea 192(%r12), %rbx
+                """);
+        for (int i = 0; i < GPR_NAMES.length; i++) {
+            if (GPR_NAMES[i] != null) {
+                // the low half zero-extends, the high half is or-ed in through R15
+                s.append("    mov ").append(GPR + 4 * i).append("(%r12), %e").append(GPR_NAMES[i]).append('\n')
+                        .append("    movl ").append(GPR_HIGH + 4 * i).append("(%r12), %r15d\n")
+                        .append("    shl $32, %r15\n")
+                        .append("    or %r15, %r").append(GPR_NAMES[i]).append('\n');
+            }
+        }
+        s.append("""
+                    cmpl $0, 180(%r12)
+                    je 1f
+                    mov %rbx, %rdi
+                1:
+                    movl 156(%r12), %r14d
+                    push %r14
+                    popfq
+                    call *%r13
+                    pushfq
+                    pop %r14
+                    movl %r14d, 156(%r12)
+                """);
+        for (int i = 0; i < GPR_NAMES.length; i++) {
+            if (GPR_NAMES[i] != null) {
+                s.append("    mov %e").append(GPR_NAMES[i]).append(", ").append(GPR + 4 * i).append("(%r12)\n")
+                        .append("    mov %r").append(GPR_NAMES[i]).append(", %r15\n")
+                        .append("    shr $32, %r15\n")
+                        .append("    movl %r15d, ").append(GPR_HIGH + 4 * i).append("(%r12)\n");
+            }
+        }
+        s.append("    stmxcsr 128(%r12)\n");
+        for (int i = 0; i < 16; i++) {
+            s.append("    movdqu %xmm").append(i).append(", ").append(xmmOffset(i)).append("(%r12)\n");
+        }
+        s.append("""
+                    movq %mm0, 160(%r12)
+                    movq %mm1, 168(%r12)
+                    emms
+                    pop %r15
+                    pop %r14
+                    pop %r13
+                    pop %r12
+                    pop %rbp
+                    pop %rbx
+                    ret
+                    .section .note.GNU-stack,"",@progbits
+                """);
+        return s.toString();
+    }
+
+    /** Where XMM{@code i} is in the record. */
+    private static int xmmOffset(int i) {
+        return i < 8 ? XMM + 16 * i : XMM_HIGH + 16 * (i - 8);
+    }
 
     private final Process process;
     private final OutputStream toHost;
