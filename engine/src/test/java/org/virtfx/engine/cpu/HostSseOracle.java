@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -173,20 +174,7 @@ final class HostSseOracle implements AutoCloseable {
 
     /** Whether the host can serve: x86-64 Linux with gcc and SSE4.2. */
     static boolean available() {
-        String arch = System.getProperty("os.arch");
-        if (!("amd64".equals(arch) || "x86_64".equals(arch)) || !System.getProperty("os.name").startsWith("Linux")) {
-            return false;
-        }
-        try {
-            if (!Files.readString(Path.of("/proc/cpuinfo")).contains(" sse4_2")) {
-                return false;
-            }
-            Process p = new ProcessBuilder("gcc", "--version").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
+        return HostGcc.cpuinfoContains(" sse4_2") && HostGcc.onX86Linux();
     }
 
     HostSseOracle(Path dir) throws IOException, InterruptedException {
@@ -195,12 +183,7 @@ final class HostSseOracle implements AutoCloseable {
         Path exe = dir.resolve("sse-oracle");
         Files.writeString(c, C_SOURCE);
         Files.writeString(s, STUB);
-        Process gcc = new ProcessBuilder("gcc", "-O1", "-o", exe.toString(), c.toString(), s.toString())
-                .redirectErrorStream(true).start();
-        String log = new String(gcc.getInputStream().readAllBytes());
-        if (!gcc.waitFor(120, TimeUnit.SECONDS) || gcc.exitValue() != 0) {
-            throw new IOException("gcc failed: " + log);
-        }
+        HostGcc.compile(exe, List.of(), c, s);
         process = new ProcessBuilder(exe.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         toHost = process.getOutputStream();
         fromHost = new DataInputStream(process.getInputStream());

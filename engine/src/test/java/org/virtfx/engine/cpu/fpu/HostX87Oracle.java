@@ -3,13 +3,13 @@ package org.virtfx.engine.cpu.fpu;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.virtfx.engine.cpu.HostGcc;
 
 /**
  * The host CPU's own x87 as a test oracle: generates a C program (gcc inline assembly) with one function per tested
@@ -59,29 +59,7 @@ final class HostX87Oracle implements AutoCloseable {
      * Intel's; AMD differs in corner cases such as the FPREM reduction step).
      */
     static boolean available() {
-        return gccOnX86Linux() && intelHost();
-    }
-
-    static boolean intelHost() {
-        try {
-            return Files.readString(Path.of("/proc/cpuinfo")).contains("GenuineIntel");
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    static boolean gccOnX86Linux() {
-        String arch = System.getProperty("os.arch");
-        if (!("amd64".equals(arch) || "x86_64".equals(arch)) || !System.getProperty("os.name").startsWith("Linux")) {
-            return false;
-        }
-        try {
-            Process p = new ProcessBuilder("gcc", "--version").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
+        return HostGcc.onX86Linux() && HostGcc.cpuinfoContains("GenuineIntel");
     }
 
     HostX87Oracle(List<Op> ops) throws IOException, InterruptedException {
@@ -90,12 +68,7 @@ final class HostX87Oracle implements AutoCloseable {
         Path src = dir.resolve("oracle.c");
         Files.writeString(src, source());
         exe = dir.resolve("oracle");
-        Process p = new ProcessBuilder("gcc", "-O1", "-mno-red-zone", "-o", exe.toString(), src.toString())
-                .redirectErrorStream(true).start();
-        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException("gcc failed: " + log);
-        }
+        HostGcc.compile(exe, List.of("-mno-red-zone"), src);
     }
 
     private String source() {

@@ -15,6 +15,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongBinaryOperator;
 import org.junit.jupiter.api.Test;
+import org.virtfx.engine.cpu.HostGcc;
 
 /**
  * {@link MmxOps} against this machine's MMX unit (gcc inline assembly; skipped without gcc on x86-64 Linux): every
@@ -92,7 +93,7 @@ class MmxOpsHostOracleTest {
 
     @Test
     void packedOperationsMatchHostMmx() throws Exception {
-        assumeTrue(HostX87Oracle.gccOnX86Linux(), "gcc on x86-64 Linux needed for the host MMX oracle");
+        assumeTrue(HostGcc.onX86Linux(), "gcc on x86-64 Linux needed for the host MMX oracle");
         Map<String, LongBinaryOperator> ops = operations();
         List<String> names = new ArrayList<>(ops.keySet());
         Path dir = Files.createTempDirectory("mmxoracle");
@@ -110,9 +111,7 @@ class MmxOpsHostOracleTest {
             Path src = dir.resolve("mmx.c");
             Path exe = dir.resolve("mmx");
             Files.writeString(src, c.toString());
-            Process gcc = new ProcessBuilder("gcc", "-O1", "-o", exe.toString(), src.toString()).redirectErrorStream(true).start();
-            String log = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertEquals(0, gcc.waitFor(), log);
+            HostGcc.compile(exe, List.of(), src);
 
             Random r = new Random(0x3A7);
             List<long[]> cases = new ArrayList<>();
