@@ -90,6 +90,17 @@ class BareMetalProgramsTest {
             cpu.stopTrace();
         }
 
+        /** Runs the program; it must print each of {@code progress}, end with "PASS" and exit with status 0. */
+        void runExpectingPass(String... progress) {
+            run();
+            String out = serial.toString();
+            for (String line : progress) {
+                assertTrue(out.contains(line), out);
+            }
+            assertTrue(out.endsWith("PASS\n"), out);
+            assertEquals(0, exitCode, out);
+        }
+
         @Override
         public void close() {
             ram.close();
@@ -122,50 +133,28 @@ class BareMetalProgramsTest {
 
     @Test
     void protectedModePagingRingsAndGates() throws Exception {
-        try (TestBoard board = new TestBoard(assemble(tmp, "protected.asm"))) {
-            board.run();
-            String out = board.serial.toString();
-            assertTrue(out.contains("page fault handled"), out);
-            assertTrue(out.contains("int 30 from ring 3"), out);
-            assertTrue(out.contains("call gate from ring 3"), out);
-            assertTrue(out.endsWith("PASS\n"), out);
-            assertEquals(0, board.exitCode, out);
-        }
+        expectPass("protected.asm", "page fault handled", "int 30 from ring 3", "call gate from ring 3");
     }
 
     @Test
     void exceptionsTaskSwitchAndVirtual8086() throws Exception {
-        try (TestBoard board = new TestBoard(assemble(tmp, "tasks.asm"))) {
-            board.run();
-            String out = board.serial.toString();
-            assertTrue(out.contains("#DE #UD #BR handled"), out);
-            assertTrue(out.contains("task switch and back"), out);
-            assertTrue(out.endsWith("PASS\n"), out);
-            assertEquals(0, board.exitCode, out);
-        }
+        expectPass("tasks.asm", "#DE #UD #BR handled", "task switch and back");
     }
 
     @Test
     void x87MmxAndDeviceNotAvailable() throws Exception {
-        try (TestBoard board = new TestBoard(assemble(tmp, "fpu.asm"))) {
-            board.run();
-            String out = board.serial.toString();
-            assertTrue(out.contains("#NM, x87 arithmetic"), out);
-            assertTrue(out.endsWith("PASS\n"), out);
-            assertEquals(0, board.exitCode, out);
-        }
+        expectPass("fpu.asm", "#NM, x87 arithmetic");
     }
 
     @Test
     void sseFaultsAndArithmetic() throws Exception {
-        try (TestBoard board = new TestBoard(assemble(tmp, "sse.asm"))) {
-            board.run();
-            String out = board.serial.toString();
-            assertTrue(out.contains("#UD without OSFXSR"), out);
-            assertTrue(out.contains("#GP misaligned MOVAPS"), out);
-            assertTrue(out.contains("#XM, #UD without OSXMMEXCPT, LDMXCSR #GP"), out);
-            assertTrue(out.endsWith("PASS\n"), out);
-            assertEquals(0, board.exitCode, out);
+        expectPass("sse.asm", "#UD without OSFXSR", "#GP misaligned MOVAPS", "#XM, #UD without OSXMMEXCPT, LDMXCSR #GP");
+    }
+
+    /** Assembles {@code program} and runs it on the test board, expecting {@code progress} and "PASS". */
+    private void expectPass(String program, String... progress) throws Exception {
+        try (TestBoard board = new TestBoard(assemble(tmp, program))) {
+            board.runExpectingPass(progress);
         }
     }
 
@@ -194,13 +183,9 @@ class BareMetalProgramsTest {
         byte[] program = assemble(tmp, "long64.asm");
         String virtfx;
         try (TestBoard board = new TestBoard(program)) {
-            board.run();
+            board.runExpectingPass("64-bit mode\n", "1G page, high mapping, NX #PF, #GP, #UD\n",
+                    "IRETQ to ring 3, SYSCALL/SYSRET, INT with IST\n");
             virtfx = board.serial.toString();
-            assertTrue(virtfx.contains("64-bit mode\n"), virtfx);
-            assertTrue(virtfx.contains("1G page, high mapping, NX #PF, #GP, #UD\n"), virtfx);
-            assertTrue(virtfx.contains("IRETQ to ring 3, SYSCALL/SYSRET, INT with IST\n"), virtfx);
-            assertTrue(virtfx.endsWith("PASS\n"), virtfx);
-            assertEquals(0, board.exitCode, virtfx);
         }
         assertEquals(runOnQemu(program, "qemu-system-x86_64"), virtfx);
     }
