@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.virtfx.engine.HostTools.onPath;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,15 +45,6 @@ class MultibootLoaderTest {
         Path exe = dir.resolve(name + ".elf");
         run(dir, "ld", "-m", "elf_i386", "-Ttext=0x200000", "-e", "start", "-o", exe.toString(), out.toString());
         return exe;
-    }
-
-    private static boolean onPath(String tool) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (Files.isExecutable(Path.of(d, tool))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static void run(Path dir, String... cmd) throws IOException, InterruptedException {

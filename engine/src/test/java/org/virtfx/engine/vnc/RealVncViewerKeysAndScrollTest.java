@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.virtfx.engine.HostTools.onPath;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,15 +32,6 @@ class RealVncViewerKeysAndScrollTest {
 
     @TempDir
     Path tmp;
-
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     private static void drawConsole(FrameBuffer fb, int firstLine) {
         fb.render(f -> {

@@ -2,6 +2,7 @@ package org.virtfx.engine.devices.vga;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.virtfx.engine.HostTools.onPath;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,15 +25,6 @@ import org.virtfx.engine.vnc.VncServer;
 class RealVncViewerTest {
     @TempDir
     Path tmp;
-
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     /** TigerVNC's password file: the password DES-encrypted with VNC's fixed obfuscation key (bit-reversed, as VNC does). */
     private static byte[] obfuscatedPassword(String password) throws Exception {
