@@ -77,6 +77,19 @@ class RealVncViewerKeysAndScrollTest {
         }
     }
 
+    /** Asks the viewer's script for screen grabs (file {@code step.grab}) until one shows {@code pixels}. */
+    private boolean viewerShows(int[] pixels, Path step, Process p) throws InterruptedException {
+        return waitFor(() -> {
+            FrameBuffer.Image g = grab();
+            try {
+                Files.writeString(Path.of(step + ".grab"), "");
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return g != null && java.util.Arrays.equals(g.pixels(), pixels);
+        }, p);
+    }
+
     @Test
     void keysArriveAsRawKeycodesAndScrollsAsCopyRect() throws Exception {
         assumeTrue(onPath("vncviewer") && onPath("xvfb-run") && onPath("import") && onPath("xdotool"),
@@ -106,28 +119,12 @@ class RealVncViewerKeysAndScrollTest {
                 assertTrue(connected, "the viewer did not connect; log:\n" + log);
 
                 int[] first = fb.snapshot().pixels();
-                assertTrue(waitFor(() -> {
-                    FrameBuffer.Image g = grab();
-                    try {
-                        Files.writeString(Path.of(step + ".grab"), "");
-                    } catch (IOException e) {
-                        throw new IllegalStateException(e);
-                    }
-                    return g != null && java.util.Arrays.equals(g.pixels(), first);
-                }, p), "the viewer never showed the first picture; " + logs());
+                assertTrue(viewerShows(first, step, p), "the viewer never showed the first picture; " + logs());
 
                 drawConsole(fb, 1);                                           // scroll by one text line
                 int[] scrolled = fb.snapshot().pixels();
                 Files.deleteIfExists(tmp.resolve("grab.png"));
-                assertTrue(waitFor(() -> {
-                    FrameBuffer.Image g = grab();
-                    try {
-                        Files.writeString(Path.of(step + ".grab"), "");
-                    } catch (IOException e) {
-                        throw new IllegalStateException(e);
-                    }
-                    return g != null && java.util.Arrays.equals(g.pixels(), scrolled);
-                }, p), "the viewer never showed the scrolled picture");
+                assertTrue(viewerShows(scrolled, step, p), "the viewer never showed the scrolled picture");
                 assertEquals(1, server.copyRectsSent(), "the scroll went as one CopyRect");
 
                 Files.writeString(Path.of(step + ".type"), "");
