@@ -5,6 +5,16 @@
 ; bit, CRC32, POPCNT, PCMPISTRI, PSHUFB, PTEST. Loaded at 0x10000, entered in real mode at 1000:0000.
 ; Prints over port 0x3F8, exits via port 0xF4.
 %include "bare-metal.inc"
+; Runs the instruction given after the vector, which must raise that vector; the handlers resume at [resume].
+%macro EXPECT_FAULT 2+
+    mov dword [resume], %%after
+    mov dword [vector], -1
+    %2
+    jmp fail
+%%after:
+    cmp dword [vector], %1
+    jne fail
+%endmacro
 ENTER_PM32 idtr
     mov eax, ud_handler
     mov ebx, idt + 6 * 8
@@ -34,13 +44,7 @@ ENTER_PM32 idtr
     and eax, ~4                  ; EM off
     or eax, 2 | 0x20             ; MP, NE
     mov cr0, eax
-    mov dword [resume], .after_ud
-    mov dword [vector], -1
-    movaps xmm0, xmm1
-    jmp fail
-.after_ud:
-    cmp dword [vector], 6
-    jne fail
+    EXPECT_FAULT 6, movaps xmm0, xmm1
     mov eax, cr4
     or eax, 0x600                ; OSFXSR, OSXMMEXCPT
     mov cr4, eax
@@ -81,13 +85,7 @@ ENTER_PM32 idtr
     call print
 
     ; alignment: MOVAPS from an address that is not 16-aligned is #GP(0), MOVUPS is not
-    mov dword [resume], .after_gp
-    mov dword [vector], -1
-    movaps xmm0, [f_a + 4]
-    jmp fail
-.after_gp:
-    cmp dword [vector], 13
-    jne fail
+    EXPECT_FAULT 13, movaps xmm0, [f_a + 4]
     cmp dword [error_code], 0
     jne fail
     movups xmm0, [f_a + 4]
@@ -99,13 +97,7 @@ ENTER_PM32 idtr
     ldmxcsr [mxcsr]
     movss xmm0, [f_a]
     xorps xmm1, xmm1
-    mov dword [resume], .after_xm
-    mov dword [vector], -1
-    divss xmm0, xmm1
-    jmp fail
-.after_xm:
-    cmp dword [vector], 19
-    jne fail
+    EXPECT_FAULT 19, divss xmm0, xmm1
     stmxcsr [mxcsr]
     test dword [mxcsr], 4
     jz fail
@@ -116,13 +108,7 @@ ENTER_PM32 idtr
     mov eax, cr4
     and eax, ~0x400
     mov cr4, eax
-    mov dword [resume], .after_xm_ud
-    mov dword [vector], -1
-    divss xmm0, xmm1
-    jmp fail
-.after_xm_ud:
-    cmp dword [vector], 6
-    jne fail
+    EXPECT_FAULT 6, divss xmm0, xmm1
     mov eax, cr4
     or eax, 0x400
     mov cr4, eax
@@ -135,13 +121,7 @@ ENTER_PM32 idtr
     jne fail
     ; LDMXCSR with a reserved bit: #GP(0)
     mov dword [mxcsr], 0x11F80
-    mov dword [resume], .after_ldmxcsr
-    mov dword [vector], -1
-    ldmxcsr [mxcsr]
-    jmp fail
-.after_ldmxcsr:
-    cmp dword [vector], 13
-    jne fail
+    EXPECT_FAULT 13, ldmxcsr [mxcsr]
     mov esi, msg_xm
     call print
 
