@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
@@ -28,23 +27,12 @@ import org.virtfx.engine.display.PngWriter;
 class RealVncViewerKeysAndScrollTest {
     private static final int W = 320;
     private static final int H = 240;
-    private static final int LINE = 16;
 
     @TempDir
     Path tmp;
 
     private static void drawConsole(FrameBuffer fb, int firstLine) {
-        fb.render(f -> {
-            f.resize(W, H);
-            int[] px = f.pixels();
-            for (int y = 0; y < H; y++) {
-                Random r = new Random((firstLine + y / LINE) * 1000L + y % LINE);
-                for (int x = 0; x < W; x++) {
-                    px[y * W + x] = r.nextInt(4) == 0 ? 0xFFAAAAAA : 0xFF000000;
-                }
-            }
-            f.markDirty(0, 0, W, H);
-        });
+        VncScrollAndKeycodeTest.drawConsole(fb, W, H, firstLine);
     }
 
     private static boolean waitFor(java.util.function.BooleanSupplier condition, Process p) throws InterruptedException {

@@ -16,21 +16,28 @@ import org.virtfx.engine.display.FrameBuffer;
 class VncScrollAndKeycodeTest {
     private static final int W = 160;
     private static final int H = 128;
-    private static final int LINE = 16;
+    static final int LINE = 16;
 
-    /** A "console": rows of LINE pixels, each text row a distinct noisy pattern from its number. */
     private static void drawConsole(FrameBuffer fb, int firstLine) {
+        drawConsole(fb, W, H, firstLine);
+    }
+
+    /**
+     * A {@code w} x {@code h} "console" starting at text row {@code firstLine}: rows of LINE pixels, each text row a
+     * distinct noisy pattern from its number (so that a scroll is a copy of rows).
+     */
+    static void drawConsole(FrameBuffer fb, int w, int h, int firstLine) {
         fb.render(f -> {
-            f.resize(W, H);
+            f.resize(w, h);
             int[] px = f.pixels();
-            for (int y = 0; y < H; y++) {
+            for (int y = 0; y < h; y++) {
                 int line = firstLine + y / LINE;
                 Random r = new Random(line * 1000L + y % LINE);
-                for (int x = 0; x < W; x++) {
-                    px[y * W + x] = r.nextInt(4) == 0 ? 0xFFAAAAAA : 0xFF000000;
+                for (int x = 0; x < w; x++) {
+                    px[y * w + x] = r.nextInt(4) == 0 ? 0xFFAAAAAA : 0xFF000000;
                 }
             }
-            f.markDirty(0, 0, W, H);
+            f.markDirty(0, 0, w, h);
         });
     }
 
