@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntConsumer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,7 @@ class BareMetalProgramsTest {
         final StringBuilder serial = new StringBuilder();
         int exitCode = -1;
         final SoftwareCpu cpu;
-        /** The port space, for tests that add a device of their own. */
+        /** The port space ({@link #addWritePort} adds devices to it). */
         final IoBus io;
 
         TestBoard(byte[] program) {
@@ -50,32 +51,27 @@ class BareMetalProgramsTest {
             PhysicalMemory phys = new PhysicalMemory(ram, new MmioBus(lock));
             phys.mapRam(0, 8 << 20, 0);
             io = new IoBus(lock);
-            io.register(0x3F8, 1, "serial-capture", new PortDevice() {
-                @Override
-                public int ioRead(int port, int size) {
-                    return 0;
-                }
-
-                @Override
-                public void ioWrite(int port, int size, int value) {
-                    serial.append((char) (value & 0xFF));
-                }
-            });
-            io.register(0xF4, 1, "debug-exit", new PortDevice() {
-                @Override
-                public int ioRead(int port, int size) {
-                    return 0xFF;
-                }
-
-                @Override
-                public void ioWrite(int port, int size, int value) {
-                    exitCode = value & 0xFF;
-                }
-            });
+            addWritePort(0x3F8, "serial-capture", 0, b -> serial.append((char) b));
+            addWritePort(0xF4, "debug-exit", 0xFF, b -> exitCode = b);
             ram.write(0x10000, program, 0, program.length);
             cpu = new SoftwareCpu(new CpuHost(0, 1, phys, io, null, null, CpuHost.DEFAULT_TSC_HZ));
             cpu.loadSegment(X86Cpu.Segment.CS, 0x1000, 0x10000, 0xFFFF, 0x9B);
             cpu.setRip(0);
+        }
+
+        /** Adds a one-port device that reads as {@code readValue} and hands the low byte of each write to {@code onWrite}. */
+        void addWritePort(int port, String name, int readValue, IntConsumer onWrite) {
+            io.register(port, 1, name, new PortDevice() {
+                @Override
+                public int ioRead(int p, int size) {
+                    return readValue;
+                }
+
+                @Override
+                public void ioWrite(int p, int size, int value) {
+                    onWrite.accept(value & 0xFF);
+                }
+            });
         }
 
         /** Runs until the exit port is written, the CPU halts for good, or a step budget runs out. */

@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.virtfx.engine.bus.PortDevice;
 
 /**
  * Self-modifying code (engine/src/test/asm/smc.asm): stores over instructions already executed, code written through
@@ -21,17 +20,8 @@ class SelfModifyingCodeTest {
         try (BareMetalProgramsTest.TestBoard board =
                      new BareMetalProgramsTest.TestBoard(BareMetalProgramsTest.assemble(tmp, "smc.asm"))) {
             // the "DMA" device: replaces the routine at 0x300000 with xor eax, eax / mov al, 7 / ret
-            board.io.register(0xE0, 1, "code-dma", new PortDevice() {
-                @Override
-                public int ioRead(int port, int size) {
-                    return 0xFF;
-                }
-
-                @Override
-                public void ioWrite(int port, int size, int value) {
-                    board.ram.write(0x300000, new byte[] {0x31, (byte) 0xC0, (byte) 0xB0, 0x07, (byte) 0xC3}, 0, 5);
-                }
-            });
+            board.addWritePort(0xE0, "code-dma", 0xFF,
+                    b -> board.ram.write(0x300000, new byte[] {0x31, (byte) 0xC0, (byte) 0xB0, 0x07, (byte) 0xC3}, 0, 5));
             board.runExpectingPass("patched code ran", "aliased code ran", "device-written code ran");
         }
     }
