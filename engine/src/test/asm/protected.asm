@@ -6,15 +6,9 @@ ENTER_PM32 idtr
     mov esi, msg_pm
     call print
     ; gate and TSS descriptor offsets are patched here: flat binaries cannot split label addresses
-    mov eax, gp_handler
-    mov ebx, idt + 13 * 8
-    call patch_gate
-    mov eax, pf_handler
-    mov ebx, idt + 14 * 8
-    call patch_gate
-    mov eax, int30
-    mov ebx, idt + 0x30 * 8
-    call patch_gate
+    SET_GATE gp_handler, 13
+    SET_GATE pf_handler, 14
+    SET_GATE int30, 0x30
     mov eax, gate_target
     mov ebx, call_gate
     call patch_gate

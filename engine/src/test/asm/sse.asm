@@ -16,18 +16,10 @@
     jne fail
 %endmacro
 ENTER_PM32 idtr
-    mov eax, ud_handler
-    mov ebx, idt + 6 * 8
-    call patch_gate
-    mov eax, nm_handler
-    mov ebx, idt + 7 * 8
-    call patch_gate
-    mov eax, gp_handler
-    mov ebx, idt + 13 * 8
-    call patch_gate
-    mov eax, xm_handler
-    mov ebx, idt + 19 * 8
-    call patch_gate
+    SET_GATE ud_handler, 6
+    SET_GATE nm_handler, 7
+    SET_GATE gp_handler, 13
+    SET_GATE xm_handler, 19
 
     ; CPUID: SSE, SSE2 (EDX 25, 26); SSE3, SSSE3, SSE4.1, SSE4.2, POPCNT (ECX 0, 9, 19, 20, 23)
     mov eax, 1

@@ -3,21 +3,11 @@
 ; handler and IRET back, HLT raising #GP). Loaded at 0x10000, entered at 1000:0000; serial 0x3F8, exit port 0xF4.
 %include "bare-metal.inc"
 ENTER_PM32 idtr
-    mov eax, de_handler
-    mov ebx, idt + 0 * 8
-    call patch_gate
-    mov eax, br_handler
-    mov ebx, idt + 5 * 8
-    call patch_gate
-    mov eax, ud_handler
-    mov ebx, idt + 6 * 8
-    call patch_gate
-    mov eax, gp_handler
-    mov ebx, idt + 13 * 8
-    call patch_gate
-    mov eax, int31
-    mov ebx, idt + 0x31 * 8
-    call patch_gate
+    SET_GATE de_handler, 0
+    SET_GATE br_handler, 5
+    SET_GATE ud_handler, 6
+    SET_GATE gp_handler, 13
+    SET_GATE int31, 0x31
     mov byte [idt + 0x31 * 8 + 5], 0xEE   ; DPL 3: reachable by INT from v86 mode
     mov eax, tss_a
     mov ebx, tss_a_desc
