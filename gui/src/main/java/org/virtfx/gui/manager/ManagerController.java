@@ -324,7 +324,10 @@ public final class ManagerController implements AppServices.Notifier {
         }
         VmWindow w = windows.get(vm);
         if (w == null) {
-            w = new VmWindow(services, vm);
+            VmWindow[] opened = new VmWindow[1];
+            // The Details page's Add Hardware button: the same dialog as the manager's, over the machine's window.
+            w = new VmWindow(services, vm, () -> wizards().addHardware(vm, opened[0].stage()));
+            opened[0] = w;
             windows.put(vm, w);
             w.stage().setOnHidden(e -> windows.remove(vm));
         }
@@ -424,9 +427,9 @@ public final class ManagerController implements AppServices.Notifier {
         }
     }
 
-    /** Add Hardware for {@code vm} (also the entry point for a Details page button). */
+    /** Add Hardware for {@code vm}, over the manager window. */
     public void addHardware(VmSession vm) {
-        wizards().addHardware(vm);
+        wizards().addHardware(vm, stage);
     }
 
     @FXML

@@ -93,9 +93,10 @@ public final class WizardLauncher {
         return d;
     }
 
-    public AddHardwareDialog addHardware(VmSession vm) {
+    /** @param window the window the dialog belongs to (the manager, or the machine's own window) */
+    public AddHardwareDialog addHardware(VmSession vm, javafx.stage.Window window) {
         try {
-            AddHardwareDialog d = new AddHardwareDialog(owner, context(), vm.definition());
+            AddHardwareDialog d = new AddHardwareDialog(window, context(), vm.definition());
             d.onFinished(def -> {
                 services.reload();
                 if (vm.state().isActive()) {
