@@ -379,4 +379,31 @@ class GuiTest {
         assertTrue(titles.containsAll(java.util.List.of("Overview", "OS information", "Performance", "CPUs", "Memory",
                 "Boot options", "CD-ROM", "Display", "Input", "Serial 1")), titles.toString());
     }
+
+    @Test
+    void addHardwareFromDetailsAddsADiskPageToTheList(FxRobot robot) throws IOException {
+        Path images = dir.resolve("images");
+        VmWindow w = openWindow(robot, "Web server");
+        robot.interact(() -> w.tabs().getSelectionModel().select(1));
+        @SuppressWarnings("unchecked")
+        ListView<Object> list = robot.lookup("#hardwareList").queryAs(ListView.class);
+        assertFalse(list.getItems().stream().anyMatch(p -> p.toString().equals("Disk 1")), "the machine has no disk yet");
+        robot.clickOn("#detailsAddHardware");
+        waitFor(5, () -> robot.lookup("#addHardwareDialog").tryQuery().isPresent());
+        Stage dialog = (Stage) robot.lookup("#addHardwareDialog").query().getScene().getWindow();
+        assertEquals(w.stage(), dialog.getOwner(), "the dialog belongs to the machine's window");
+        robot.interact(() -> {
+            robot.lookup("#hwDiskFolder").queryTextInputControl().setText(images.toString());
+            robot.lookup("#hwDiskSize").queryAs(Spinner.class).getEditor().setText("1");
+        });
+        waitFor(5, () -> !robot.lookup("#hwFinish").queryAs(Button.class).isDisabled());
+        robot.clickOn("#hwFinish");
+        waitFor(20, () -> !dialog.isShowing());
+        waitFor(10, () -> list.getItems().stream().anyMatch(p -> p.toString().equals("Disk 1")));
+        assertEquals("Disk 1", list.getSelectionModel().getSelectedItem().toString(), "the new device's page is shown");
+        Path disk = images.resolve("Web server.qcow2").toAbsolutePath();
+        assertEquals(java.util.List.of(disk.toString()), library.find("Web server").orElseThrow().disks());
+        assertTrue(Files.isRegularFile(disk));
+        assertEquals(disk.toString(), robot.lookup("#diskField0").queryTextInputControl().getText());
+    }
 }
