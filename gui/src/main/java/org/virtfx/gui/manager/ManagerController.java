@@ -84,6 +84,7 @@ public final class ManagerController implements AppServices.Notifier {
     public ManagerController(AppServices services, Stage stage) {
         this.services = services;
         this.stage = stage;
+        WizardLauncher.catalog();   // read osinfo-db in the background now, so New VM finds it ready
     }
 
     @FXML

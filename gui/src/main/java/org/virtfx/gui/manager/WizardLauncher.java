@@ -1,6 +1,7 @@
 package org.virtfx.gui.manager;
 
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import javafx.stage.Stage;
 import org.virtfx.engine.library.VmOperations;
 import org.virtfx.engine.osinfo.OsCatalog;
@@ -20,7 +21,8 @@ import org.virtfx.wizards.newvm.NewVmWizard;
  * Delete, drop the machine from the list.
  */
 public final class WizardLauncher {
-    private static volatile OsCatalog catalog;
+    /** osinfo-db (hundreds of XML files) is read once per process, on a worker thread. */
+    private static CompletableFuture<OsCatalog> catalog;
 
     private final AppServices services;
     private final Stage owner;
@@ -32,10 +34,18 @@ public final class WizardLauncher {
         this.manager = manager;
     }
 
-    /** osinfo-db (hundreds of XML files) is read once per process. */
-    private static OsCatalog catalog() {
+    /** Starts reading the catalogue (at the first call), so that it is there by the time a wizard needs it. */
+    static synchronized CompletableFuture<OsCatalog> catalog() {
         if (catalog == null) {
-            catalog = OsCatalog.load();
+            catalog = new CompletableFuture<>();
+            CompletableFuture<OsCatalog> loading = catalog;
+            Thread.ofPlatform().daemon().name("virtfx-osinfo-load").start(() -> {
+                try {
+                    loading.complete(OsCatalog.load());
+                } catch (RuntimeException | Error e) {
+                    loading.completeExceptionally(e);
+                }
+            });
         }
         return catalog;
     }
