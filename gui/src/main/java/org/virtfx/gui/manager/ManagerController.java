@@ -68,7 +68,7 @@ public final class ManagerController implements AppServices.Notifier {
     @FXML TableColumn<VmSession, String> nameColumn;
     @FXML TableColumn<VmSession, String> osColumn;
     @FXML TableColumn<VmSession, VmSession> cpuColumn;
-    @FXML TableColumn<VmSession, Number> memoryColumn;
+    @FXML TableColumn<VmSession, VmSession> memoryColumn;
     @FXML TableColumn<VmSession, VmSession> diskColumn;
     @FXML TableColumn<VmSession, VmSession> networkColumn;
     @FXML TextField filterField;
@@ -118,18 +118,12 @@ public final class ManagerController implements AppServices.Notifier {
         nameColumn.setCellFactory(c -> new NameCell());
         osColumn.setCellValueFactory(c -> Bindings.createStringBinding(() -> osName(c.getValue()), c.getValue().definitionProperty()));
         cpuColumn.setCellValueFactory(c -> new SimpleObjectProperty<>(c.getValue()));
-        cpuColumn.setCellFactory(c -> new GraphCell(vm -> vm.cpu, 100, PerformanceGraph::percent));
-        memoryColumn.setCellValueFactory(c -> Bindings.createLongBinding(
-                () -> c.getValue().definition() == null ? 0L : c.getValue().definition().memoryMiB(), c.getValue().definitionProperty()));
-        memoryColumn.setCellFactory(c -> new TableCell<>() {
-            @Override
-            protected void updateItem(Number item, boolean empty) {
-                super.updateItem(item, empty);
-                setText(empty || item == null || item.longValue() == 0 ? null : PerformanceGraph.mib(item.doubleValue()));
-            }
-        });
+        cpuColumn.setCellFactory(c -> new GraphCell(vm -> vm.cpu, vm -> 100, vm -> activeText(vm, PerformanceGraph.percent(vm.cpu.last()))));
+        memoryColumn.setCellValueFactory(c -> new SimpleObjectProperty<>(c.getValue()));
+        memoryColumn.setCellFactory(c -> new GraphCell(vm -> vm.memory, ManagerController::allocatedMiB, ManagerController::memoryText));
+        memoryColumn.setComparator(java.util.Comparator.comparingLong(ManagerController::allocatedMiB));
         diskColumn.setCellValueFactory(c -> new SimpleObjectProperty<>(c.getValue()));
-        diskColumn.setCellFactory(c -> new GraphCell(vm -> vm.diskRead, 0, PerformanceGraph::bytesPerSecond));
+        diskColumn.setCellFactory(c -> new GraphCell(vm -> vm.diskRead, vm -> 0, vm -> activeText(vm, PerformanceGraph.bytesPerSecond(vm.diskRead.last()))));
         networkColumn.setCellValueFactory(c -> new SimpleObjectProperty<>(c.getValue()));
         networkColumn.setCellFactory(c -> new TableCell<>() {
             @Override
@@ -606,19 +600,45 @@ public final class ManagerController implements AppServices.Notifier {
     }
 
     /** A sparkline and the current value of one metric. */
+    private static long allocatedMiB(VmSession vm) {
+        return vm.definition() == null ? 0 : vm.definition().memoryMiB();
+    }
+
+    /**
+     * The memory column: a running machine shows the RAM its guest has written (what it costs the host) of what it
+     * was given; a stopped one shows what it will be given.
+     */
+    static String memoryText(VmSession vm) {
+        long allocated = allocatedMiB(vm);
+        if (allocated == 0) {
+            return "";
+        }
+        return vm.state().isActive() ? PerformanceGraph.mib(vm.memory.last()) + " of " + PerformanceGraph.mib(allocated)
+                : PerformanceGraph.mib(allocated);
+    }
+
+    private static String activeText(VmSession vm, String value) {
+        return vm.state().isActive() ? value : "";
+    }
+
+    /** A sparkline of one metric and its current value as text (refreshed on every sample). */
     private static final class GraphCell extends TableCell<VmSession, VmSession> {
         private final java.util.function.Function<VmSession, org.virtfx.gui.graphs.RingBuffer> metric;
-        private final double max;
-        private final java.util.function.DoubleFunction<String> format;
+        private final java.util.function.ToDoubleFunction<VmSession> max;
+        private final java.util.function.Function<VmSession, String> text;
         private final Sparkline spark = new Sparkline(80, 22);
         private final Label value = new Label();
         private final javafx.scene.layout.HBox box = new javafx.scene.layout.HBox(6, spark, value);
 
-        GraphCell(java.util.function.Function<VmSession, org.virtfx.gui.graphs.RingBuffer> metric, double max,
-                  java.util.function.DoubleFunction<String> format) {
+        /**
+         * @param max  the value at the graph's top edge (0: the largest sample)
+         * @param text the value label's text
+         */
+        GraphCell(java.util.function.Function<VmSession, org.virtfx.gui.graphs.RingBuffer> metric,
+                  java.util.function.ToDoubleFunction<VmSession> max, java.util.function.Function<VmSession, String> text) {
             this.metric = metric;
             this.max = max;
-            this.format = format;
+            this.text = text;
             value.getStyleClass().addAll("vm-subtitle", "graph-value");
             box.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
         }
@@ -631,8 +651,10 @@ public final class ManagerController implements AppServices.Notifier {
                 return;
             }
             var data = metric.apply(vm);
-            spark.show(data, max);
-            value.setUserData((Runnable) () -> value.setText(vm.state().isActive() ? format.apply(data.last()) : ""));
+            value.setUserData((Runnable) () -> {
+                spark.show(data, max.applyAsDouble(vm));   // the top can change (memory Applied while running)
+                value.setText(text.apply(vm));
+            });
             ((Runnable) value.getUserData()).run();
             setGraphic(box);
         }
