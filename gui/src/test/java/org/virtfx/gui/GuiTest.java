@@ -34,6 +34,8 @@ import org.testfx.framework.junit5.Start;
 import org.testfx.util.WaitForAsyncUtils;
 import org.virtfx.console.ConsoleView;
 import org.virtfx.engine.library.VmDefinition;
+import org.virtfx.engine.osinfo.OsCatalog;
+import org.virtfx.engine.osinfo.OsEntry;
 import org.virtfx.engine.library.VmLibrary;
 import org.virtfx.engine.machine.MachineState;
 import org.virtfx.gui.manager.ManagerWindow;
@@ -378,6 +380,27 @@ class GuiTest {
     }
 
     @Test
+    void osinfoSystemsAreNamedInTheListAndOnTheOsPage(FxRobot robot) throws Exception {
+        OsCatalog full = AppServices.osCatalog().get(60, TimeUnit.SECONDS);
+        OsCatalog bundled = OsCatalog.bundled();
+        var onlyInOsinfo = full.entries().stream().filter(e -> bundled.byShortId(e.shortId()).isEmpty()).findFirst();
+        org.junit.jupiter.api.Assumptions.assumeTrue(onlyInOsinfo.isPresent(), "needs Debian's osinfo-db");
+        OsEntry os = onlyInOsinfo.get();
+        library.create(VmDefinition.create("Osinfo box", os.shortId(), 128, 1));
+        robot.interact(services::reload);
+        waitFor(10, () -> robot.lookup((Label l) -> os.name().equals(l.getText())).tryQuery().isPresent()
+                || robot.lookup((javafx.scene.control.TableCell<?, ?> c) -> os.name().equals(c.getText())).tryQuery().isPresent());
+        VmWindow w = openWindow(robot, "Osinfo box");
+        robot.interact(() -> {
+            w.tabs().getSelectionModel().select(1);
+            w.details().select("OS information");
+        });
+        @SuppressWarnings("unchecked")
+        javafx.scene.control.ComboBox<OsEntry> box = robot.lookup("#osChoice").queryAs(javafx.scene.control.ComboBox.class);
+        assertEquals(os.shortId(), box.getValue().shortId(), "the definition's system, not Unknown");
+    }
+
+    @Test
     void hardwareListHasEveryDevicePage(FxRobot robot) {
         VmWindow w = openWindow(robot, "Web server");
         robot.interact(() -> w.tabs().getSelectionModel().select(1));
@@ -412,6 +435,7 @@ class GuiTest {
         Path disk = images.resolve("Web server.qcow2").toAbsolutePath();
         assertEquals(java.util.List.of(disk.toString()), library.find("Web server").orElseThrow().disks());
         assertTrue(Files.isRegularFile(disk));
+        waitFor(10, () -> robot.lookup("#diskField0").tryQuery().isPresent());   // the page is shown on a pulse
         assertEquals(disk.toString(), robot.lookup("#diskField0").queryTextInputControl().getText());
     }
 }

@@ -40,7 +40,6 @@ import org.controlsfx.control.StatusBar;
 import org.kordamp.ikonli.javafx.FontIcon;
 import org.virtfx.engine.machine.MachineEvent;
 import org.virtfx.engine.machine.MachineState;
-import org.virtfx.engine.osinfo.OsCatalog;
 import org.virtfx.engine.osinfo.OsEntry;
 import org.virtfx.gui.AboutDialog;
 import org.virtfx.gui.graphs.PerformanceGraph;
@@ -55,7 +54,6 @@ import org.virtfx.gui.vmwindow.VmWindow;
  * that makes sense), VM windows, status bar and error dialogs naming the machine and the cause.
  */
 public final class ManagerController implements AppServices.Notifier {
-    private static final Map<String, String> OS_NAMES = new HashMap<>();
 
     private final AppServices services;
     private final Stage stage;
@@ -84,11 +82,12 @@ public final class ManagerController implements AppServices.Notifier {
     public ManagerController(AppServices services, Stage stage) {
         this.services = services;
         this.stage = stage;
-        WizardLauncher.catalog();   // read osinfo-db in the background now, so New VM finds it ready
     }
 
     @FXML
     void initialize() {
+        // osinfo-db loads in the background (New VM finds it ready); its names then replace raw ids in the OS column
+        AppServices.osCatalog().thenRun(() -> Platform.runLater(table::refresh));
         services.addNotifier(this);
         FilteredList<VmSession> filtered = new FilteredList<>(services.sessions());
         filterField.textProperty().addListener((o, a, text) -> {
@@ -229,15 +228,10 @@ public final class ManagerController implements AppServices.Notifier {
         if (id.isEmpty()) {
             return "Unknown";
         }
-        synchronized (OS_NAMES) {
-            if (OS_NAMES.isEmpty()) {
-                for (OsEntry e : OsCatalog.bundled().entries()) {
-                    OS_NAMES.put(e.shortId(), e.name());
-                }
-                OS_NAMES.put(OsEntry.genericLinux().shortId(), OsEntry.genericLinux().name());
-            }
-            return OS_NAMES.getOrDefault(id, id);
+        if (OsEntry.genericLinux().shortId().equals(id)) {
+            return OsEntry.genericLinux().name();
         }
+        return AppServices.osCatalogNow().byShortId(id).map(OsEntry::name).orElse(id);
     }
 
     private List<VmSession> selected() {

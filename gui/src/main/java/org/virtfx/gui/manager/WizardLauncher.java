@@ -1,10 +1,8 @@
 package org.virtfx.gui.manager;
 
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
 import javafx.stage.Stage;
 import org.virtfx.engine.library.VmOperations;
-import org.virtfx.engine.osinfo.OsCatalog;
 import org.virtfx.gui.model.AppServices;
 import org.virtfx.gui.model.VmSession;
 import org.virtfx.gui.vmwindow.VmWindow;
@@ -21,9 +19,6 @@ import org.virtfx.wizards.newvm.NewVmWizard;
  * Delete, drop the machine from the list.
  */
 public final class WizardLauncher {
-    /** osinfo-db (hundreds of XML files) is read once per process, on a worker thread. */
-    private static CompletableFuture<OsCatalog> catalog;
-
     private final AppServices services;
     private final Stage owner;
     private final ManagerController manager;
@@ -34,28 +29,12 @@ public final class WizardLauncher {
         this.manager = manager;
     }
 
-    /** Starts reading the catalogue (at the first call), so that it is there by the time a wizard needs it. */
-    static synchronized CompletableFuture<OsCatalog> catalog() {
-        if (catalog == null) {
-            catalog = new CompletableFuture<>();
-            CompletableFuture<OsCatalog> loading = catalog;
-            Thread.ofPlatform().daemon().name("virtfx-osinfo-load").start(() -> {
-                try {
-                    loading.complete(OsCatalog.load());
-                } catch (RuntimeException | Error e) {
-                    loading.completeExceptionally(e);
-                }
-            });
-        }
-        return catalog;
-    }
-
     public WizardContext context() {
         var s = services.settings();
         Path images = s.imageDirectory == null || s.imageDirectory.isBlank()
                 ? new VmOperations(services.library()).defaultImageFolder() : Path.of(s.imageDirectory);
         return new WizardContext(new VmOperations(services.library()), images, s.imageFormat,
-                services.library().directory().toAbsolutePath().resolveSibling("recent-media.txt"), catalog(), HostLimits.current());
+                services.library().directory().toAbsolutePath().resolveSibling("recent-media.txt"), AppServices.osCatalog(), HostLimits.current());
     }
 
     public NewVmWizard newMachine() {
