@@ -419,6 +419,8 @@ class GuiTest {
         @SuppressWarnings("unchecked")
         ListView<Object> list = robot.lookup("#hardwareList").queryAs(ListView.class);
         assertFalse(list.getItems().stream().anyMatch(p -> p.toString().equals("Disk 1")), "the machine has no disk yet");
+        robot.interact(() -> w.details().select("Overview"));
+        robot.interact(() -> robot.lookup("#overviewName").queryTextInputControl().setText("Web server 2"));   // not applied
         robot.clickOn("#detailsAddHardware");
         waitFor(5, () -> robot.lookup("#addHardwareDialog").tryQuery().isPresent());
         Stage dialog = (Stage) robot.lookup("#addHardwareDialog").query().getScene().getWindow();
@@ -437,5 +439,8 @@ class GuiTest {
         assertTrue(Files.isRegularFile(disk));
         waitFor(10, () -> robot.lookup("#diskField0").tryQuery().isPresent());   // the page is shown on a pulse
         assertEquals(disk.toString(), robot.lookup("#diskField0").queryTextInputControl().getText());
+        robot.interact(() -> w.details().select("Overview"));
+        assertEquals("Web server 2", robot.lookup("#overviewName").queryTextInputControl().getText(),
+                "an unapplied edit on another page survives the new device");
     }
 }

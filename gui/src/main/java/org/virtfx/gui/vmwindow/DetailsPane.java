@@ -72,11 +72,22 @@ public final class DetailsPane extends BorderPane {
         services.addSampleListener(sampleListener);
     }
 
+    /**
+     * Builds the page list for the current definition. A page that was already there under the same title stays (so
+     * unapplied edits on other pages survive a device being added); the rest are new and filled.
+     */
     private void buildPages() {
-        List<DetailsPage> pages = DetailsPages.forMachine(services, vm);
+        java.util.Map<String, DetailsPage> old = new java.util.HashMap<>();
+        hardwareList.getItems().forEach(p -> old.put(p.title(), p));
+        List<DetailsPage> pages = new java.util.ArrayList<>();
+        for (DetailsPage fresh : DetailsPages.forMachine(services, vm)) {
+            pages.add(old.getOrDefault(fresh.title(), fresh));
+        }
         deviceSet = DetailsPages.deviceSet(vm.definition());
         for (DetailsPage p : pages) {
-            p.load(vm.definition());
+            if (!p.dirty.get()) {
+                p.load(vm.definition());
+            }
         }
         hardwareList.getItems().setAll(pages);
     }
