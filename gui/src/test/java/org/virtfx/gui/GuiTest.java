@@ -432,8 +432,9 @@ class GuiTest {
         waitFor(5, () -> !robot.lookup("#hwFinish").queryAs(Button.class).isDisabled());
         robot.clickOn("#hwFinish");
         waitFor(20, () -> !dialog.isShowing());
-        waitFor(10, () -> list.getItems().stream().anyMatch(p -> p.toString().equals("Disk 1")));
-        assertEquals("Disk 1", list.getSelectionModel().getSelectedItem().toString(), "the new device's page is shown");
+        // the new device's page appears and is shown (read on the FX thread: the list is rebuilt there)
+        waitFor(10, () -> WaitForAsyncUtils.asyncFx(() -> list.getSelectionModel().getSelectedItem() != null
+                && list.getSelectionModel().getSelectedItem().toString().equals("Disk 1")).get());
         Path disk = images.resolve("Web server.qcow2").toAbsolutePath();
         assertEquals(java.util.List.of(disk.toString()), library.find("Web server").orElseThrow().disks());
         assertTrue(Files.isRegularFile(disk));
