@@ -98,8 +98,9 @@ final class TestBoardFactory {
         return TestBoard::new;
     }
 
-    /** Pages of RAM the stand-in guest writes, one per frame: its memory in use (64 KiB of 4 KiB pages = 256 KiB). */
-    static final int TOUCHED_PAGES = 64;
+    /** Pages of RAM the stand-in guest writes, 48 per frame for 64 frames: its memory in use (3072 pages = 12 MiB). */
+    static final int PAGES_PER_FRAME = 48;
+    static final int TOUCHED_PAGES = 64 * PAGES_PER_FRAME;
 
     /** The stand-in board. */
     static final class TestBoard implements Board {
@@ -126,8 +127,9 @@ final class TestBoardFactory {
                 while (!closed) {
                     surface.draw(frame++);
                     io.countRead(4096);
-                    if (frame <= TOUCHED_PAGES) {
-                        memory.ram().write32((long) frame * GuestMemory.PAGE_SIZE, frame);   // the "guest" uses RAM
+                    for (int i = 0; i < PAGES_PER_FRAME && frame * PAGES_PER_FRAME <= TOUCHED_PAGES; i++) {
+                        long page = (long) (frame - 1) * PAGES_PER_FRAME + i;
+                        memory.ram().write32(page * GuestMemory.PAGE_SIZE, frame);   // the "guest" uses RAM
                     }
                     if (frame == 3) {
                         for (byte x : "TEST-BOARD-READY\n".getBytes(StandardCharsets.US_ASCII)) {

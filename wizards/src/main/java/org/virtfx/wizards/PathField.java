@@ -3,6 +3,9 @@ package org.virtfx.wizards;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.SimpleObjectProperty;
 import javafx.beans.property.StringProperty;
@@ -15,13 +18,17 @@ import javafx.stage.FileChooser;
 
 /**
  * A path typed or picked with Browse… (a file to open, or a folder), usable from FXML:
- * {@code <PathField fx:id="iso" mode="FILE" chooserTitle="Choose an ISO"/>}. An empty field means "none".
+ * {@code <PathField fx:id="iso" mode="FILE" chooserTitle="Choose an ISO" filters="ISO images|*.iso;All files|*"
+ * clearable="true"/>}. An empty field means "none"; {@code clearable} adds a Clear button (for optional paths such as
+ * firmware or an ejectable medium). The wizards and the Details pages of the gui module share it.
  */
 public final class PathField extends HBox {
     public enum Mode { FILE, FOLDER }
 
     private final TextField text = new TextField();
     private final Button browse = new Button("Browse…");
+    private final Button clear = new Button("Clear");
+    private List<FileChooser.ExtensionFilter> filters = List.of();
     private final ObjectProperty<Mode> mode = new SimpleObjectProperty<>(Mode.FILE);
     private String chooserTitle = "Choose a file";
 
@@ -30,6 +37,7 @@ public final class PathField extends HBox {
         HBox.setHgrow(text, Priority.ALWAYS);
         text.setPromptText("path");
         browse.setOnAction(e -> browse());
+        clear.setOnAction(e -> text.clear());
         getChildren().addAll(text, browse);
     }
 
@@ -52,6 +60,7 @@ public final class PathField extends HBox {
             FileChooser fc = new FileChooser();
             fc.setTitle(chooserTitle);
             fc.setInitialDirectory(initial);
+            fc.getExtensionFilters().addAll(filters);
             picked = fc.showOpenDialog(getScene().getWindow());
         }
         if (picked != null) {
@@ -110,6 +119,45 @@ public final class PathField extends HBox {
 
     public void setPromptText(String prompt) {
         text.setPromptText(prompt);
+    }
+
+    /** Whether a Clear button follows Browse…. */
+    public boolean isClearable() {
+        return getChildren().contains(clear);
+    }
+
+    public void setClearable(boolean on) {
+        if (on && !isClearable()) {
+            getChildren().add(clear);
+        } else if (!on) {
+            getChildren().remove(clear);
+        }
+    }
+
+    /** File chooser filters as {@code "Name|*.a *.b;Other|*"}. */
+    public String getFilters() {
+        return String.join(";", filters.stream().map(f -> f.getDescription() + "|" + String.join(" ", f.getExtensions())).toList());
+    }
+
+    public void setFilters(String spec) {
+        List<FileChooser.ExtensionFilter> list = new ArrayList<>();
+        for (String part : spec.split(";")) {
+            String[] nameAndPatterns = part.split("\\|", 2);
+            if (nameAndPatterns.length == 2) {
+                list.add(new FileChooser.ExtensionFilter(nameAndPatterns[0].strip(),
+                        Arrays.asList(nameAndPatterns[1].strip().split("\\s+"))));
+            }
+        }
+        filters = List.copyOf(list);
+    }
+
+    /** "WHAT: no such file: PATH" when the field names a file that does not exist, else null (empty is fine). */
+    public String missingFileProblem(String what) {
+        Path p = value();
+        if (p == null && text.getText() != null && !text.getText().isBlank()) {
+            return what + ": not a valid path: " + text.getText().strip();
+        }
+        return p != null && !Files.isRegularFile(p) ? what + ": no such file: " + p : null;
     }
 
     /** The id goes to the text field too (suffix "Text"), so tests and accessibility find the editable part. */

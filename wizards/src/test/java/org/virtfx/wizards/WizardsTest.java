@@ -39,6 +39,8 @@ import org.virtfx.engine.library.VmDefinition;
 import org.virtfx.engine.library.VmLibrary;
 import org.virtfx.engine.library.VmOperations;
 import org.virtfx.engine.osinfo.OsCatalog;
+import org.virtfx.engine.osinfo.OsEntry;
+import java.util.concurrent.CompletableFuture;
 import org.virtfx.engine.storage.CreateOptions;
 import org.virtfx.engine.storage.DiskImage;
 import org.virtfx.engine.storage.DiskImages;
@@ -154,6 +156,37 @@ class WizardsTest {
             assertTrue(img.size() >= 1L << 30);
         }
         assertEquals(List.of(iso.toAbsolutePath()), new RecentMedia(dir.resolve("recent.txt")).list());
+    }
+
+    @Test
+    void osPageSaysTheCatalogueIsLoadingAndDetectsOnceItIsThere(FxRobot robot) throws IOException {
+        Files.createDirectories(dir.resolve("media"));
+        Path iso = Files.writeString(dir.resolve("media/some.iso"), "not really an ISO");
+        CompletableFuture<OsCatalog> loading = new CompletableFuture<>();
+        AtomicReference<NewVmWizard> w = new AtomicReference<>();
+        robot.interact(() -> {
+            WizardContext c = context();
+            w.set(new NewVmWizard(owner, new WizardContext(c.operations(), c.imageFolder(), c.imageFormat(), c.recentFile(),
+                    loading, c.host())));
+            w.get().show();
+        });
+        type(robot, "#isoPath", iso.toString());
+        robot.interact(() -> robot.lookup("#nextButton").queryAs(Button.class).fire());
+        WaitForAsyncUtils.waitForFxEvents();
+        assertTrue(robot.lookup("#osList").queryListView().getItems().isEmpty(), "nothing to list yet");
+        assertTrue(robot.lookup("#osSearch").query().isDisabled());
+        assertTrue(robot.lookup((Label l) -> "Loading the operating system catalogue…".equals(l.getText())).tryQuery().isPresent());
+        assertTrue(w.get().model().detection.get().startsWith("Detecting"), "detection waits for the catalogue");
+
+        OsCatalog bundled = OsCatalog.bundled();
+        loading.complete(bundled);
+        waitFor(10, () -> robot.lookup("#osList").queryListView().getItems().size() == bundled.entries().size());
+        waitFor(10, () -> w.get().model().detection.get().startsWith("Not recognised"));
+        assertFalse(robot.lookup("#osSearch").query().isDisabled());
+        assertTrue(robot.lookup((Label l) -> l.getText() != null && l.getText().startsWith("Catalogue: " + bundled.source()))
+                .tryQuery().isPresent());
+        type(robot, "#osSearch", "debian 12");
+        assertEquals("Debian 12", ((OsEntry) robot.lookup("#osList").queryListView().getItems().getFirst()).name());
     }
 
     @Test

@@ -40,7 +40,6 @@ import org.controlsfx.control.StatusBar;
 import org.kordamp.ikonli.javafx.FontIcon;
 import org.virtfx.engine.machine.MachineEvent;
 import org.virtfx.engine.machine.MachineState;
-import org.virtfx.engine.osinfo.OsCatalog;
 import org.virtfx.engine.osinfo.OsEntry;
 import org.virtfx.gui.AboutDialog;
 import org.virtfx.gui.graphs.PerformanceGraph;
@@ -55,7 +54,6 @@ import org.virtfx.gui.vmwindow.VmWindow;
  * that makes sense), VM windows, status bar and error dialogs naming the machine and the cause.
  */
 public final class ManagerController implements AppServices.Notifier {
-    private static final Map<String, String> OS_NAMES = new HashMap<>();
 
     private final AppServices services;
     private final Stage stage;
@@ -68,7 +66,7 @@ public final class ManagerController implements AppServices.Notifier {
     @FXML TableColumn<VmSession, String> nameColumn;
     @FXML TableColumn<VmSession, String> osColumn;
     @FXML TableColumn<VmSession, VmSession> cpuColumn;
-    @FXML TableColumn<VmSession, Number> memoryColumn;
+    @FXML TableColumn<VmSession, VmSession> memoryColumn;
     @FXML TableColumn<VmSession, VmSession> diskColumn;
     @FXML TableColumn<VmSession, VmSession> networkColumn;
     @FXML TextField filterField;
@@ -88,6 +86,8 @@ public final class ManagerController implements AppServices.Notifier {
 
     @FXML
     void initialize() {
+        // osinfo-db loads in the background (New VM finds it ready); its names then replace raw ids in the OS column
+        AppServices.osCatalog().thenRun(() -> Platform.runLater(table::refresh));
         services.addNotifier(this);
         FilteredList<VmSession> filtered = new FilteredList<>(services.sessions());
         filterField.textProperty().addListener((o, a, text) -> {
@@ -117,18 +117,12 @@ public final class ManagerController implements AppServices.Notifier {
         nameColumn.setCellFactory(c -> new NameCell());
         osColumn.setCellValueFactory(c -> Bindings.createStringBinding(() -> osName(c.getValue()), c.getValue().definitionProperty()));
         cpuColumn.setCellValueFactory(c -> new SimpleObjectProperty<>(c.getValue()));
-        cpuColumn.setCellFactory(c -> new GraphCell(vm -> vm.cpu, 100, PerformanceGraph::percent));
-        memoryColumn.setCellValueFactory(c -> Bindings.createLongBinding(
-                () -> c.getValue().definition() == null ? 0L : c.getValue().definition().memoryMiB(), c.getValue().definitionProperty()));
-        memoryColumn.setCellFactory(c -> new TableCell<>() {
-            @Override
-            protected void updateItem(Number item, boolean empty) {
-                super.updateItem(item, empty);
-                setText(empty || item == null || item.longValue() == 0 ? null : PerformanceGraph.mib(item.doubleValue()));
-            }
-        });
+        cpuColumn.setCellFactory(c -> new GraphCell(vm -> vm.cpu, vm -> 100, vm -> activeText(vm, PerformanceGraph.percent(vm.cpu.last()))));
+        memoryColumn.setCellValueFactory(c -> new SimpleObjectProperty<>(c.getValue()));
+        memoryColumn.setCellFactory(c -> new GraphCell(vm -> vm.memory, ManagerController::allocatedMiB, ManagerController::memoryText));
+        memoryColumn.setComparator(java.util.Comparator.comparingLong(ManagerController::allocatedMiB));
         diskColumn.setCellValueFactory(c -> new SimpleObjectProperty<>(c.getValue()));
-        diskColumn.setCellFactory(c -> new GraphCell(vm -> vm.diskRead, 0, PerformanceGraph::bytesPerSecond));
+        diskColumn.setCellFactory(c -> new GraphCell(vm -> vm.diskRead, vm -> 0, vm -> activeText(vm, PerformanceGraph.bytesPerSecond(vm.diskRead.last()))));
         networkColumn.setCellValueFactory(c -> new SimpleObjectProperty<>(c.getValue()));
         networkColumn.setCellFactory(c -> new TableCell<>() {
             @Override
@@ -234,15 +228,10 @@ public final class ManagerController implements AppServices.Notifier {
         if (id.isEmpty()) {
             return "Unknown";
         }
-        synchronized (OS_NAMES) {
-            if (OS_NAMES.isEmpty()) {
-                for (OsEntry e : OsCatalog.bundled().entries()) {
-                    OS_NAMES.put(e.shortId(), e.name());
-                }
-                OS_NAMES.put(OsEntry.genericLinux().shortId(), OsEntry.genericLinux().name());
-            }
-            return OS_NAMES.getOrDefault(id, id);
+        if (OsEntry.genericLinux().shortId().equals(id)) {
+            return OsEntry.genericLinux().name();
         }
+        return AppServices.osCatalogNow().byShortId(id).map(OsEntry::name).orElse(id);
     }
 
     private List<VmSession> selected() {
@@ -324,7 +313,10 @@ public final class ManagerController implements AppServices.Notifier {
         }
         VmWindow w = windows.get(vm);
         if (w == null) {
-            w = new VmWindow(services, vm);
+            VmWindow[] opened = new VmWindow[1];
+            // The Details page's Add Hardware button: the same dialog as the manager's, over the machine's window.
+            w = new VmWindow(services, vm, () -> wizards().addHardware(vm, opened[0].stage()));
+            opened[0] = w;
             windows.put(vm, w);
             w.stage().setOnHidden(e -> windows.remove(vm));
         }
@@ -424,9 +416,9 @@ public final class ManagerController implements AppServices.Notifier {
         }
     }
 
-    /** Add Hardware for {@code vm} (also the entry point for a Details page button). */
+    /** Add Hardware for {@code vm}, over the manager window. */
     public void addHardware(VmSession vm) {
-        wizards().addHardware(vm);
+        wizards().addHardware(vm, stage);
     }
 
     @FXML
@@ -602,19 +594,45 @@ public final class ManagerController implements AppServices.Notifier {
     }
 
     /** A sparkline and the current value of one metric. */
+    private static long allocatedMiB(VmSession vm) {
+        return vm.definition() == null ? 0 : vm.definition().memoryMiB();
+    }
+
+    /**
+     * The memory column: a running machine shows the RAM its guest has written (what it costs the host) of what it
+     * was given; a stopped one shows what it will be given.
+     */
+    static String memoryText(VmSession vm) {
+        long allocated = allocatedMiB(vm);
+        if (allocated == 0) {
+            return "";
+        }
+        return vm.state().isActive() ? PerformanceGraph.mib(vm.memory.last()) + " of " + PerformanceGraph.mib(allocated)
+                : PerformanceGraph.mib(allocated);
+    }
+
+    private static String activeText(VmSession vm, String value) {
+        return vm.state().isActive() ? value : "";
+    }
+
+    /** A sparkline of one metric and its current value as text (refreshed on every sample). */
     private static final class GraphCell extends TableCell<VmSession, VmSession> {
         private final java.util.function.Function<VmSession, org.virtfx.gui.graphs.RingBuffer> metric;
-        private final double max;
-        private final java.util.function.DoubleFunction<String> format;
+        private final java.util.function.ToDoubleFunction<VmSession> max;
+        private final java.util.function.Function<VmSession, String> text;
         private final Sparkline spark = new Sparkline(80, 22);
         private final Label value = new Label();
         private final javafx.scene.layout.HBox box = new javafx.scene.layout.HBox(6, spark, value);
 
-        GraphCell(java.util.function.Function<VmSession, org.virtfx.gui.graphs.RingBuffer> metric, double max,
-                  java.util.function.DoubleFunction<String> format) {
+        /**
+         * @param max  the value at the graph's top edge (0: the largest sample)
+         * @param text the value label's text
+         */
+        GraphCell(java.util.function.Function<VmSession, org.virtfx.gui.graphs.RingBuffer> metric,
+                  java.util.function.ToDoubleFunction<VmSession> max, java.util.function.Function<VmSession, String> text) {
             this.metric = metric;
             this.max = max;
-            this.format = format;
+            this.text = text;
             value.getStyleClass().addAll("vm-subtitle", "graph-value");
             box.setAlignment(javafx.geometry.Pos.CENTER_LEFT);
         }
@@ -627,8 +645,10 @@ public final class ManagerController implements AppServices.Notifier {
                 return;
             }
             var data = metric.apply(vm);
-            spark.show(data, max);
-            value.setUserData((Runnable) () -> value.setText(vm.state().isActive() ? format.apply(data.last()) : ""));
+            value.setUserData((Runnable) () -> {
+                spark.show(data, max.applyAsDouble(vm));   // the top can change (memory Applied while running)
+                value.setText(text.apply(vm));
+            });
             ((Runnable) value.getUserData()).run();
             setGraphic(box);
         }

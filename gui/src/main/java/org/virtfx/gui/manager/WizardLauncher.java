@@ -3,7 +3,6 @@ package org.virtfx.gui.manager;
 import java.nio.file.Path;
 import javafx.stage.Stage;
 import org.virtfx.engine.library.VmOperations;
-import org.virtfx.engine.osinfo.OsCatalog;
 import org.virtfx.gui.model.AppServices;
 import org.virtfx.gui.model.VmSession;
 import org.virtfx.gui.vmwindow.VmWindow;
@@ -20,8 +19,6 @@ import org.virtfx.wizards.newvm.NewVmWizard;
  * Delete, drop the machine from the list.
  */
 public final class WizardLauncher {
-    private static volatile OsCatalog catalog;
-
     private final AppServices services;
     private final Stage owner;
     private final ManagerController manager;
@@ -32,20 +29,12 @@ public final class WizardLauncher {
         this.manager = manager;
     }
 
-    /** osinfo-db (hundreds of XML files) is read once per process. */
-    private static OsCatalog catalog() {
-        if (catalog == null) {
-            catalog = OsCatalog.load();
-        }
-        return catalog;
-    }
-
     public WizardContext context() {
         var s = services.settings();
         Path images = s.imageDirectory == null || s.imageDirectory.isBlank()
                 ? new VmOperations(services.library()).defaultImageFolder() : Path.of(s.imageDirectory);
         return new WizardContext(new VmOperations(services.library()), images, s.imageFormat,
-                services.library().directory().toAbsolutePath().resolveSibling("recent-media.txt"), catalog(), HostLimits.current());
+                services.library().directory().toAbsolutePath().resolveSibling("recent-media.txt"), AppServices.osCatalog(), HostLimits.current());
     }
 
     public NewVmWizard newMachine() {
@@ -93,9 +82,10 @@ public final class WizardLauncher {
         return d;
     }
 
-    public AddHardwareDialog addHardware(VmSession vm) {
+    /** @param window the window the dialog belongs to (the manager, or the machine's own window) */
+    public AddHardwareDialog addHardware(VmSession vm, javafx.stage.Window window) {
         try {
-            AddHardwareDialog d = new AddHardwareDialog(owner, context(), vm.definition());
+            AddHardwareDialog d = new AddHardwareDialog(window, context(), vm.definition());
             d.onFinished(def -> {
                 services.reload();
                 if (vm.state().isActive()) {

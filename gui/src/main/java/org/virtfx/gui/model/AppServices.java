@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -18,6 +19,7 @@ import org.virtfx.engine.library.VmDefinition;
 import org.virtfx.engine.library.VmLibrary;
 import org.virtfx.engine.machine.BoardFactory;
 import org.virtfx.engine.machine.MachineEvent;
+import org.virtfx.engine.osinfo.OsCatalog;
 import org.virtfx.gui.graphs.RingBuffer;
 
 /**
@@ -47,6 +49,36 @@ public final class AppServices implements AutoCloseable {
     public final RingBuffer hostCpu;
     public final RingBuffer hostMemory;
     private volatile long hostMemoryTotalMiB;
+
+    /** osinfo-db (hundreds of XML files) is read once per process, on a worker thread. */
+    private static CompletableFuture<OsCatalog> osCatalog;
+
+    /**
+     * The operating system catalogue (osinfo-db and the bundled one), loading in the background from the first call
+     * on; the OS column, the Details OS page and the New VM wizard use it when it is there.
+     */
+    public static synchronized CompletableFuture<OsCatalog> osCatalog() {
+        if (osCatalog == null) {
+            CompletableFuture<OsCatalog> loading = new CompletableFuture<>();
+            osCatalog = loading;
+            Thread.ofPlatform().daemon().name("virtfx-osinfo-load").start(() -> {
+                try {
+                    loading.complete(OsCatalog.load());
+                } catch (RuntimeException | Error e) {
+                    loading.completeExceptionally(e);
+                }
+            });
+        }
+        return osCatalog;
+    }
+
+    /** The catalogue if it has been loaded, else the small bundled one (never waits). */
+    public static OsCatalog osCatalogNow() {
+        CompletableFuture<OsCatalog> c = osCatalog();
+        return c.isDone() && !c.isCompletedExceptionally() ? c.join() : BUNDLED_CATALOG;
+    }
+
+    private static final OsCatalog BUNDLED_CATALOG = OsCatalog.bundled();
 
     public AppServices(VmLibrary library, BoardFactory boardFactory, Path settingsFile) {
         this.library = library;

@@ -7,20 +7,20 @@ import javafx.scene.control.TextField;
 import javafx.scene.layout.GridPane;
 import org.virtfx.engine.library.VmDefinition;
 import org.virtfx.gui.Fxml;
-import org.virtfx.gui.devices.FileField;
+import org.virtfx.wizards.PathField;
 
 /** Firmware and direct kernel boot ({@code BootPage.fxml}). */
 final class BootPage extends DetailsPage {
     private final GridPane root;
-    @FXML private FileField bios;
-    @FXML private FileField kernel;
-    @FXML private FileField initrd;
+    @FXML private PathField bios;
+    @FXML private PathField kernel;
+    @FXML private PathField initrd;
     @FXML private TextField append;
 
     BootPage() {
         super("Boot options", "mdi2r-rocket-launch-outline");
         root = Fxml.load(this);
-        for (FileField f : List.of(bios, kernel, initrd)) {
+        for (PathField f : List.of(bios, kernel, initrd)) {
             f.textProperty().addListener((o, a, b) -> changed());
         }
         append.textProperty().addListener((o, a, b) -> changed());
@@ -33,15 +33,16 @@ final class BootPage extends DetailsPage {
 
     @Override
     void fill(VmDefinition def) {
-        bios.setValue(def.bios());
-        kernel.setValue(def.kernel());
-        initrd.setValue(def.initrd());
+        bios.setValue(path(def.bios()));
+        kernel.setValue(path(def.kernel()));
+        initrd.setValue(path(def.initrd()));
         append.setText(def.append());
     }
 
     @Override
     VmDefinition apply(VmDefinition def) {
-        for (String p : new String[] {bios.problem("firmware"), kernel.problem("kernel"), initrd.problem("initial ramdisk")}) {
+        for (String p : new String[] {bios.missingFileProblem("firmware"), kernel.missingFileProblem("kernel"),
+                initrd.missingFileProblem("initial ramdisk")}) {
             if (p != null) {
                 throw new IllegalArgumentException(p);
             }
@@ -49,6 +50,14 @@ final class BootPage extends DetailsPage {
         if (initrd.value() != null && kernel.value() == null) {
             throw new IllegalArgumentException("an initial ramdisk needs a kernel");
         }
-        return def.withBoot(bios.value(), kernel.value(), initrd.value(), append.getText());
+        return def.withBoot(text(bios), text(kernel), text(initrd), append.getText());
+    }
+
+    private static java.nio.file.Path path(String p) {
+        return p == null ? null : java.nio.file.Path.of(p);
+    }
+
+    private static String text(PathField f) {
+        return f.value() == null ? null : f.value().toString();
     }
 }

@@ -3,14 +3,18 @@ package org.virtfx.gui.vmwindow;
 import java.util.ArrayList;
 import java.util.List;
 import org.virtfx.engine.library.VmDefinition;
-import org.virtfx.gui.devices.CdromEditor;
-import org.virtfx.gui.devices.DiskEditor;
-import org.virtfx.gui.devices.InputEditor;
-import org.virtfx.gui.devices.SerialEditor;
 import org.virtfx.gui.model.AppServices;
 import org.virtfx.gui.model.VmSession;
+import org.virtfx.wizards.hardware.CdromEditor;
+import org.virtfx.wizards.hardware.DiskEditor;
+import org.virtfx.wizards.hardware.InputEditor;
+import org.virtfx.wizards.hardware.NicEditor;
+import org.virtfx.wizards.hardware.SerialEditor;
 
-/** The pages of the Details view for one machine, in virt-manager's order. */
+/**
+ * The pages of the Details view for one machine, in virt-manager's order. Device pages wrap the same editors the Add
+ * Hardware dialog uses ({@code org.virtfx.wizards.hardware}), one page per device of the definition.
+ */
 final class DetailsPages {
     private DetailsPages() {
     }
@@ -26,15 +30,38 @@ final class DetailsPages {
         VmDefinition def = vm.definition();
         for (int i = 0; i < def.disks().size(); i++) {
             int index = i;
-            pages.add(new DevicePage<>("Disk " + (i + 1), "mdi2h-harddisk", new DiskEditor(i),
+            pages.add(new DevicePage<>("Disk " + (i + 1), DiskEditor.attached(i),
                     d -> index < d.disks().size() ? d.disks().get(index) : null, (d, path) -> withDisk(d, index, path)));
         }
-        pages.add(new DevicePage<>("CD-ROM", "mdi2d-disc", new CdromEditor(), VmDefinition::cdrom, VmDefinition::withCdrom));
+        pages.add(new DevicePage<>("CD-ROM", CdromEditor.attached(), VmDefinition::cdrom, VmDefinition::withCdrom));
+        for (int i = 0; i < def.nics().size(); i++) {
+            int index = i;
+            pages.add(new DevicePage<>("NIC " + (i + 1), NicEditor.attached(), d -> d.nics().get(index), null));
+        }
         pages.add(new DisplayPage(vm));
         String release = VmWindow.parseReleaseKeys(services.settings().releaseKeys).toString();
-        pages.add(new DevicePage<>("Input", "mdi2k-keyboard-outline", new InputEditor(), d -> release, null));
-        pages.add(new DevicePage<>("Serial 1", "mdi2c-console-line", new SerialEditor(), d -> 0, null));
+        pages.add(new DevicePage<>("Input", InputEditor.attached(release), d -> null, null));
+        for (int i = 0; i < def.inputs().size(); i++) {
+            int index = i;
+            pages.add(new DevicePage<>("Input " + (i + 2) + " (" + def.inputs().get(i).type() + ")",
+                    InputEditor.attached(release), d -> d.inputs().get(index), null));
+        }
+        pages.add(new DevicePage<>("Serial 1", SerialEditor.attached(), d -> SerialEditor.com1(), null));
+        for (VmDefinition.SerialPort port : def.serialPorts()) {
+            int com = port.port();
+            pages.add(new DevicePage<>("Serial " + com, SerialEditor.attached(), d -> d.serialPorts().stream()
+                    .filter(p -> p.port() == com).findFirst().map(SerialEditor::of).orElse(null), null));
+        }
         return pages;
+    }
+
+    /**
+     * What decides the device pages: when an outside change (Add Hardware) alters it, the list is built anew; edits
+     * of a device's settings do not.
+     */
+    static List<Object> deviceSet(VmDefinition def) {
+        return List.of(def.disks().size(), def.nics().size(), def.inputs(), def.serialPorts().stream()
+                .map(VmDefinition.SerialPort::port).toList());
     }
 
     /** The definition with disk {@code index} replaced, or removed when {@code path} is null. */

@@ -28,15 +28,20 @@ public final class DetailsPane extends BorderPane {
     @FXML private Label detailsError;
     @FXML private Button applyButton;
     @FXML private Button revertButton;
+    private final Runnable addHardware;
+    private List<Object> deviceSet;
     private boolean active;
     private final Runnable sampleListener = this::tick;
 
-    public DetailsPane(AppServices services, VmSession vm) {
+    /**
+     * @param addHardware opens the Add Hardware dialog for the machine (the manager's, so both places use one
+     *                    dialog); the new device's page appears when the saved definition comes back
+     */
+    public DetailsPane(AppServices services, VmSession vm, Runnable addHardware) {
         this.services = services;
         this.vm = vm;
+        this.addHardware = addHardware;
         Fxml.loadRoot(this);
-        List<DetailsPage> pages = DetailsPages.forMachine(services, vm);
-        hardwareList.getItems().setAll(pages);
         hardwareList.setCellFactory(l -> new ListCell<>() {
             @Override
             protected void updateItem(DetailsPage p, boolean empty) {
@@ -45,23 +50,70 @@ public final class DetailsPane extends BorderPane {
                 setGraphic(empty || p == null ? null : AppResources.icon(p.icon()));
             }
         });
-        for (DetailsPage p : pages) {
-            p.load(vm.definition());
-        }
         hardwareList.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> show(b));
+        buildPages();
         hardwareList.getSelectionModel().selectFirst();
         vm.definitionProperty().addListener((o, a, def) -> {
-            if (def != null) {
-                for (DetailsPage p : hardwareList.getItems()) {
-                    if (!p.dirty.get()) {
-                        p.load(def);
-                    }
+            if (def == null) {
+                return;
+            }
+            if (!DetailsPages.deviceSet(def).equals(deviceSet)) {
+                rebuildPages();
+                return;
+            }
+            for (DetailsPage p : hardwareList.getItems()) {
+                if (!p.dirty.get()) {
+                    p.load(def);
                 }
             }
         });
         vm.stateProperty().addListener((o, a, b) -> updateNote());
         vm.pendingRestartProperty().addListener((o, a, b) -> updateNote());
         services.addSampleListener(sampleListener);
+    }
+
+    /**
+     * Builds the page list for the current definition. A page that was already there under the same title stays (so
+     * unapplied edits on other pages survive a device being added); the rest are new and filled.
+     */
+    private void buildPages() {
+        java.util.Map<String, DetailsPage> old = new java.util.HashMap<>();
+        hardwareList.getItems().forEach(p -> old.put(p.title(), p));
+        List<DetailsPage> pages = new java.util.ArrayList<>();
+        for (DetailsPage fresh : DetailsPages.forMachine(services, vm)) {
+            pages.add(old.getOrDefault(fresh.title(), fresh));
+        }
+        deviceSet = DetailsPages.deviceSet(vm.definition());
+        for (DetailsPage p : pages) {
+            if (!p.dirty.get()) {
+                p.load(vm.definition());
+            }
+        }
+        hardwareList.getItems().setAll(pages);
+    }
+
+    /**
+     * The machine's devices changed (a device added or a disk removed): new pages, keeping the selected page, or
+     * selecting the first page that did not exist before (the device just added).
+     */
+    private void rebuildPages() {
+        List<String> before = hardwareList.getItems().stream().map(DetailsPage::title).toList();
+        DetailsPage selected = current();
+        String keep = selected == null ? null : selected.title();
+        buildPages();
+        String added = hardwareList.getItems().stream().map(DetailsPage::title).filter(t -> !before.contains(t))
+                .findFirst().orElse(keep);
+        if (added != null) {
+            select(added);
+        }
+        if (current() == null) {
+            hardwareList.getSelectionModel().selectFirst();
+        }
+    }
+
+    @FXML
+    void addHardware() {
+        addHardware.run();
     }
 
     /** Pages redraw graphs only while the Details view is visible. */

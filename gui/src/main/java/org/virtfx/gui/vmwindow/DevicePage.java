@@ -4,7 +4,7 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 import javafx.scene.Node;
 import org.virtfx.engine.library.VmDefinition;
-import org.virtfx.gui.devices.DeviceEditor;
+import org.virtfx.wizards.hardware.DeviceEditor;
 
 /**
  * A Details page for one device: its view and validation are the reusable {@link DeviceEditor} (the same the Add
@@ -19,9 +19,9 @@ final class DevicePage<T> extends DetailsPage {
      * @param part  reads the device's part from a definition
      * @param store returns the definition with the edited part (null for read-only devices)
      */
-    DevicePage(String title, String icon, DeviceEditor<T> editor, Function<VmDefinition, T> part,
+    DevicePage(String title, DeviceEditor<T> editor, Function<VmDefinition, T> part,
                BiFunction<VmDefinition, T, VmDefinition> store) {
-        super(title, icon);
+        super(title, editor.icon());
         this.editor = editor;
         this.part = part;
         this.store = store;

@@ -47,11 +47,12 @@ public final class VmWindow implements AppServices.Notifier {
     @FXML private Menu sendKeyMenu;
     @FXML private Menu scaleMenu;
 
-    public VmWindow(AppServices services, VmSession vm) {
+    /** @param addHardware opens the manager's Add Hardware dialog for {@code vm} (the Details page's button) */
+    public VmWindow(AppServices services, VmSession vm, Runnable addHardware) {
         this.services = services;
         this.vm = vm;
         consolePane = new ConsolePane(services, vm);
-        details = new DetailsPane(services, vm);
+        details = new DetailsPane(services, vm, addHardware);
         serial = new SerialConsolePane(vm);
         Fxml.load(this);
         consoleTab.setContent(consolePane);

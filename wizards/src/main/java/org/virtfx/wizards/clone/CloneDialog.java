@@ -4,9 +4,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
-import javafx.beans.binding.Bindings;
-import javafx.beans.property.BooleanProperty;
-import javafx.beans.property.SimpleBooleanProperty;
 import javafx.fxml.FXML;
 import javafx.scene.Parent;
 import javafx.scene.Scene;
@@ -23,7 +20,7 @@ import javafx.stage.Window;
 import org.virtfx.engine.library.VmDefinition;
 import org.virtfx.engine.library.VmOperations;
 import org.virtfx.wizards.Fxml;
-import org.virtfx.wizards.OperationTask;
+import org.virtfx.wizards.DialogOperation;
 import org.virtfx.wizards.PageValidation;
 import org.virtfx.wizards.PathField;
 import org.virtfx.wizards.WizardContext;
@@ -37,8 +34,7 @@ public final class CloneDialog {
     private final VmDefinition source;
     private final Stage stage = new Stage();
     private final PageValidation validation = new PageValidation();
-    private final BooleanProperty working = new SimpleBooleanProperty();
-    private OperationTask<VmDefinition> task;
+    private DialogOperation<VmDefinition> operation;
     private Consumer<VmDefinition> onFinished = d -> { };
 
     @FXML Label heading, linkedNote, message, status;
@@ -91,10 +87,10 @@ public final class CloneDialog {
         });
         validation.error(folderField.textField(), this::diskProblem);
         message.textProperty().bind(validation.message());
-        cloneButton.disableProperty().bind(validation.invalid().or(working));
-        folderField.disableProperty().bind(working);
-        nameField.disableProperty().bind(working);
-        progress.setVisible(false);
+        operation = new DialogOperation<>(stage, progress, status, cancelButton);
+        cloneButton.disableProperty().bind(validation.invalid().or(operation.workingProperty()));
+        folderField.disableProperty().bind(operation.workingProperty());
+        nameField.disableProperty().bind(operation.workingProperty());
         refresh();
     }
 
@@ -128,48 +124,14 @@ public final class CloneDialog {
         String name = nameField.getText();
         VmOperations.CloneMode m = mode();
         Path folder = folderField.value();
-        working.set(true);
-        progress.setVisible(true);
-        task = new OperationTask<>(p -> context.operations().cloneMachine(source.name(), name, m, folder, p));
-        progress.progressProperty().bind(task.progressProperty());
-        status.textProperty().bind(Bindings.createStringBinding(() -> task.getMessage() + (task.getProgress() >= 0
-                ? String.format("  %.0f%%", task.getProgress() * 100) : ""), task.messageProperty(), task.progressProperty()));
-        task.setOnSucceeded(e -> {
-            status.textProperty().unbind();
-            stage.close();
-            onFinished.accept(task.getValue());
-        });
-        task.setOnFailed(e -> {
-            status.textProperty().unbind();
-            progress.progressProperty().unbind();
-            progress.setVisible(false);
-            working.set(false);
-            Throwable t = task.getException();
-            status.setText("Could not clone: " + (t.getMessage() != null ? t.getMessage() : t.toString()));
-        });
-        OperationTask.start(task, "virtfx-clone");
+        operation.start("virtfx-clone", "Could not clone",
+                p -> context.operations().cloneMachine(source.name(), name, m, folder, p), def -> onFinished.accept(def));
     }
 
     /** Stops a running copy (which removes its partial files) and closes. */
     @FXML
     void cancel() {
-        if (task != null && task.isRunning()) {
-            task.cancel();
-            cancelButton.setDisable(true);
-            status.textProperty().unbind();
-            status.setText("Cancelling: removing the partial copies…");
-            OperationTask<VmDefinition> t = task;
-            Thread.ofPlatform().daemon().name("virtfx-clone-cancel").start(() -> {
-                try {
-                    t.awaitFinished();
-                } catch (InterruptedException ex) {
-                    Thread.currentThread().interrupt();
-                }
-                javafx.application.Platform.runLater(stage::close);
-            });
-            return;
-        }
-        stage.close();
+        operation.cancel("Cancelling: removing the partial copies…");
     }
 
     public CloneDialog onFinished(Consumer<VmDefinition> handler) {
@@ -187,6 +149,6 @@ public final class CloneDialog {
 
     /** True while the copy runs. */
     public boolean working() {
-        return working.get();
+        return operation.workingProperty().get();
     }
 }

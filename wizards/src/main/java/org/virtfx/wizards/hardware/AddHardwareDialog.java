@@ -3,9 +3,8 @@ package org.virtfx.wizards.hardware;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Consumer;
-import javafx.beans.property.BooleanProperty;
-import javafx.beans.property.SimpleBooleanProperty;
 import javafx.fxml.FXML;
 import javafx.scene.Parent;
 import javafx.scene.Scene;
@@ -21,7 +20,7 @@ import javafx.stage.Window;
 import org.virtfx.engine.library.VmDefinition;
 import org.virtfx.resources.AppResources;
 import org.virtfx.wizards.Fxml;
-import org.virtfx.wizards.OperationTask;
+import org.virtfx.wizards.DialogOperation;
 import org.virtfx.wizards.WizardContext;
 
 /**
@@ -32,12 +31,11 @@ public final class AddHardwareDialog {
     private final WizardContext context;
     private final VmDefinition machine;
     private final Stage stage = new Stage();
-    private final List<DeviceEditor> editors = new ArrayList<>();
-    private final BooleanProperty working = new SimpleBooleanProperty();
-    private OperationTask<VmDefinition> task;
+    private final List<DeviceEditor<?>> editors = new ArrayList<>();
+    private DialogOperation<VmDefinition> operation;
     private Consumer<VmDefinition> onFinished = d -> { };
 
-    @FXML ListView<DeviceEditor> deviceList;
+    @FXML ListView<DeviceEditor<?>> deviceList;
     @FXML StackPane editorHolder;
     @FXML Label editorTitle, status;
     @FXML ProgressBar progress;
@@ -46,11 +44,11 @@ public final class AddHardwareDialog {
     public AddHardwareDialog(Window owner, WizardContext context, VmDefinition machine) throws IOException {
         this.context = context;
         this.machine = machine;
-        editors.add(new DiskEditor(context, machine));
-        editors.add(new CdromEditor(machine));
-        editors.add(new NicEditor(context.operations()));
-        editors.add(new SerialEditor(machine));
-        editors.add(new InputEditor());
+        editors.add(DiskEditor.adding(context, machine));
+        editors.add(CdromEditor.adding(machine));
+        editors.add(NicEditor.adding(context.operations()));
+        editors.add(SerialEditor.adding(machine));
+        editors.add(InputEditor.adding());
         Parent root = Fxml.load(this, "AddHardware");
         Scene scene = new Scene(root, 760, 460);
         Fxml.style(stage, scene);
@@ -71,25 +69,25 @@ public final class AddHardwareDialog {
         deviceList.getItems().setAll(editors);
         deviceList.setCellFactory(l -> new ListCell<>() {
             @Override
-            protected void updateItem(DeviceEditor d, boolean empty) {
+            protected void updateItem(DeviceEditor<?> d, boolean empty) {
                 super.updateItem(d, empty);
                 setText(empty || d == null ? null : d.title());
                 setGraphic(empty || d == null ? null : AppResources.icon(d.icon()));
             }
         });
         deviceList.getSelectionModel().selectedItemProperty().addListener((o, a, b) -> select(b));
-        progress.setVisible(false);
+        operation = new DialogOperation<>(stage, progress, status, cancelButton);
         deviceList.getSelectionModel().selectFirst();
     }
 
-    private void select(DeviceEditor d) {
+    private void select(DeviceEditor<?> d) {
         if (d == null) {
             return;
         }
         editorHolder.getChildren().setAll(d.view());
         editorTitle.setText(d.title());
         finishButton.disableProperty().unbind();
-        finishButton.disableProperty().bind(d.invalid().or(working));
+        finishButton.disableProperty().bind(d.invalid().or(operation.workingProperty()));
         d.entered();
     }
 
@@ -100,49 +98,18 @@ public final class AddHardwareDialog {
 
     @FXML
     void finish() {
-        DeviceEditor d = deviceList.getSelectionModel().getSelectedItem();
+        DeviceEditor<?> d = deviceList.getSelectionModel().getSelectedItem();
         if (d == null || d.invalid().get()) {
             return;
         }
-        working.set(true);
-        progress.setVisible(true);
-        task = new OperationTask<>(p -> d.add(context.operations(), machine, p));
-        progress.progressProperty().bind(task.progressProperty());
-        status.textProperty().bind(task.messageProperty());
-        task.setOnSucceeded(e -> {
-            status.textProperty().unbind();
-            stage.close();
-            onFinished.accept(task.getValue());
-        });
-        task.setOnFailed(e -> {
-            status.textProperty().unbind();
-            progress.progressProperty().unbind();
-            progress.setVisible(false);
-            working.set(false);
-            Throwable t = task.getException();
-            status.setText("Could not add the " + d.title().toLowerCase(java.util.Locale.ROOT) + ": "
-                    + (t.getMessage() != null ? t.getMessage() : t.toString()));
-        });
-        OperationTask.start(task, "virtfx-add-hardware");
+        operation.start("virtfx-add-hardware", "Could not add the " + d.title().toLowerCase(Locale.ROOT),
+                p -> d.add(context.operations(), machine, p), def -> onFinished.accept(def));
     }
 
+    /** Stops a running disk creation (which removes its partial image) and closes. */
     @FXML
     void cancel() {
-        if (task != null && task.isRunning()) {
-            task.cancel();
-            cancelButton.setDisable(true);
-            OperationTask<VmDefinition> t = task;
-            Thread.ofPlatform().daemon().name("virtfx-add-hardware-cancel").start(() -> {
-                try {
-                    t.awaitFinished();
-                } catch (InterruptedException ex) {
-                    Thread.currentThread().interrupt();
-                }
-                javafx.application.Platform.runLater(stage::close);
-            });
-            return;
-        }
-        stage.close();
+        operation.cancel("Cancelling: removing the partial disk image…");
     }
 
     public AddHardwareDialog onFinished(Consumer<VmDefinition> handler) {

@@ -5,29 +5,46 @@ import java.nio.file.Path;
 import javafx.application.Platform;
 import javafx.beans.binding.BooleanBinding;
 import javafx.fxml.FXML;
-import javafx.scene.Node;
 import javafx.scene.control.Label;
-import javafx.scene.layout.VBox;
 import org.virtfx.engine.library.OperationProgress;
 import org.virtfx.engine.library.VmDefinition;
 import org.virtfx.engine.library.VmOperations;
 import org.virtfx.engine.osinfo.IsoImage;
-import org.virtfx.wizards.Fxml;
 import org.virtfx.wizards.PageValidation;
 import org.virtfx.wizards.PathField;
 
-/** The CD-ROM drive (ATAPI, secondary master) with an ISO in it; a machine has one at most. */
-public final class CdromEditor implements DeviceEditor {
+/**
+ * The CD-ROM drive (ATAPI, secondary master) and the ISO in it ({@code CdromEditor.fxml}); a machine has one at
+ * most. The part is the ISO path. Adding ({@link #adding}) needs an ISO; on a Details page ({@link #attached}) an
+ * empty field ejects the medium.
+ */
+public final class CdromEditor extends EditorBase<String> {
+    /** The machine to add the drive to; null on a Details page. */
     private final VmDefinition machine;
     private final PageValidation validation = new PageValidation();
-    private final VBox view;
 
     @FXML PathField isoField;
-    @FXML Label message;
+    @FXML Label ejectHint, message;
 
-    public CdromEditor(VmDefinition machine) {
+    private CdromEditor(VmDefinition machine) {
+        super("CD-ROM", "mdi2d-disc");
         this.machine = machine;
-        this.view = Fxml.load(this, "CdromEditor");
+        loadLayout("CdromEditor");
+        ejectHint.setVisible(machine == null);
+        if (machine == null) {
+            isoField.setFieldId("cdromField");
+            isoField.setClearable(true);
+        }
+    }
+
+    /** An editor for the drive {@code machine} does not have yet (Add Hardware). */
+    public static CdromEditor adding(VmDefinition machine) {
+        return new CdromEditor(machine);
+    }
+
+    /** An editor for the machine's drive (a Details page). */
+    public static CdromEditor attached() {
+        return new CdromEditor(null);
     }
 
     @FXML
@@ -39,33 +56,31 @@ public final class CdromEditor implements DeviceEditor {
                     ? p.getFileName() + " does not look like an ISO 9660 image." : null;
         });
         message.textProperty().bind(validation.message());
+        isoField.textProperty().addListener((o, a, b) -> edited());
     }
 
-    private String problem() {
-        if (machine.cdrom() != null && !machine.cdrom().isBlank()) {
+    @Override
+    public String problem() {
+        if (machine != null && machine.cdrom() != null && !machine.cdrom().isBlank()) {
             return "'" + machine.name() + "' already has its CD-ROM drive (with " + machine.cdrom()
                     + "); change the medium on its CD-ROM page.";
         }
-        Path p = isoField.value();
-        if (p == null) {
+        if (machine != null && isoField.value() == null) {
             return "Choose the ISO image to put in the drive.";
         }
-        return Files.isRegularFile(p) ? null : "No such file: " + p;
+        return isoField.missingFileProblem("CD-ROM");
     }
 
     @Override
-    public String title() {
-        return "CD-ROM";
+    public void load(String path) {
+        loading(() -> isoField.setValue(path == null ? null : Path.of(path)));
+        validation.revalidate();
     }
 
     @Override
-    public String icon() {
-        return "mdi2d-disc";
-    }
-
-    @Override
-    public Node view() {
-        return view;
+    public String value() {
+        Path p = isoField.value();
+        return p == null ? null : p.toString();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.virtfx.wizards.hardware;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,21 +15,25 @@ import javafx.scene.control.Spinner;
 import javafx.scene.control.SpinnerValueFactory;
 import javafx.scene.control.ToggleGroup;
 import javafx.scene.layout.GridPane;
-import javafx.scene.layout.VBox;
 import org.virtfx.engine.library.OperationProgress;
 import org.virtfx.engine.library.VmDefinition;
 import org.virtfx.engine.library.VmOperations;
+import org.virtfx.engine.storage.DiskImage;
 import org.virtfx.engine.storage.DiskImages;
-import org.virtfx.wizards.Fxml;
 import org.virtfx.wizards.PageValidation;
 import org.virtfx.wizards.PathField;
 import org.virtfx.wizards.WizardContext;
 
-/** A disk: a new qcow2/raw image of a given size in a folder, or an existing image of any readable format. */
-public final class DiskEditor implements DeviceEditor {
+/**
+ * A hard disk ({@code DiskEditor.fxml}). Adding ({@link #adding}): a new qcow2/raw image of a given size in a folder,
+ * or an existing image of any readable format. A disk the machine has ({@link #attached}): its image path, where
+ * an empty field removes the disk on Apply. Both show the IDE position and the chosen image's format and sizes.
+ */
+public final class DiskEditor extends EditorBase<String> {
     private final VmDefinition machine;
+    /** The disk's position (0-2): primary master, primary slave, secondary slave. */
+    private final int index;
     private final PageValidation validation = new PageValidation();
-    private final VBox view;
 
     @FXML ToggleGroup diskGroup;
     @FXML RadioButton newRadio, existingRadio;
@@ -36,14 +41,46 @@ public final class DiskEditor implements DeviceEditor {
     @FXML Spinner<Integer> sizeSpinner;
     @FXML ChoiceBox<String> formatChoice;
     @FXML PathField folderField, existingField;
-    @FXML Label plannedFile, message;
+    @FXML Label plannedFile, bus, info, message;
 
-    public DiskEditor(WizardContext context, VmDefinition machine) {
+    private DiskEditor(VmDefinition machine, int index) {
+        super("Disk", "mdi2h-harddisk");
         this.machine = machine;
-        this.view = Fxml.load(this, "DiskEditor");
-        folderField.setValue(context.imageFolder());
-        formatChoice.setValue(context.imageFormat());
-        refresh();
+        this.index = index;
+        loadLayout("DiskEditor");
+        bus.setText(busName(index));
+    }
+
+    /** An editor for a new disk of {@code machine} (Add Hardware). */
+    public static DiskEditor adding(WizardContext context, VmDefinition machine) {
+        DiskEditor e = new DiskEditor(machine, Math.min(machine.disks().size(), VmOperations.MAX_DISKS - 1));
+        e.folderField.setValue(context.imageFolder());
+        e.formatChoice.setValue(context.imageFormat());
+        e.refresh();
+        return e;
+    }
+
+    /** An editor for disk {@code index} of a machine (a Details page): only the image path can change. */
+    public static DiskEditor attached(int index) {
+        DiskEditor e = new DiskEditor(null, index);
+        e.existingRadio.setSelected(true);
+        for (Node n : List.of(e.newRadio, e.newGrid, e.existingRadio)) {
+            n.setVisible(false);
+            n.setManaged(false);
+        }
+        e.existingField.setFieldId("diskField" + index);
+        e.existingField.setClearable(true);
+        e.refresh();
+        return e;
+    }
+
+    /** Where the board attaches disk {@code index} (as {@code virtfx run --disk}). */
+    public static String busName(int index) {
+        return switch (index) {
+            case 0 -> "IDE primary master";
+            case 1 -> "IDE primary slave";
+            default -> "IDE secondary slave";
+        };
     }
 
     @FXML
@@ -55,8 +92,11 @@ public final class DiskEditor implements DeviceEditor {
         sizeSpinner.getEditor().textProperty().addListener((o, a, b) -> refresh());
         formatChoice.valueProperty().addListener((o, a, b) -> refresh());
         folderField.textProperty().addListener((o, a, b) -> refresh());
-        existingField.textProperty().addListener((o, a, b) -> refresh());
-        validation.error(folderField.textField(), this::problem);
+        existingField.textProperty().addListener((o, a, b) -> {
+            edited();
+            refresh();
+        });
+        validation.error(folderField.textField(), () -> newRadio.isSelected() ? problem() : null);
         validation.error(existingField.textField(), () -> existingRadio.isSelected() ? problem() : null);
         message.textProperty().bind(validation.message());
     }
@@ -69,27 +109,17 @@ public final class DiskEditor implements DeviceEditor {
         }
     }
 
-    private String problem() {
-        if (machine.disks().size() >= VmOperations.MAX_DISKS) {
+    private String what() {
+        return "disk " + (index + 1);
+    }
+
+    @Override
+    public String problem() {
+        if (machine != null && machine.disks().size() >= VmOperations.MAX_DISKS) {
             return "'" + machine.name() + "' already has " + VmOperations.MAX_DISKS + " disks, the most the IDE bus takes beside the CD-ROM drive.";
         }
         if (existingRadio.isSelected()) {
-            Path p = existingField.value();
-            if (p == null) {
-                return "Choose the disk image.";
-            }
-            if (!Files.isRegularFile(p)) {
-                return "No such file: " + p;
-            }
-            if (machine.disks().contains(p.toAbsolutePath().toString())) {
-                return p.getFileName() + " is already a disk of this machine.";
-            }
-            try {
-                DiskImages.open(p, true).close();
-            } catch (Exception e) {
-                return "VirtFX cannot open " + p.getFileName() + ": " + e.getMessage();
-            }
-            return null;
+            return existingProblem();
         }
         if (folderField.value() == null) {
             return "Choose the folder for the new disk.";
@@ -98,6 +128,26 @@ public final class DiskEditor implements DeviceEditor {
             return "The size must be from 1 to 65536 GiB.";
         }
         return null;
+    }
+
+    private String existingProblem() {
+        Path p = existingField.value();
+        if (p == null) {
+            // On a Details page an empty field removes the disk; a new disk needs an image.
+            return machine == null ? null : "Choose the disk image.";
+        }
+        String missing = existingField.missingFileProblem(what());
+        if (missing != null) {
+            return missing;
+        }
+        if (machine != null && machine.disks().contains(p.toAbsolutePath().toString())) {
+            return p.getFileName() + " is already a disk of this machine.";
+        }
+        try (DiskImage d = DiskImages.open(p, null, true, false)) {
+            return d.size() == 0 ? what() + ": " + p + " is empty (a disk needs at least one sector)" : null;
+        } catch (IOException | RuntimeException e) {
+            return what() + ": " + p + " is not a disk image VirtFX can open: " + e.getMessage();
+        }
     }
 
     private Path planned() {
@@ -111,24 +161,41 @@ public final class DiskEditor implements DeviceEditor {
         }
         newGrid.setDisable(!newRadio.isSelected());
         existingField.setDisable(!existingRadio.isSelected());
-        Path p = planned();
+        Path p = machine == null ? null : planned();
         plannedFile.setText(newRadio.isSelected() && p != null ? "New disk: " + p : "");
+        describe();
         validation.revalidate();
     }
 
-    @Override
-    public String title() {
-        return "Disk";
+    /** Format and sizes of the chosen existing image, read from its header (a few KiB). */
+    private void describe() {
+        Path p = existingRadio.isSelected() ? existingField.value() : null;
+        if (p == null || !Files.isRegularFile(p)) {
+            info.setText(newRadio.isSelected() ? "a new " + formatChoice.getValue() + " image" : p == null ? "no image" : "");
+            return;
+        }
+        try (DiskImage d = DiskImages.open(p, null, true, false)) {
+            info.setText(d.format().name() + ", " + mib(d.size()) + " virtual, " + mib(Files.size(p)) + " on the host");
+        } catch (IOException | RuntimeException e) {
+            info.setText("cannot read the image: " + e.getMessage());
+        }
+    }
+
+    private static String mib(long bytes) {
+        double v = bytes / 1048576.0;
+        return v >= 1024 ? String.format("%.1f GiB", v / 1024) : Math.round(v) + " MiB";
     }
 
     @Override
-    public String icon() {
-        return "mdi2h-harddisk";
+    public void load(String path) {
+        loading(() -> existingField.setValue(path == null ? null : Path.of(path)));
+        refresh();
     }
 
     @Override
-    public Node view() {
-        return view;
+    public String value() {
+        Path p = existingField.value();
+        return p == null ? null : p.toString();
     }
 
     @Override
@@ -139,7 +206,7 @@ public final class DiskEditor implements DeviceEditor {
     @Override
     public void entered() {
         refresh();
-        Platform.runLater(newRadio::requestFocus);
+        Platform.runLater(machine == null ? existingField.textField()::requestFocus : newRadio::requestFocus);
     }
 
     @Override

@@ -5,31 +5,52 @@ import java.util.List;
 import javafx.application.Platform;
 import javafx.beans.binding.BooleanBinding;
 import javafx.fxml.FXML;
-import javafx.scene.Node;
+import javafx.scene.control.Button;
 import javafx.scene.control.ChoiceBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.TextField;
-import javafx.scene.layout.VBox;
 import org.virtfx.engine.library.MacAddresses;
 import org.virtfx.engine.library.OperationProgress;
 import org.virtfx.engine.library.VmDefinition;
 import org.virtfx.engine.library.VmOperations;
-import org.virtfx.wizards.Fxml;
 import org.virtfx.wizards.PageValidation;
 
-/** A network card: model, network, and a MAC address unique in the library (generated, or typed). */
-public final class NicEditor implements DeviceEditor {
+/**
+ * A network card ({@code NicEditor.fxml}): model, network, and a MAC address unique in the library (generated, or
+ * typed). Adding ({@link #adding}) checks the address against the library; a Details page ({@link #attached}) shows
+ * a card of the machine, fixed (the engine does not emulate network cards yet).
+ */
+public final class NicEditor extends EditorBase<VmDefinition.Nic> {
     private final List<String> macsInUse;
+    private final boolean adding;
     private final PageValidation validation = new PageValidation();
-    private final VBox view;
 
     @FXML ChoiceBox<String> modelChoice, networkChoice;
     @FXML TextField macField;
+    @FXML Button generateButton;
     @FXML Label note, message;
 
-    public NicEditor(VmOperations operations) throws IOException {
-        this.macsInUse = operations.macsInUse();
-        this.view = Fxml.load(this, "NicEditor");
+    private NicEditor(List<String> macsInUse, boolean adding) {
+        super("Network", "mdi2l-lan");
+        this.macsInUse = macsInUse;
+        this.adding = adding;
+        loadLayout("NicEditor");
+    }
+
+    /** An editor for a new card; its address must differ from every card's in the library. */
+    public static NicEditor adding(VmOperations operations) throws IOException {
+        NicEditor e = new NicEditor(operations.macsInUse(), true);
+        e.generate();
+        return e;
+    }
+
+    /** An editor showing a card of the machine (a Details page). */
+    public static NicEditor attached() {
+        NicEditor e = new NicEditor(List.of(), false);
+        for (javafx.scene.control.Control c : List.of(e.modelChoice, e.networkChoice, e.macField, e.generateButton)) {
+            c.setDisable(true);
+        }
+        return e;
     }
 
     @FXML
@@ -38,17 +59,12 @@ public final class NicEditor implements DeviceEditor {
         modelChoice.setValue("e1000");
         networkChoice.getItems().setAll(VmDefinition.Nic.NETWORKS);
         networkChoice.setValue("user");
-        generate();
+        macField.textProperty().addListener((o, a, b) -> edited());
+        modelChoice.valueProperty().addListener((o, a, b) -> edited());
+        networkChoice.valueProperty().addListener((o, a, b) -> edited());
         note.setText("The card and its address are kept in the definition (and renewed by Clone). This build of the "
                 + "engine does not emulate network cards yet, so the guest does not see it.");
-        validation.error(macField, () -> {
-            try {
-                String mac = MacAddresses.parse(macField.getText().strip());
-                return macsInUse.contains(mac) ? "Another card in the library has " + mac + "." : null;
-            } catch (IllegalArgumentException e) {
-                return e.getMessage();
-            }
-        });
+        validation.error(macField, this::problem);
         message.textProperty().bind(validation.message());
     }
 
@@ -58,18 +74,33 @@ public final class NicEditor implements DeviceEditor {
     }
 
     @Override
-    public String title() {
-        return "Network";
+    public String problem() {
+        try {
+            String mac = MacAddresses.parse(macField.getText().strip());
+            return adding && macsInUse.contains(mac) ? "Another card in the library has " + mac + "." : null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
     }
 
     @Override
-    public String icon() {
-        return "mdi2l-lan";
+    public void load(VmDefinition.Nic nic) {
+        loading(() -> {
+            modelChoice.setValue(nic.model());
+            networkChoice.setValue(nic.network());
+            macField.setText(nic.mac());
+        });
+        validation.revalidate();
     }
 
     @Override
-    public Node view() {
-        return view;
+    public VmDefinition.Nic value() {
+        return new VmDefinition.Nic(modelChoice.getValue(), MacAddresses.parse(macField.getText().strip()), networkChoice.getValue());
+    }
+
+    @Override
+    public boolean editable() {
+        return adding;
     }
 
     @Override

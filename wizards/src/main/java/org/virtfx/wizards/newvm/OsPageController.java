@@ -3,6 +3,7 @@ package org.virtfx.wizards.newvm;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import javafx.application.Platform;
 import javafx.beans.binding.BooleanBinding;
 import javafx.fxml.FXML;
@@ -14,6 +15,7 @@ import javafx.scene.control.TextField;
 import javafx.scene.input.KeyCode;
 import javafx.scene.layout.VBox;
 import org.virtfx.engine.library.VmOperations;
+import org.virtfx.engine.osinfo.OsCatalog;
 import org.virtfx.engine.osinfo.OsDetector;
 import org.virtfx.engine.osinfo.OsEntry;
 import org.virtfx.wizards.Fxml;
@@ -28,6 +30,8 @@ final class OsPageController implements WizardPage {
     private final PageValidation validation = new PageValidation();
     private final VBox view;
     private Path detectedFor;
+    /** Null until the context's catalogue has been loaded. */
+    private OsCatalog catalog;
 
     @FXML Label detectionLabel, recommendation, message, catalogSource;
     @FXML TextField osSearch;
@@ -67,17 +71,39 @@ final class OsPageController implements WizardPage {
             validation.revalidate();
         });
         detectionLabel.textProperty().bind(model.detection);
-        catalogSource.setText("Catalogue: " + model.context().catalog().source() + ", "
-                + model.context().catalog().entries().size() + " systems");
-        filter("");
         validation.error(osSearch, model::osProblem);
         message.textProperty().bind(validation.message());
         showRecommendation(model.os.get());
+        CompletableFuture<OsCatalog> loading = model.context().catalog();
+        if (loading.isDone()) {
+            catalogLoaded(loading.join(), null);
+        } else {
+            catalogSource.setText("Loading the operating system catalogue…");
+            osList.setPlaceholder(new Label("Loading the operating system catalogue…"));
+            osSearch.setDisable(true);
+            loading.whenComplete((c, failure) -> Platform.runLater(() -> catalogLoaded(c, failure)));
+        }
+    }
+
+    /** The catalogue is there (FX thread): list and search it; a failure leaves the list empty and says why. */
+    private void catalogLoaded(OsCatalog loaded, Throwable failure) {
+        osSearch.setDisable(false);
+        osList.setPlaceholder(new Label(failure == null ? "No system matches." : "No catalogue."));
+        if (failure != null) {
+            catalogSource.setText("The operating system catalogue could not be loaded: " + failure.getMessage());
+            return;
+        }
+        catalog = loaded;
+        catalogSource.setText("Catalogue: " + loaded.source() + ", " + loaded.entries().size() + " systems");
+        filter(osSearch.getText());
     }
 
     private void filter(String q) {
+        if (catalog == null) {
+            return;
+        }
         OsEntry keep = model.os.get();
-        var found = q == null || q.isBlank() ? model.context().catalog().entries() : model.context().catalog().search(q);
+        var found = q == null || q.isBlank() ? catalog.entries() : catalog.search(q);
         osList.getItems().setAll(found);
         if (keep != null && found.contains(keep)) {
             osList.getSelectionModel().select(keep);
@@ -118,12 +144,13 @@ final class OsPageController implements WizardPage {
             return;
         }
         model.detection.set("Detecting the operating system of " + medium.getFileName() + "…");
-        OsDetector detector = new OsDetector(model.context().catalog());
+        CompletableFuture<OsCatalog> loading = model.context().catalog();
         Thread.ofPlatform().daemon().name("virtfx-os-detect").start(() -> {
             Optional<OsDetector.Detection> d;
             String failure = null;
             try {
-                d = detector.detect(medium);
+                // waits here, on the worker, while the catalogue is still being read
+                d = new OsDetector(loading.join()).detect(medium);
             } catch (Exception ex) {
                 d = Optional.empty();
                 failure = ex.getMessage();

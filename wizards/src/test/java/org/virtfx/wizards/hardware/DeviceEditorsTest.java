@@ -1,4 +1,4 @@
-package org.virtfx.gui.devices;
+package org.virtfx.wizards.hardware;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,8 +24,8 @@ import org.virtfx.engine.storage.CreateOptions;
 import org.virtfx.engine.storage.DiskImages;
 
 /**
- * The reusable device editors as the Add Hardware dialog uses them: load a part, edit it like a user, read value()
- * and problem(). Disk images are real files made by the storage layer.
+ * The device editors as the Details pages use them (the Add Hardware side is driven in {@code WizardsTest}): load a
+ * part, edit it like a user, read value() and problem(). Disk images are real files made by the storage layer.
  */
 @ExtendWith(ApplicationExtension.class)
 class DeviceEditorsTest {
@@ -54,13 +54,12 @@ class DeviceEditorsTest {
         DiskImages.create(qcow2, "qcow2", CreateOptions.ofSize(64L << 20)).close();
         Path notAnImage = dir.resolve("notes.txt");
         Files.writeString(notAnImage, "");   // opens as raw, but a disk of 0 sectors is no disk
-        DiskEditor disk = show(robot, () -> new DiskEditor(1));
+        DiskEditor disk = show(robot, () -> DiskEditor.attached(1));
         robot.interact(() -> disk.load(qcow2.toString()));
         assertFalse(disk.changedProperty().get(), "loading is not an edit");
         assertEquals(qcow2.toString(), disk.value());
         assertNull(disk.problem());
-        Label info = robot.lookup(".device-editor .label").queryAllAs(Label.class).stream()
-                .filter(l -> l.getText().startsWith("qcow2")).findFirst().orElseThrow();
+        Label info = robot.lookup("#diskInfo").queryAs(Label.class);
         assertEquals("qcow2, 64 MiB virtual, 0 MiB on the host", info.getText());
         assertTrue(robot.lookup("IDE primary slave").tryQuery().isPresent(), "disk 2 sits on the primary slave");
 
@@ -77,7 +76,7 @@ class DeviceEditorsTest {
     @Test
     void cdromEditorLoadsEjectsAndNamesAMissingIso(FxRobot robot) throws IOException {
         Path iso = Files.write(dir.resolve("boot.iso"), new byte[2048]);
-        CdromEditor cd = show(robot, CdromEditor::new);
+        CdromEditor cd = show(robot, CdromEditor::attached);
         robot.interact(() -> cd.load(iso.toString()));
         assertEquals(iso.toString(), cd.value());
         assertNull(cd.problem());
@@ -91,15 +90,20 @@ class DeviceEditorsTest {
 
     @Test
     void fixedDevicesDescribeThemselvesAndCannotBeEdited(FxRobot robot) {
-        SerialEditor serial = show(robot, SerialEditor::new);
-        robot.interact(() -> serial.load(1));
+        SerialEditor serial = show(robot, SerialEditor::attached);
+        robot.interact(() -> serial.load(new SerialEditor.Port(2, null)));
         assertFalse(serial.editable());
-        assertEquals(1, serial.value());
+        assertEquals(2, serial.value().com());
         assertTrue(robot.lookup("I/O 0x2F8, IRQ 3").tryQuery().isPresent(), "COM2's standard resources");
-        assertThrows(IllegalArgumentException.class, () -> serial.load(4));
-        InputEditor input = show(robot, InputEditor::new);
-        robot.interact(() -> input.load("Ctrl+Alt+G"));
+        assertEquals("not connected", robot.lookup("#serialConnection").queryAs(Label.class).getText());
+        robot.interact(() -> serial.load(SerialEditor.com1()));
+        assertTrue(robot.lookup("I/O 0x3F8, IRQ 4").tryQuery().isPresent(), "COM1's standard resources");
+        assertThrows(IllegalArgumentException.class, () -> new SerialEditor.Port(5, null));
+        InputEditor input = show(robot, () -> InputEditor.attached("Ctrl+Alt+G"));
+        robot.interact(() -> input.load(null));
         assertFalse(input.editable());
+        assertNull(input.value(), "the built-in PS/2 pair");
         assertTrue(robot.lookup((Label l) -> l.getText().contains("Ctrl+Alt+G releases them")).tryQuery().isPresent());
+        assertTrue(robot.lookup((Label l) -> l.getText().startsWith("PS/2 keyboard (IRQ 1)")).tryQuery().isPresent());
     }
 }
