@@ -21,6 +21,10 @@ final class Interpreter {
     final TwoByteOps twoByte;
     final StringOps strings;
     final FpuMemory fpuMemory;
+    /** Pre-decoded instructions by RAM offset; null when disabled with {@code -Dvirtfx.cpu.decodeCache=false}. */
+    private final DecodeCache decodeCache;
+    /** System property: "false" turns the decoded-instruction cache off (for comparisons and bisecting). */
+    static final String DECODE_CACHE_PROPERTY = "virtfx.cpu.decodeCache";
 
     // ---- per-instruction decode state -------------------------------------------------------------------------
     /** Operand size is 32 bits (no 66 prefix in 32/64-bit code); {@link #osize()} is 8 when REX.W is set. */
@@ -53,6 +57,8 @@ final class Interpreter {
         this.twoByte = new TwoByteOps(this);
         this.strings = new StringOps(this);
         this.fpuMemory = new CpuFpuMemory();
+        this.decodeCache = "false".equals(System.getProperty(DECODE_CACHE_PROPERTY))
+                ? null : new DecodeCache(c.phys.ram());
     }
 
     // ---- fetch --------------------------------------------------------------------------------------------------
@@ -462,6 +468,13 @@ final class Interpreter {
                 off = mmu.execRamOffset(lin);
             }
             fetchRam = off;
+            if (off >= 0 && decodeCache != null) {
+                DecodedInsn d = decodeCache.lookup(off, m64 ? 2 : c.code32 ? 1 : 0);
+                if (d.handler != null) {
+                    runDecoded(d, ip);
+                    return;
+                }
+            }
         }
         boolean big = c.code32 || m64;
         o32 = big;
@@ -516,6 +529,42 @@ final class Interpreter {
         } else {
             exec(b);
         }
+    }
+
+    /** Executes a cached instruction: its decode state restored, its memory operand's address computed. */
+    private void runDecoded(DecodedInsn d, long ip) {
+        o32 = d.o32;
+        a32 = d.a32;
+        a64 = d.a64;
+        rex = d.rex;
+        rexW = d.rexW;
+        opSize = d.opSize;
+        stackSize = d.stackSize;
+        segOverride = d.segOverride;
+        rep = d.rep;
+        lock = false;
+        opcode = d.opcode;
+        opMap = d.opMap;
+        mod = d.mod;
+        reg = d.reg;
+        rm = d.rm;
+        long next = ip + d.length;
+        c.rip = next;
+        if (d.hasEa) {
+            long off = d.disp;
+            if (d.eaBase >= 0) {
+                off += r[d.eaBase];
+            }
+            if (d.eaIndex >= 0) {
+                off += r[d.eaIndex] << d.eaScale;
+            }
+            if (d.ripRelative) {
+                off += next;
+            }
+            eaOff = off & d.addrMask;
+            eaSeg = d.eaSeg;
+        }
+        d.handler.run(this, d);
     }
 
     private void executeLocked(int b) {
@@ -941,7 +990,7 @@ final class Interpreter {
         }
     }
 
-    private void writeShift(int size, long res, long old, int count) {
+    void writeShift(int size, long res, long old, int count) {
         if ((count & (size == 8 ? 0x3F : 0x1F)) != 0) {
             writeEa(size, res);
         } else if (mod != 3) {

@@ -11,8 +11,10 @@ import org.virtfx.engine.bus.PortDevice;
 
 /**
  * Self-modifying code (engine/src/test/asm/smc.asm): stores over instructions already executed, code written through
- * one virtual mapping and run through another, and code replaced by a device write through GuestMemory. Each must
- * run the new bytes, whatever the CPU caches of decoded instructions.
+ * one virtual mapping and run through another, code replaced by a device write through GuestMemory, and the same bytes
+ * run as 16-bit and then as 32-bit code. Each must run the new bytes (or the bytes as the current mode reads them),
+ * whatever the CPU caches of decoded instructions (the {@link DecodeCache}; a run with it switched off is the
+ * reference).
  */
 @Tag("guest")
 class SelfModifyingCodeTest {
@@ -37,6 +39,7 @@ class SelfModifyingCodeTest {
             });
             board.run();
             String out = board.serial.toString();
+            assertTrue(out.contains("mode-changed code ran"), out);
             assertTrue(out.contains("patched code ran"), out);
             assertTrue(out.contains("aliased code ran"), out);
             assertTrue(out.contains("device-written code ran"), out);
