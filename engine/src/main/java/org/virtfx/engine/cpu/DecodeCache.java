@@ -6,7 +6,7 @@ import org.virtfx.engine.memory.GuestMemory;
  * A vCPU's decoded-instruction cache: direct-mapped by the RAM offset of the instruction's first byte (a
  * guest-physical location, so it survives paging changes and serves every virtual alias), keyed also by the code
  * mode, and valid only while the page's {@link CodePages} version is unchanged (self-modifying code, writes through
- * another mapping, DMA). Forms the {@link InsnDecoder} leaves to the interpreter are cached too (with a null
+ * another mapping, DMA). Forms the {@link InsnDecoder} leaves to the interpreter are cached too (with no
  * handler), so that they cost one lookup and not a decode attempt each time.
  */
 final class DecodeCache {
@@ -44,7 +44,7 @@ final class DecodeCache {
             table[i] = d;
         } else {
             // written while being decoded (another vCPU or a device): run it uncached, the interpreter reads it afresh
-            d.handler = null;
+            d.kind = DecodedOps.NONE;
         }
         return d;
     }

@@ -3,17 +3,11 @@ package org.virtfx.engine.cpu;
 /**
  * One instruction decoded once, for the {@link DecodeCache}: its length, the prefix state it executes with, its
  * ModRM operands with the effective-address formula (registers, scale, displacement, segment) and the handler
- * bound to its opcode. Executing it restores that state into the {@link Interpreter} and calls the handler, so no
+ * bound to its form. Executing it restores that state into the {@link Interpreter} and runs the handler, so no
  * byte is fetched and no opcode switch is taken again. Only RAM-resident instructions that lie in one page are
- * decoded; {@link #handler} is null for forms left to the interpreter's own decoder.
+ * decoded; {@link #kind} is {@link DecodedOps#NONE} for forms left to the interpreter's own decoder.
  */
 final class DecodedInsn {
-    /** Executes a decoded instruction; {@code c.rip} already points past it and the effective address is computed. */
-    @FunctionalInterface
-    interface Handler {
-        void run(Interpreter in, DecodedInsn d);
-    }
-
     // ---- key: what decoding depended on -----------------------------------------------------------------------
     /** RAM offset of the first byte. */
     long ramOffset;
@@ -22,8 +16,12 @@ final class DecodedInsn {
     /** {@link CodePages} version of the page when it was decoded. */
     int pageVersion;
 
+    // ---- links: the decoded instructions that ran after this one (fall-through, last other target) -------------
+    DecodedInsn next, other;
+
     // ---- decoded form -----------------------------------------------------------------------------------------
-    Handler handler;
+    /** The {@link DecodedOps} handler number; {@link DecodedOps#NONE} for forms the interpreter runs itself. */
+    int kind;
     int length;
     boolean o32, a32, a64, rexW;
     int rex, opSize, stackSize, segOverride, rep, opcode, opMap;

@@ -10,7 +10,7 @@ import java.lang.foreign.ValueLayout;
  * {@link DecodedOps} to the common integer forms (ALU, MOV, LEA, PUSH/POP, Jcc, CALL/RET/JMP, shifts, INC/DEC,
  * TEST, MUL/DIV, MOVZX/MOVSX, SETcc, CMOVcc, string instructions). It reads the same prefixes, ModRM/SIB and
  * immediates as {@link Interpreter#execute}, without side effects; anything else (LOCK, system instructions, x87,
- * SSE, segment loads, forms that raise #UD) gets a null handler and runs through the interpreter.
+ * SSE, segment loads, forms that raise #UD) gets no handler ({@link DecodedOps#NONE}) and runs through the interpreter.
  */
 final class InsnDecoder {
     private final MemorySegment ram;
@@ -111,15 +111,15 @@ final class InsnDecoder {
         if (lock) {
             return d;
         }
-        DecodedInsn.Handler h = b == 0x0F ? bindTwoByte(d, m64) : bindOneByte(d, b, m64);
-        if (h != null && !overlong) {
-            d.handler = h;
+        int h = b == 0x0F ? bindTwoByte(d, m64) : bindOneByte(d, b, m64);
+        if (h != DecodedOps.NONE && !overlong) {
+            d.kind = h;
             d.length = pos;
         }
         return d;
     }
 
-    private DecodedInsn.Handler bindOneByte(DecodedInsn d, int b, boolean m64) {
+    private int bindOneByte(DecodedInsn d, int b, boolean m64) {
         int osize = d.opSize;
         int rexB = (d.rex & 1) << 3;
         switch (b) {
@@ -210,10 +210,10 @@ final class InsnDecoder {
             case 0x8D -> {
                 modrm(d);
                 d.size = osize;
-                return d.mod == 3 ? null : DecodedOps.LEA;
+                return d.mod == 3 ? DecodedOps.NONE : DecodedOps.LEA;
             }
             case 0x90 -> {
-                return (d.rex & 1) != 0 ? null : DecodedOps.NOP;
+                return (d.rex & 1) != 0 ? DecodedOps.NONE : DecodedOps.NOP;
             }
             case 0x98 -> {
                 return DecodedOps.CBW;
@@ -273,7 +273,7 @@ final class InsnDecoder {
                 modrm(d);
                 d.size = b == 0xC6 ? 1 : osize;
                 d.imm = nextImmS(d.size);
-                return (d.reg & 7) != 0 ? null : DecodedOps.MOV_EI;
+                return (d.reg & 7) != 0 ? DecodedOps.NONE : DecodedOps.MOV_EI;
             }
             case 0xC9 -> {
                 return DecodedOps.LEAVE;
@@ -303,7 +303,7 @@ final class InsnDecoder {
                 modrm(d);
                 d.size = 1;
                 d.op = d.reg & 7;
-                return d.op <= 1 ? DecodedOps.INC_DEC_E : null;
+                return d.op <= 1 ? DecodedOps.INC_DEC_E : DecodedOps.NONE;
             }
             case 0xFF -> {
                 modrm(d);
@@ -314,16 +314,16 @@ final class InsnDecoder {
                     case 2 -> DecodedOps.CALL_E;
                     case 4 -> DecodedOps.JMP_E;
                     case 6 -> DecodedOps.PUSH_E;
-                    default -> null; // far CALL/JMP, #UD
+                    default -> DecodedOps.NONE; // far CALL/JMP, #UD
                 };
             }
             default -> {
-                return null;
+                return DecodedOps.NONE;
             }
         }
     }
 
-    private DecodedInsn.Handler bindTwoByte(DecodedInsn d, boolean m64) {
+    private int bindTwoByte(DecodedInsn d, boolean m64) {
         int op = next8();
         d.opMap = 0x0F;
         d.opcode = op;
@@ -358,7 +358,7 @@ final class InsnDecoder {
                 return DecodedOps.MOVX;
             }
             default -> {
-                return null;
+                return DecodedOps.NONE;
             }
         }
     }

@@ -449,6 +449,15 @@ final class Interpreter {
 
     // ---- execute ------------------------------------------------------------------------------------------------
 
+    /**
+     * The cached instruction that ran last and completed, and its linear address; null after anything else ran.
+     * While it is set, only cached instructions ran since the last lookup through the TLB (they change neither CS,
+     * the mode, paging nor CPL), so a successor on the same linear page is at the same RAM distance: its link
+     * ({@link DecodedInsn#next}, {@link DecodedInsn#other}) saves the TLB and cache lookups of the next instruction.
+     */
+    private DecodedInsn lastRun;
+    private long lastRunLin;
+
     /** RAM offset of the current instruction's first byte when it can be fetched without checks, else -1. */
     private long fetchRam = -1;
 
@@ -459,7 +468,25 @@ final class Interpreter {
         boolean m64 = c.code64;
         long lin = m64 ? ip : (c.segBase[CS] + ip) & 0xFFFFFFFFL;
         fetchRam = -1;
+        DecodedInsn prev = lastRun;
+        lastRun = null;
         if ((lin & 0xFFF) <= 0xFF0 && (m64 ? canonical(ip) : ip + 15 <= (c.segLimit[CS] & 0xFFFFFFFFL))) {
+            int mode = m64 ? 2 : c.code32 ? 1 : 0;
+            boolean samePage = prev != null && ((lin ^ lastRunLin) >>> 12) == 0;
+            if (samePage) {
+                // chained: the previous instruction ran from this linear page and nothing since could remap it
+                long chainOff = prev.ramOffset + (lin - lastRunLin);
+                DecodedInsn d = prev.next;
+                if (d == null || d.ramOffset != chainOff) {
+                    d = prev.other;
+                }
+                if (d != null && d.ramOffset == chainOff && d.mode == mode
+                        && d.pageVersion == decodeCache.pages().version(chainOff)) {
+                    lastRunLin = lin;
+                    runDecoded(d, ip);
+                    return;
+                }
+            }
             long off = mmu.execRamOffset(lin);
             if (off < 0) {
                 fetchFault = true;
@@ -469,8 +496,16 @@ final class Interpreter {
             }
             fetchRam = off;
             if (off >= 0 && decodeCache != null) {
-                DecodedInsn d = decodeCache.lookup(off, m64 ? 2 : c.code32 ? 1 : 0);
-                if (d.handler != null) {
+                DecodedInsn d = decodeCache.lookup(off, mode);
+                if (d.kind != DecodedOps.NONE) {
+                    if (samePage) {
+                        if (d.ramOffset == prev.ramOffset + prev.length) {
+                            prev.next = d;
+                        } else {
+                            prev.other = d;
+                        }
+                    }
+                    lastRunLin = lin;
                     runDecoded(d, ip);
                     return;
                 }
@@ -564,7 +599,17 @@ final class Interpreter {
             eaOff = off & d.addrMask;
             eaSeg = d.eaSeg;
         }
-        d.handler.run(this, d);
+        DecodedOps.run(this, d);
+        lastRun = d;
+    }
+
+    /**
+     * Forgets the instruction that ran last, so that the next one is looked up through the TLB and the cache again:
+     * called when something other than a cached instruction changed the state (event delivery, a new batch, a step
+     * driven from outside the run loop).
+     */
+    void breakChain() {
+        lastRun = null;
     }
 
     private void executeLocked(int b) {
