@@ -46,6 +46,11 @@ final class CodePages {
         }
     }
 
+    /** The per-page versions (index: RAM offset >>> 12), for the interpreter's hot path; read-only there. */
+    int[] versions() {
+        return versions;
+    }
+
     /** Version of the page holding RAM offset {@code ramOffset}. */
     int version(long ramOffset) {
         return versions[(int) (ramOffset >>> GuestMemory.PAGE_SHIFT)];

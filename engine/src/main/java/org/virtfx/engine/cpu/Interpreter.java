@@ -23,6 +23,8 @@ final class Interpreter {
     final FpuMemory fpuMemory;
     /** Pre-decoded instructions by RAM offset; null when disabled with {@code -Dvirtfx.cpu.decodeCache=false}. */
     private final DecodeCache decodeCache;
+    /** {@link CodePages#versions()} of this CPU's RAM (one load less on the chained path). */
+    private final int[] codeVersions;
     /** System property: "false" turns the decoded-instruction cache off (for comparisons and bisecting). */
     static final String DECODE_CACHE_PROPERTY = "virtfx.cpu.decodeCache";
 
@@ -59,6 +61,7 @@ final class Interpreter {
         this.fpuMemory = new CpuFpuMemory();
         this.decodeCache = "false".equals(System.getProperty(DECODE_CACHE_PROPERTY))
                 ? null : new DecodeCache(c.phys.ram());
+        this.codeVersions = decodeCache == null ? null : decodeCache.pages().versions();
     }
 
     // ---- fetch --------------------------------------------------------------------------------------------------
@@ -481,7 +484,7 @@ final class Interpreter {
                     d = prev.other;
                 }
                 if (d != null && d.ramOffset == chainOff && d.mode == mode
-                        && d.pageVersion == decodeCache.pages().version(chainOff)) {
+                        && d.pageVersion == codeVersions[(int) (chainOff >>> 12)]) {
                     lastRunLin = lin;
                     runDecoded(d, ip);
                     return;
