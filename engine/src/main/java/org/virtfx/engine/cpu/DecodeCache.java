@@ -41,6 +41,12 @@ final class DecodeCache {
         d.mode = mode;
         d.pageVersion = version;
         if (pages.stillCurrent(ramOffset, version)) {
+            DecodedInsn evicted = table[i];
+            if (evicted != null) {
+                // its links would keep a trail of outdated instructions reachable
+                evicted.next = null;
+                evicted.other = null;
+            }
             table[i] = d;
         } else {
             // written while being decoded (another vCPU or a device): run it uncached, the interpreter reads it afresh
