@@ -1,10 +1,52 @@
 ; Bare-metal self-modifying-code test: code that patches instructions the CPU has already executed (so a CPU that
 ; caches decoded instructions must notice the store), code written through one virtual mapping and executed through
 ; another mapping of the same frame, and code replaced by a device write (port 0xE0: the test board's "DMA" writes
-; new code into RAM at 0x300000 through GuestMemory). Loaded at 0x10000, entered in real mode at 1000:0000.
+; new code into RAM at 0x300000 through GuestMemory), and the same bytes run in real mode and then in 32-bit
+; protected mode (a decoded form is only valid for the code size it was decoded in). Loaded at 0x10000, entered in
+; real mode at 1000:0000.
 ; Prints over port 0x3F8, exits via port 0xF4 (0 = pass).
 %include "bare-metal.inc"
-ENTER_PM32
+bits 16
+org 0x10000
+start:
+    cli
+    mov ax, 0x1000
+    mov ds, ax
+    ; 0. run "dual" a few times as 16-bit code: mov ax, 0x1234 / jmp +2 / ... / ret
+    xor ax, ax
+    mov ss, ax
+    mov sp, 0xF000
+    mov cx, 3
+.dual16:
+    call dual
+    loop .dual16
+    mov bx, 0x7000              ; the result goes to another page: no store touches dual's page in between
+    mov es, bx
+    mov [es:0], eax
+    lgdt [gdtr - 0x10000]
+    mov eax, cr0
+    or eax, 1
+    mov cr0, eax
+    jmp dword 0x08:pm32
+bits 32
+pm32:
+    mov ax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov esp, 0x9F000
+
+    ; 0 (continued). the same bytes as 32-bit code: mov eax, 0x02EB1234 / nop / nop / ret
+    cmp word [0x70000], 0x1234
+    jne fail
+    mov ecx, 3
+.dual32:
+    call dual
+    loop .dual32
+    cmp eax, 0x02EB1234
+    jne fail
+    mov esi, msg_mode
+    call print
 
     ; 1. an instruction patched by the one just before it, run three times: nop on the first pass, inc eax after
     xor eax, eax
@@ -92,6 +134,7 @@ FAIL_ROUTINE
 
 PRINT_ROUTINE
 
+msg_mode: db "mode-changed code ran", 10, 0
 msg_patch: db "patched code ran", 10, 0
 msg_alias: db "aliased code ran", 10, 0
 msg_dma: db "device-written code ran", 10, 0
@@ -99,3 +142,12 @@ msg_pass: db "PASS", 10, 0
 
 FLAT_GDT
 GDT_END
+
+; on a page of its own: loading a segment register sets the accessed bit of its descriptor in the GDT above,
+; and that store must not be what makes the CPU decode dual afresh
+align 4096
+dual:
+    db 0xB8, 0x34, 0x12         ; 16-bit: mov ax, 0x1234      32-bit: mov eax, 0x02EB1234 (5 bytes)
+    db 0xEB, 0x02               ; 16-bit: jmp +2 (to the ret)
+    db 0x90, 0x90               ; 32-bit: nop / nop
+    ret                         ; 16-bit: pops 2 bytes, 32-bit: 4

@@ -501,6 +501,7 @@ final class ControlTransfer {
 
     /** Delivers interrupt or exception {@code vector}; {@code c.rip} is the return address to save. */
     static void interrupt(SoftwareCpu c, int vector, int kind, boolean hasErr, int err) {
+        c.interp.breakChain(); // CS, CPL, the mode and (task gates) paging may change: the next fetch looks up afresh
         c.halted = false;
         Interpreter in = c.interp;
         if ((c.cr0 & CR0_PE) == 0) {

@@ -21,6 +21,12 @@ final class Interpreter {
     final TwoByteOps twoByte;
     final StringOps strings;
     final FpuMemory fpuMemory;
+    /** Pre-decoded instructions by RAM offset; null when disabled with {@code -Dvirtfx.cpu.decodeCache=false}. */
+    private final DecodeCache decodeCache;
+    /** {@link CodePages#versions()} of this CPU's RAM (one load less on the chained path). */
+    private final int[] codeVersions;
+    /** System property: "false" turns the decoded-instruction cache off (for comparisons and bisecting). */
+    static final String DECODE_CACHE_PROPERTY = "virtfx.cpu.decodeCache";
 
     // ---- per-instruction decode state -------------------------------------------------------------------------
     /** Operand size is 32 bits (no 66 prefix in 32/64-bit code); {@link #osize()} is 8 when REX.W is set. */
@@ -53,6 +59,9 @@ final class Interpreter {
         this.twoByte = new TwoByteOps(this);
         this.strings = new StringOps(this);
         this.fpuMemory = new CpuFpuMemory();
+        this.decodeCache = "false".equals(System.getProperty(DECODE_CACHE_PROPERTY))
+                ? null : new DecodeCache(c.phys.ram());
+        this.codeVersions = decodeCache == null ? null : decodeCache.pages().versions();
     }
 
     // ---- fetch --------------------------------------------------------------------------------------------------
@@ -443,6 +452,15 @@ final class Interpreter {
 
     // ---- execute ------------------------------------------------------------------------------------------------
 
+    /**
+     * The cached instruction that ran last and completed, and its linear address; null after anything else ran.
+     * While it is set, only cached instructions ran since the last lookup through the TLB (they change neither CS,
+     * the mode, paging nor CPL), so a successor on the same linear page is at the same RAM distance: its link
+     * ({@link DecodedInsn#next}, {@link DecodedInsn#other}) saves the TLB and cache lookups of the next instruction.
+     */
+    private DecodedInsn lastRun;
+    private long lastRunLin;
+
     /** RAM offset of the current instruction's first byte when it can be fetched without checks, else -1. */
     private long fetchRam = -1;
 
@@ -453,7 +471,25 @@ final class Interpreter {
         boolean m64 = c.code64;
         long lin = m64 ? ip : (c.segBase[CS] + ip) & 0xFFFFFFFFL;
         fetchRam = -1;
+        DecodedInsn prev = lastRun;
+        lastRun = null;
         if ((lin & 0xFFF) <= 0xFF0 && (m64 ? canonical(ip) : ip + 15 <= (c.segLimit[CS] & 0xFFFFFFFFL))) {
+            int mode = m64 ? 2 : c.code32 ? 1 : 0;
+            boolean samePage = prev != null && ((lin ^ lastRunLin) >>> 12) == 0;
+            if (samePage) {
+                // chained: the previous instruction ran from this linear page and nothing since could remap it
+                long chainOff = prev.ramOffset + (lin - lastRunLin);
+                DecodedInsn d = prev.next;
+                if (d == null || d.ramOffset != chainOff) {
+                    d = prev.other;
+                }
+                if (d != null && d.ramOffset == chainOff && d.mode == mode
+                        && d.pageVersion == codeVersions[(int) (chainOff >>> 12)]) {
+                    lastRunLin = lin;
+                    runDecoded(d, ip);
+                    return;
+                }
+            }
             long off = mmu.execRamOffset(lin);
             if (off < 0) {
                 fetchFault = true;
@@ -462,6 +498,21 @@ final class Interpreter {
                 off = mmu.execRamOffset(lin);
             }
             fetchRam = off;
+            if (off >= 0 && decodeCache != null) {
+                DecodedInsn d = decodeCache.lookup(off, mode);
+                if (d.kind != DecodedOps.NONE) {
+                    if (samePage) {
+                        if (d.ramOffset == prev.ramOffset + prev.length) {
+                            prev.next = d;
+                        } else {
+                            prev.other = d;
+                        }
+                    }
+                    lastRunLin = lin;
+                    runDecoded(d, ip);
+                    return;
+                }
+            }
         }
         boolean big = c.code32 || m64;
         o32 = big;
@@ -516,6 +567,52 @@ final class Interpreter {
         } else {
             exec(b);
         }
+    }
+
+    /** Executes a cached instruction: its decode state restored, its memory operand's address computed. */
+    private void runDecoded(DecodedInsn d, long ip) {
+        o32 = d.o32;
+        a32 = d.a32;
+        a64 = d.a64;
+        rex = d.rex;
+        rexW = d.rexW;
+        opSize = d.opSize;
+        stackSize = d.stackSize;
+        segOverride = d.segOverride;
+        rep = d.rep;
+        lock = false;
+        opcode = d.opcode;
+        opMap = d.opMap;
+        mod = d.mod;
+        reg = d.reg;
+        rm = d.rm;
+        long next = ip + d.length;
+        c.rip = next;
+        if (d.hasEa) {
+            long off = d.disp;
+            if (d.eaBase >= 0) {
+                off += r[d.eaBase];
+            }
+            if (d.eaIndex >= 0) {
+                off += r[d.eaIndex] << d.eaScale;
+            }
+            if (d.ripRelative) {
+                off += next;
+            }
+            eaOff = off & d.addrMask;
+            eaSeg = d.eaSeg;
+        }
+        DecodedOps.run(this, d);
+        lastRun = d;
+    }
+
+    /**
+     * Forgets the instruction that ran last, so that the next one is looked up through the TLB and the cache again:
+     * called when something other than a cached instruction changed the state (event delivery, a new batch, a step
+     * driven from outside the run loop).
+     */
+    void breakChain() {
+        lastRun = null;
     }
 
     private void executeLocked(int b) {
@@ -941,7 +1038,7 @@ final class Interpreter {
         }
     }
 
-    private void writeShift(int size, long res, long old, int count) {
+    void writeShift(int size, long res, long old, int count) {
         if ((count & (size == 8 ? 0x3F : 0x1F)) != 0) {
             writeEa(size, res);
         } else if (mod != 3) {

@@ -30,6 +30,12 @@ final class Mmu {
     final MemorySegment ram;
     /** For the dirty-page bitmap: writes through {@link #ram} must be reported (display, snapshots use it). */
     private final GuestMemory guestRam;
+    /**
+     * Self-modifying code: stores into a page that holds decoded instructions give it a new version (see
+     * {@link CodePages}); {@link #codeFlags} is its per-page flag array, tested on every store.
+     */
+    private final CodePages codePages;
+    private final byte[] codeFlags;
     /** Virtual page numbers (linear address >>> 12; 36 bits in IA-32e mode), -1 for an empty entry. */
     private final long[][] tags = {new long[2 * SIZE], new long[2 * SIZE], new long[2 * SIZE]};
     private final long[][] offs = {new long[2 * SIZE], new long[2 * SIZE], new long[2 * SIZE]};
@@ -49,6 +55,8 @@ final class Mmu {
         this.phys = phys;
         this.ram = phys.ram().segment();
         this.guestRam = phys.ram();
+        this.codePages = CodePages.of(guestRam);
+        this.codeFlags = codePages.codeFlags;
         flush();
     }
 
@@ -139,6 +147,9 @@ final class Mmu {
             long off = wOff[i] + (lin & 0xFFF);
             ram.set(ValueLayout.JAVA_BYTE, off, (byte) v);
             guestRam.markDirty(off, 1);
+            if (codeFlags[(int) (off >>> 12)] != 0) {
+                codePages.written(off, 1);
+            }
             return;
         }
         writeSlow(lin, 1, v);
@@ -151,6 +162,9 @@ final class Mmu {
             long off = wOff[i] + (lin & 0xFFF);
             ram.set(LE16, off, (short) v);
             guestRam.markDirty(off, 2);
+            if (codeFlags[(int) (off >>> 12)] != 0) {
+                codePages.written(off, 2);
+            }
             return;
         }
         writeSlow(lin, 2, v);
@@ -163,6 +177,9 @@ final class Mmu {
             long off = wOff[i] + (lin & 0xFFF);
             ram.set(LE32, off, v);
             guestRam.markDirty(off, 4);
+            if (codeFlags[(int) (off >>> 12)] != 0) {
+                codePages.written(off, 4);
+            }
             return;
         }
         writeSlow(lin, 4, v);
@@ -175,6 +192,9 @@ final class Mmu {
             long off = wOff[i] + (lin & 0xFFF);
             ram.set(LE64, off, v);
             guestRam.markDirty(off, 8);
+            if (codeFlags[(int) (off >>> 12)] != 0) {
+                codePages.written(off, 8);
+            }
             return;
         }
         // check both halves before writing either (a fault must leave memory unchanged)
@@ -234,8 +254,10 @@ final class Mmu {
         return o[i] + (lin & 0xFFF);
     }
 
+    /** Reports a bulk write made straight into {@link #ram} (string instructions): dirty pages, changed code. */
     void markDirty(long ramOffset, long length) {
         guestRam.markDirty(ramOffset, length);
+        codePages.written(ramOffset, length);
     }
 
     // ---- slow paths -------------------------------------------------------------------------------------------
@@ -283,6 +305,9 @@ final class Mmu {
             wOff[i] = off;
             off += lin & 0xFFF;
             guestRam.markDirty(off, size);
+            if (codeFlags[(int) (off >>> 12)] != 0) {
+                codePages.written(off, size);
+            }
             switch (size) {
                 case 1 -> ram.set(ValueLayout.JAVA_BYTE, off, (byte) v);
                 case 2 -> ram.set(LE16, off, (short) v);

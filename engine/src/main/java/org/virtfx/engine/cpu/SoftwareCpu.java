@@ -252,6 +252,7 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
     /** Executes up to {@code n} instructions; stops early on HLT, shutdown, or an exit request. */
     void runBatch(int n) {
         mmu.checkGeneration();
+        interp.breakChain(); // registers, segments or memory may have been changed from outside since the last batch
         for (int i = 0; i < n; i++) {
             if (attention || interruptShadow) {
                 if (exitRequested || pendingInit || pendingSipi >= 0) {
@@ -266,15 +267,21 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
                 // safety net: an interrupt source that forgot to call interruptPending()
                 checkInterrupts();
             }
-            step();
+            stepInBatch();
             if (halted || shutdown) {
                 return;
             }
         }
     }
 
-    /** One instruction, with fault delivery. */
+    /** One instruction, with fault delivery, driven from outside the run loop (state may have been set since). */
     void step() {
+        interp.breakChain();
+        stepInBatch();
+    }
+
+    /** One instruction, with fault delivery. */
+    private void stepInBatch() {
         if (trace != null) {
             tracedStep();
             return;
