@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,8 +22,6 @@ class SmpLinuxGuestTest {
     Path dir;
 
     @Test
-    @Disabled("passes on branch smp (c2eac7d: the SIPI race fix) but hangs at 'Booting SMP configuration' after the"
-            + " integration merge with the long-mode CPU: the AP's real-mode trampoline is the suspect (see the note)")
     void linuxBringsUpBothCpus() throws Exception {
         Path kernel = GuestFixtures.kernel(GuestFixtures.Arch.I386);
         assumeTrue(GuestFixtures.present(kernel), "i386 kernel fixture missing (virtfx guests fetch)");
