@@ -1,0 +1,62 @@
+package org.virtfx.engine.guest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.virtfx.engine.guests.GuestFixtures;
+import org.virtfx.engine.machine.Machine;
+import org.virtfx.engine.machine.MachineConfig;
+import org.virtfx.engine.machine.MachineState;
+import org.virtfx.engine.platform.PcBoardFactory;
+
+/**
+ * Two vCPUs: a directly booted i386 Linux finds both through the board's ACPI MADT, starts the AP with INIT/SIPI
+ * through the local APICs and routes its timer through the I/O APIC; after the guest's {@code reboot} (a platform
+ * reset that puts the AP back into wait-for-SIPI) the second boot brings both CPUs up again.
+ */
+@Tag("guest")
+class SmpLinuxGuestTest {
+    private static final long BOOT_TIMEOUT = 600;
+    private static final String BOTH_ONLINE = "smp: Brought up 1 node, 2 CPUs";
+
+    @Test
+    void i386GuestBringsUpBothCpusAgainAfterReboot() throws Exception {
+        assumeTrue(GuestFixtures.present(GuestFixtures.kernel(GuestFixtures.Arch.I386)), "run 'virtfx guests fetch' first");
+        MachineConfig config = new MachineConfig("smp-linux-guest-test", 256 * MachineConfig.MIB, 2, null,
+                GuestFixtures.kernel(GuestFixtures.Arch.I386), GuestFixtures.initramfs(GuestFixtures.Arch.I386),
+                "console=ttyS0 " + GuestFixtures.FAST_BOOT_ARGS, null, List.of(), false,
+                MachineConfig.TripleFaultAction.CRASH);
+        try (Machine m = new Machine(config, new PcBoardFactory())) {
+            GuestConsole console = new GuestConsole(m);
+            m.start();
+            console.expect("IOAPIC\\[0\\]: apic_id 0", BOOT_TIMEOUT);
+            console.expect(BOTH_ONLINE, BOOT_TIMEOUT);
+            console.expect(GuestFixtures.MARKER, BOOT_TIMEOUT);
+            console.expect("virtfx# ", 60);
+            assertEquals("2", onlineCpus(console), "CPUs the guest sees");
+
+            console.type("reboot");
+            console.expect(BOTH_ONLINE, BOOT_TIMEOUT);
+            console.expect(GuestFixtures.MARKER, BOOT_TIMEOUT);
+            console.expect("virtfx# ", 60);
+            assertEquals("2", onlineCpus(console), "CPUs the guest sees after the reboot");
+
+            console.type("poweroff");
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (m.state() != MachineState.SHUT_OFF && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            assertEquals(MachineState.SHUT_OFF, m.state(), console.tail(2000));
+        }
+    }
+
+    /** Processors in /proc/cpuinfo: the last line of the answer (kernel messages may come in between). */
+    private static String onlineCpus(GuestConsole console) throws InterruptedException {
+        String[] lines = console.run("grep -c ^processor /proc/cpuinfo", 60).strip().split("\\r?\\n");
+        return lines[lines.length - 1].strip();
+    }
+}
