@@ -1,12 +1,17 @@
 package org.virtfx.engine.guest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.virtfx.engine.cli.Main;
 import org.virtfx.engine.guests.GuestFixtures;
 import org.virtfx.engine.machine.Machine;
 import org.virtfx.engine.machine.MachineConfig;
@@ -52,6 +57,24 @@ class SmpLinuxGuestTest {
             }
             assertEquals(MachineState.SHUT_OFF, m.state(), console.tail(2000));
         }
+    }
+
+    /**
+     * Debian's amd64 kernel: the AP's trampoline goes from real mode through protected mode into long mode, and the
+     * 64-bit userland prints the marker with both CPUs online.
+     */
+    @Test
+    void amd64GuestBringsUpBothCpus(@TempDir Path dir) throws Exception {
+        Path kernel = GuestFixtures.kernel(GuestFixtures.Arch.AMD64);
+        assumeTrue(GuestFixtures.present(kernel), "run 'virtfx guests fetch' first");
+        Path serial = dir.resolve("serial.txt");
+        int status = Main.execute("run", "--kernel", kernel.toString(), "--initrd",
+                GuestFixtures.initramfs(GuestFixtures.Arch.AMD64).toString(), "--append",
+                "console=ttyS0 " + GuestFixtures.FAST_BOOT_ARGS, "-m", "256M", "--cpus", "2", "--serial",
+                "file:" + serial, "--expect-serial", GuestFixtures.MARKER, "--timeout", "900");
+        String out = Files.readString(serial);
+        assertEquals(0, status, out);
+        assertTrue(out.contains(BOTH_ONLINE), out);
     }
 
     /** Processors in /proc/cpuinfo: the last line of the answer (kernel messages may come in between). */
