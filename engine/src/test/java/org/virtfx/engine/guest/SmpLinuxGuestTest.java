@@ -77,6 +77,24 @@ class SmpLinuxGuestTest {
         assertTrue(out.contains(BOTH_ONLINE), out);
     }
 
+    /**
+     * The same amd64 guest through the firmware: SeaBIOS starts the AP once to count it (and leaves it halted), GRUB
+     * loads the kernel from the CD-ROM, and Linux brings the AP up again with its own INIT/SIPI.
+     */
+    @Test
+    void amd64GuestFromTheGrubIsoThroughSeabiosBringsUpBothCpus(@TempDir Path dir) throws Exception {
+        Path iso = GuestFixtures.grubIso(GuestFixtures.Arch.AMD64);
+        assumeTrue(GuestFixtures.present(iso) && GuestFixtures.present(GuestFixtures.seabios()),
+                "run 'virtfx guests fetch' first");
+        Path serial = dir.resolve("serial.txt");
+        int status = Main.execute("run", "--bios", GuestFixtures.seabios().toString(), "--cdrom", iso.toString(),
+                "-m", "256M", "--cpus", "2", "--serial", "file:" + serial, "--expect-serial", GuestFixtures.MARKER,
+                "--timeout", "900");
+        String out = Files.readString(serial, java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertEquals(0, status, out);
+        assertTrue(out.contains(BOTH_ONLINE), out);
+    }
+
     /** Processors in /proc/cpuinfo: the last line of the answer (kernel messages may come in between). */
     private static String onlineCpus(GuestConsole console) throws InterruptedException {
         String[] lines = console.run("grep -c ^processor /proc/cpuinfo", 60).strip().split("\\r?\\n");
