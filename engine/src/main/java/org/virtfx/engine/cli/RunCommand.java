@@ -114,8 +114,8 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
     String onTripleFault;
 
     @Option(names = "--trace-cpu", paramLabel = "FILE",
-            description = "Write the first vCPU's registers before every instruction to FILE, in the format of "
-                    + "qemu -d cpu -singlestep (compare with `virtfx trace-diff`).")
+            description = "Write the first vCPU's registers before every instruction to FILE (vCPU N's to FILE.cpuN), "
+                    + "in the format of qemu -d cpu -singlestep (compare with `virtfx trace-diff`).")
     Path traceCpu;
 
     @Option(names = "--trace-cpu-limit", paramLabel = "N", defaultValue = "2000000",
@@ -398,6 +398,10 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                     if (System.nanoTime() >= deadline) {
                         if (status.compareAndSet(-1, ExitStatus.TIMEOUT)) {
                             err.println("virtfx run: timed out after " + timeout + " s");
+                            if (Boolean.getBoolean("virtfx.run.dumpOnTimeout")) {
+                                machine.board().ifPresent(b -> b.vcpus().forEach(v -> err.println("vCPU " + v.index()
+                                        + " (" + v.instructionsRetired() + " instructions):\n" + v.describeState())));
+                            }
                         }
                         break;
                     }

@@ -44,6 +44,16 @@ final class Interpreter {
     int rep;
     boolean lock;
     private int length;
+    /**
+     * While a LOCK-ed (or implicitly locked) instruction executes: the linear address, size and value of its last
+     * memory read, so that its write to the same operand can be a compare-and-set against what it read.
+     */
+    private boolean atomicRmw;
+    private long rmwLinear = -1;
+    private int rmwSize;
+    private long rmwValue;
+    /** Register state at the start of a locked instruction, restored when it must run again (see executeLocked). */
+    private final long[] savedRegs = new long[16];
     /** ModRM fields; {@code reg} and {@code rm} include the REX.R/REX.B extension (0-15). */
     int mod, reg, rm;
     long eaOff;
@@ -315,17 +325,41 @@ final class Interpreter {
 
     /** Memory operand of {@code size} bytes, zero-extended. */
     long readMemL(int seg, long off, int size) {
-        long a = linear(seg, off, size, false);
-        return switch (size) {
+        return readLinear(linear(seg, off, size, false), size);
+    }
+
+    /** Reads {@code size} bytes at linear address {@code a}, remembered as the operand of a locked instruction. */
+    long readLinear(long a, int size) {
+        long v = switch (size) {
             case 1 -> mmu.read8(a);
             case 2 -> mmu.read16(a);
             case 4 -> mmu.read32(a) & 0xFFFFFFFFL;
             default -> mmu.read64(a);
         };
+        if (atomicRmw) {
+            rmwLinear = a;
+            rmwSize = size;
+            rmwValue = v;
+        }
+        return v;
     }
 
     void writeMem(int seg, long off, int size, long v) {
-        long a = linear(seg, off, size, true);
+        writeLinear(linear(seg, off, size, true), size, v);
+    }
+
+    /**
+     * Writes {@code size} bytes at linear address {@code a}. The write of a locked instruction to the operand it read
+     * only happens if memory still holds what it read: another vCPU's plain store in between (a spinlock release
+     * next to a LOCK BTS on the same word, say) must not be overwritten with stale bytes.
+     */
+    void writeLinear(long a, int size, long v) {
+        if (atomicRmw && a == rmwLinear && size == rmwSize) {
+            if (!mmu.compareAndWrite(a, size, rmwValue, v)) {
+                throw LockedOperandChanged.INSTANCE;
+            }
+            return;
+        }
         switch (size) {
             case 1 -> mmu.write8(a, (int) v);
             case 2 -> mmu.write16(a, (int) v);
@@ -615,12 +649,54 @@ final class Interpreter {
         lastRun = null;
     }
 
+    /**
+     * A locked read-modify-write: atomic against the other vCPUs' locked instructions (BUS_LOCK) and, through the
+     * compare-and-set of its write, against their plain stores. When such a store changed the operand after the
+     * read, the instruction runs again from its registers at the start (nothing else of it is visible yet).
+     */
     private void executeLocked(int b) {
         if (lock && !lockable(b)) {
             throw CpuFault.ud();
         }
         synchronized (BUS_LOCK) {
-            exec(b);
+            System.arraycopy(r, 0, savedRegs, 0, 16);
+            long rip = c.rip;
+            int len = length;
+            int eflags = c.eflags;
+            int lazyOp = c.lazyOp;
+            long lazyDst = c.lazyDst;
+            long lazySrc = c.lazySrc;
+            long lazyRes = c.lazyRes;
+            int lazySize = c.lazySize;
+            while (true) {
+                atomicRmw = true;
+                rmwLinear = -1;
+                try {
+                    exec(b);
+                    return;
+                } catch (LockedOperandChanged again) {
+                    System.arraycopy(savedRegs, 0, r, 0, 16);
+                    c.rip = rip;
+                    length = len;
+                    c.eflags = eflags;
+                    c.lazyOp = lazyOp;
+                    c.lazyDst = lazyDst;
+                    c.lazySrc = lazySrc;
+                    c.lazyRes = lazyRes;
+                    c.lazySize = lazySize;
+                } finally {
+                    atomicRmw = false;
+                }
+            }
+        }
+    }
+
+    /** Thrown by the write of a locked instruction whose operand another vCPU changed since it was read. */
+    private static final class LockedOperandChanged extends RuntimeException {
+        static final LockedOperandChanged INSTANCE = new LockedOperandChanged();
+
+        private LockedOperandChanged() {
+            super(null, null, false, false);
         }
     }
 

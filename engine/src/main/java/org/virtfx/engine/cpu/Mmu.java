@@ -204,6 +204,55 @@ final class Mmu {
         write32((lin + 4) & linMask, (int) (v >>> 32));
     }
 
+    private static final java.lang.invoke.VarHandle RAM_LONG =
+            ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+
+    /**
+     * Writes {@code size} bytes at {@code lin} only if they still hold {@code expected}, atomically against plain
+     * stores of other vCPUs (host compare-and-set on the aligned 8 bytes around the operand); returns false when they
+     * changed. Operands outside RAM or across an 8-byte boundary (split locks) are written plainly.
+     */
+    boolean compareAndWrite(long lin, int size, long expected, long v) {
+        long vpn = lin >>> 12;
+        int i = ((int) vpn & MASK) | userHalf;
+        if (wTag[i] != vpn) {
+            long pa = translate(lin, WRITE, userHalf != 0);
+            long page = phys.ramOffset(pa & ~0xFFFL);
+            if (page >= 0) {
+                wTag[i] = vpn;
+                wOff[i] = page;
+            }
+        }
+        long off = wOff[i] + (lin & 0xFFF);
+        long word = off & ~7L;
+        int shift = (int) (off - word) * 8;
+        if (wTag[i] != vpn || shift + size * 8 > 64 || (ram.address() & 7) != 0) {
+            switch (size) {
+                case 1 -> write8(lin, (int) v);
+                case 2 -> write16(lin, (int) v);
+                case 4 -> write32(lin, (int) v);
+                default -> write64(lin, v);
+            }
+            return true;
+        }
+        long mask = size == 8 ? -1L : ((1L << (size * 8)) - 1) << shift;
+        long want = (expected << shift) & mask;
+        long put = (v << shift) & mask;
+        while (true) {
+            long cur = (long) RAM_LONG.getVolatile(ram, word);
+            if ((cur & mask) != want) {
+                return false;
+            }
+            if (RAM_LONG.compareAndSet(ram, word, cur, (cur & ~mask) | put)) {
+                guestRam.markDirty(off, size);
+                if (codeFlags[(int) (off >>> 12)] != 0) {
+                    codePages.written(off, size);   // a locked store over cached code invalidates it like any store
+                }
+                return true;
+            }
+        }
+    }
+
     /** Supervisor-mode (implicit) accesses: descriptor tables, TSS, IDT, regardless of CPL. */
     int readSystem(long lin, int size) {
         int saved = userHalf;

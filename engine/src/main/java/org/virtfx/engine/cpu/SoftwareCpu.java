@@ -1,6 +1,5 @@
 package org.virtfx.engine.cpu;
 
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.virtfx.engine.cpu.fpu.FpuException;
 import org.virtfx.engine.cpu.fpu.SseState;
@@ -83,10 +82,18 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
     private int firstFaultVector = -1;
     private boolean ferrAsserted;
     long tscOffset;
-    private final Thread[] parkedThread = new Thread[1];
+    /**
+     * The thread that parks this vCPU (while halted or waiting for a start-up IPI), for {@link #wake}. Volatile, like
+     * the flags the waker sets before reading it: the parking thread stores it and then reads the flags, the waker
+     * stores a flag and then reads it, so at least one of them sees the other's store and no wake-up is lost.
+     */
+    private volatile Thread parkedThread;
     /** Per-instruction register trace (QEMU's format) when enabled; null otherwise. */
     private QemuStyleTrace trace;
-    /** System property naming a file: the BSP writes a register trace there (see {@code virtfx run --trace-cpu}). */
+    /**
+     * System property naming a file: the BSP writes a register trace there, application processor N to the same name
+     * with {@code .cpuN} appended (see {@code virtfx run --trace-cpu}).
+     */
     public static final String TRACE_PROPERTY = "virtfx.cpu.trace";
     /** System property: instructions traced before the trace file is closed (default 2,000,000). */
     public static final String TRACE_LIMIT_PROPERTY = "virtfx.cpu.traceLimit";
@@ -100,7 +107,10 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
         reset();
         waitForSipi = host.index() != 0;
         String traceFile = System.getProperty(TRACE_PROPERTY);
-        if (traceFile != null && !traceFile.isEmpty() && host.index() == 0) {
+        if (traceFile != null && !traceFile.isEmpty()) {
+            if (host.index() != 0) {
+                traceFile += ".cpu" + host.index();
+            }
             try {
                 startTrace(java.nio.file.Files.newBufferedWriter(java.nio.file.Path.of(traceFile)),
                         Long.getLong(TRACE_LIMIT_PROPERTY, 2_000_000L));
@@ -234,19 +244,39 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
                 }
             }
         } finally {
-            parkedThread[0] = null;
+            parkedThread = null;
             if (trace != null) {
                 trace.flush();
             }
         }
     }
 
+    /**
+     * Sleeps while halted until something needs this vCPU: every interrupt source (the local APIC's timer, IPIs, the
+     * I/O APIC, the 8259 passed through) calls {@link #interruptPending}, INIT/SIPI and exit requests wake it too, so
+     * there is no polling timeout.
+     */
     private void park() {
-        parkedThread[0] = Thread.currentThread();
+        parkedThread = Thread.currentThread();
         if (!attention && !exitRequested && !pendingInit && pendingSipi < 0) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+            LockSupport.park(this);
         }
         attention = false;
+    }
+
+    /**
+     * Blocks the calling thread while this vCPU waits for a start-up IPI, until an INIT, a start-up IPI or an exit
+     * request arrives ({@link #run} takes it then).
+     */
+    @Override
+    public void awaitStartupSignal() throws InterruptedException {
+        parkedThread = Thread.currentThread();
+        while (!exitRequested && !pendingInit && pendingSipi < 0) {
+            LockSupport.park(this);
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+        }
     }
 
     /** Executes up to {@code n} instructions; stops early on HLT, shutdown, or an exit request. */
@@ -319,17 +349,15 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
      */
     private void tracedStep() {
         QemuStyleTrace t = trace;
-        if (!t.capture(this)) {
-            trace = null;
-        }
+        boolean open = t.capture(this);   // false once the limit is reached: the trace is closed then
         interp.fetchFault = false;
         trace = null;
         try {
             step();
         } finally {
-            trace = t;
+            trace = open ? t : null;
         }
-        if (!interp.fetchFault) {
+        if (open && !interp.fetchFault) {
             t.emit();
         }
     }
@@ -464,7 +492,7 @@ public final class SoftwareCpu implements X86Cpu, Snapshottable {
     }
 
     private void wake() {
-        Thread t = parkedThread[0];
+        Thread t = parkedThread;
         if (t != null) {
             LockSupport.unpark(t);
         }

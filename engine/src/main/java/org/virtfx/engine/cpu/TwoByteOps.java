@@ -537,13 +537,13 @@ final class TwoByteOps {
             return;
         }
         long a = in.linear(in.eaSeg, in.eaOff, 8, true);
-        long mem = c.mmu.read64(a);
+        long mem = in.readLinear(a, 8);
         long cmp = (r[RAX] & 0xFFFFFFFFL) | (r[RDX] << 32);
         if (mem == cmp) {
-            c.mmu.write64(a, (r[RBX] & 0xFFFFFFFFL) | (r[RCX] << 32));
+            in.writeLinear(a, 8, (r[RBX] & 0xFFFFFFFFL) | (r[RCX] << 32));
             Alu.setArith(c, Alu.flags(c) | ZF);
         } else {
-            c.mmu.write64(a, mem);
+            in.writeLinear(a, 8, mem);
             r[RAX] = mem & 0xFFFFFFFFL;
             r[RDX] = mem >>> 32;
             Alu.setArith(c, Alu.flags(c) & ~ZF);

@@ -53,6 +53,15 @@ public interface X86Cpu extends Vcpu {
     /** Start-up IPI: begin executing at {@code vector << 12} in real mode, if waiting for SIPI. Thread-safe. */
     void deliverStartup(int vector);
 
+    /**
+     * Called on this vCPU's thread after {@link Vcpu#run} returned {@code WAIT_FOR_SIPI}: blocks until an INIT, a
+     * start-up IPI or an exit request may have arrived. This default sleeps briefly (the caller runs the vCPU again,
+     * which returns {@code WAIT_FOR_SIPI} while nothing arrived); a CPU model blocks on its own wake-ups instead.
+     */
+    default void awaitStartupSignal() throws InterruptedException {
+        Thread.sleep(1);
+    }
+
     /** Whether this is the bootstrap processor (runs firmware after reset); APs wait for SIPI. */
     boolean isBootstrapProcessor();
 }

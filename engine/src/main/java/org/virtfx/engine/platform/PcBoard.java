@@ -519,7 +519,7 @@ public final class PcBoard implements Board {
     @Override
     public void awaitStartup(Vcpu vcpu) throws InterruptedException {
         apics.bindCurrentThread(vcpu.index());   // MMIO from this thread now reaches this vCPU's local APIC
-        Thread.sleep(1);
+        cpus.get(vcpu.index()).awaitStartupSignal();
     }
 
     @Override

@@ -25,7 +25,7 @@ import org.virtfx.engine.platform.PcBoardFactory;
  * The real thing: Debian's i386 kernel with the fixtures' busybox initramfs on the PC board and the software CPU,
  * driven over the serial console. One boot checks what a user checks first (the host's date, a disk the guest
  * formats and writes, reboot, poweroff), because every boot costs minutes of interpretation. SMP bring-up is
- * SmpLinuxGuestTest's; with two vCPUs this flow still hangs in the second boot after the reboot (see issue 5).
+ * SmpLinuxGuestTest's (two vCPUs, reboot included).
  */
 @Tag("guest")
 class LinuxGuestTest {
