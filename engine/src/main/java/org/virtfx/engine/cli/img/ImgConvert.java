@@ -128,19 +128,37 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
         // with -S 0 every byte is written, zeros included
         int granule = sparse == 0 && !compress ? window
                 : compress || (cluster >= sparse && cluster <= 65536) ? cluster : sparse;
+        // per window, the ranges to copy: {window start, window length, piece start, piece length, ...}; into a fresh
+        // sparse target only what the source maps as data is read, so holes cost neither reads nor zero checks
+        boolean dataOnly = !existingTarget && sparse != 0;
         List<long[]> windows = new ArrayList<>();
-        long last = -1;
+        List<Long> pieces = new ArrayList<>();
+        long current = -1;
         for (MapExtent e : src.map(0, size)) {
-            if (!e.data() && e.zero() && !existingTarget && sparse != 0) {
+            if (!e.data() && e.zero() && dataOnly) {
                 continue; // a fresh target already reads zeros there
             }
-            for (long w = e.start() / window * window; w < e.start() + e.length(); w += window) {
-                if (w != last) {
-                    windows.add(new long[] {w, Math.min(window, size - w)});
-                    last = w;
+            long end = e.start() + e.length();
+            for (long w = e.start() / window * window; w < end; w += window) {
+                if (w != current) {
+                    addWindow(windows, current, size, window, pieces);
+                    current = w;
+                }
+                long wEnd = Math.min(w + window, size);
+                // whole granules, so that compressed writes get whole clusters and zero checks keep their grid
+                long from = dataOnly ? Math.max(w, e.start()) / granule * granule : w;
+                long to = dataOnly ? Math.min(wEnd, (Math.min(wEnd, end) + granule - 1) / granule * granule) : wEnd;
+                int last = pieces.size();
+                long prevEnd = last >= 2 ? pieces.get(last - 2) + pieces.get(last - 1) : -1;
+                if (from <= prevEnd) {
+                    pieces.set(last - 1, Math.max(prevEnd, to) - pieces.get(last - 2)); // overlaps or touches
+                } else {
+                    pieces.add(from);
+                    pieces.add(to - from);
                 }
             }
         }
+        addWindow(windows, current, size, window, pieces);
         AtomicLong done = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "img-convert");
@@ -155,16 +173,19 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
                 inFlight.acquire();
                 futures.add(pool.submit(() -> {
                     try {
-                        ByteBuffer buf = buffers.get();
-                        buf.clear().limit((int) w[1]);
-                        src.read(w[0], buf);
-                        buf.flip();
-                        if (sparse == 0 && !compress) {
-                            dst.write(w[0], buf);
-                        } else if (existingTarget) {
-                            writeWithZeroes(dst, w[0], buf, granule);
-                        } else {
-                            writeNonZero(dst, w[0], buf, granule, compress);
+                        ByteBuffer whole = buffers.get();
+                        for (int i = 2; i < w.length; i += 2) {
+                            int at = (int) (w[i] - w[0]);
+                            ByteBuffer buf = whole.clear().slice(at, (int) w[i + 1]);
+                            src.read(w[i], buf);
+                            buf.flip();
+                            if (sparse == 0 && !compress) {
+                                dst.write(w[i], buf);
+                            } else if (existingTarget) {
+                                writeWithZeroes(dst, w[i], buf, granule);
+                            } else {
+                                writeNonZero(dst, w[i], buf, granule, compress);
+                            }
                         }
                         ProgressOptions.show(progress, done.incrementAndGet(), windows.size());
                         return null;
@@ -196,6 +217,21 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** Closes the window starting at {@code start} (none when negative) with the pieces collected for it. */
+    private static void addWindow(List<long[]> windows, long start, long size, int window, List<Long> pieces) {
+        if (start < 0) {
+            return;
+        }
+        long[] w = new long[2 + pieces.size()];
+        w[0] = start;
+        w[1] = Math.min(window, size - start);
+        for (int i = 0; i < pieces.size(); i++) {
+            w[2 + i] = pieces.get(i);
+        }
+        windows.add(w);
+        pieces.clear();
     }
 
     /** Into an existing target: data runs are written, zero runs become {@link DiskImage#writeZeroes}. */

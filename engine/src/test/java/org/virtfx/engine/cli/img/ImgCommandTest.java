@@ -136,4 +136,32 @@ class ImgCommandTest {
         assertEquals(0, img("compare", src.toString(), all.toString()).status());
         assertEquals(1, img("convert", "-S", "3k", "-O", "raw", src.toString(), all.toString()).status());
     }
+
+    @Test
+    void convertReadsOnlyDataExtentsYetWritesWholeClusters() throws Exception {
+        // a raw source whose data extents are 4 KiB blocks at odd places of one 8 MiB window, the last one in the
+        // disk's final partial cluster: the pieces read must grow to whole clusters for compressed output
+        Path src = dir.resolve("scatter.raw");
+        long size = (9L << 20) + 4096;
+        try (FileChannel ch = FileChannel.open(src, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.truncate(size);
+            ch.write(ByteBuffer.allocate(0), size - 1);
+            long[] at = {4096, 69632, 3L << 20, (8L << 20) - 4096, 9L << 20};
+            for (int i = 0; i < at.length; i++) {
+                byte[] data = new byte[4096];
+                java.util.Arrays.fill(data, (byte) (i + 1));
+                ch.write(ByteBuffer.wrap(data), at[i]);
+            }
+        }
+        for (String compress : new String[] {"", "-c"}) {
+            Path dst = dir.resolve("scatter" + compress + ".qcow2");
+            String[] args = compress.isEmpty()
+                    ? new String[] {"convert", "-f", "raw", "-O", "qcow2", src.toString(), dst.toString()}
+                    : new String[] {"convert", "-c", "-f", "raw", "-O", "qcow2", src.toString(), dst.toString()};
+            Result r = img(args);
+            assertEquals(0, r.status(), r.err());
+            assertEquals(0, img("compare", "-f", "raw", src.toString(), dst.toString()).status());
+            assertEquals(0, img("check", dst.toString()).status());
+        }
+    }
 }
