@@ -63,6 +63,11 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
             description = "Zero runs at least this long are not written (kept as holes); 0 writes every byte.")
     String sparseSize;
 
+    @Option(names = "-t", paramLabel = "CACHE", defaultValue = "writeback",
+            description = "Target cache mode: writeback (one flush at the end: the target is durable when convert "
+                    + "exits) or unsafe (no flush, like qemu-img convert's default).")
+    String cacheMode;
+
     @Option(names = "-n", description = "Do not create the target: write into an existing image of at least the source's size (default: off).")
     boolean noCreate;
 
@@ -87,6 +92,10 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
         if (source.toAbsolutePath().normalize().equals(target.toAbsolutePath().normalize())) {
             throw new IllegalArgumentException("source and target are the same file: " + source);
         }
+        if (!cacheMode.equals("writeback") && !cacheMode.equals("unsafe")) {
+            throw new IllegalArgumentException("-t must be writeback or unsafe (got " + cacheMode + ")");
+        }
+        boolean flush = cacheMode.equals("writeback");
         PrintWriter out = spec.commandLine().getOut();
         try (DiskImage src = DiskImages.open(source, sourceFormat, true, true)) {
             CreateOptions co = CreateOptions.parse(src.size(), options);
@@ -107,7 +116,11 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
                 // so allocations are not ordered by barriers; the single flush below makes the result durable
                 dst.setWriteOrdering(false);
                 copy(src, dst, compress, threads, (int) sparse, noCreate, display.progressTo(out));
-                dst.flush();
+                if (flush) {
+                    dst.flush();
+                } else {
+                    dst.skipFlushOnClose();
+                }
             }
         }
         if (display.progressTo(out) != null) {

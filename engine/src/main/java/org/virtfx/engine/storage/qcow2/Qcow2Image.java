@@ -81,6 +81,8 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
      * everything becomes durable at the next flush or close. Guests never run in this mode.
      */
     private volatile boolean unordered;
+    /** {@link #skipFlushOnClose()}: close leaves write-back to the operating system. */
+    private volatile boolean skipCloseFlush;
     /** The L2 table looked up last (its offset, -1 for none): sequential I/O stays in one table. Under meta. */
     private long memoL2 = -1;
     private long[] memoTable;
@@ -1446,6 +1448,11 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
     }
 
     @Override
+    public void skipFlushOnClose() {
+        skipCloseFlush = true;
+    }
+
+    @Override
     public void close() throws IOException {
         rw.writeLock().lock();
         try {
@@ -1458,11 +1465,15 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
                     synchronized (meta) {
                         releaseReserve();
                     }
-                    file.flush();
+                    if (!skipCloseFlush) {
+                        file.flush();
+                    }
                     if (dirtyMarked) {
                         h.incompatible &= ~Qcow2Header.INCOMPAT_DIRTY;
                         file.writeLong(72, h.incompatible);
-                        file.flush();
+                        if (!skipCloseFlush) {
+                            file.flush();
+                        }
                     }
                 }
             } finally {

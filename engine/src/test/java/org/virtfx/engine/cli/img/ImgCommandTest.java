@@ -164,4 +164,24 @@ class ImgCommandTest {
             assertEquals(0, img("check", dst.toString()).status());
         }
     }
+
+    @Test
+    void convertCacheModeUnsafeSkipsOnlyTheFlush() throws Exception {
+        Path src = dir.resolve("t.raw");
+        byte[] data = new byte[3 << 20];
+        for (int i = 0; i < data.length; i += 4096) {
+            data[i] = (byte) (i >>> 12);
+        }
+        java.nio.file.Files.write(src, data);
+        for (String fmt : new String[] {"qcow2", "vdi", "vmdk", "vpc", "raw"}) {
+            Path dst = dir.resolve("t-unsafe." + fmt);
+            Result r = img("convert", "-t", "unsafe", "-f", "raw", "-O", fmt, src.toString(), dst.toString());
+            assertEquals(0, r.status(), fmt + ": " + r.err());
+            assertEquals(0, img("compare", "-f", "raw", src.toString(), dst.toString()).status(), fmt);
+        }
+        Result bad = img("convert", "-t", "none", "-f", "raw", "-O", "raw", src.toString(),
+                dir.resolve("t-none.raw").toString());
+        assertEquals(1, bad.status());
+        assertTrue(bad.err().contains("-t must be writeback or unsafe"), bad.err());
+    }
 }
