@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # virtfx img convert vs qemu-img convert on a 2 GiB image with mixed data and holes:
 #   qcow2 -> raw, raw -> qcow2, raw -> compressed qcow2. Prints wall times and ratios (virtfx / qemu-img; < 1 = faster).
-# qemu-img convert's default target cache mode is "unsafe" (no fsync at the end) while virtfx always leaves a durable
-# target (one fsync at the end), so qemu-img -t writeback is timed as well. Each case runs REPEAT times (default 3)
-# and the fastest run counts (the machine is shared; the minimum is the least disturbed). virtfx times include the
-# JVM start, shown on the "jvm start" line (`virtfx img info` of a small file).
+# qemu-img convert's default target cache mode is "unsafe" (no fsync at the end) while virtfx's default leaves a
+# durable target (one fsync at the end), so both pairs are timed: qemu-img vs virtfx -t unsafe, and
+# qemu-img -t writeback vs virtfx. Each case runs REPEAT times (default 3);
+# the median wall time and the median CPU time (user+sys, which other jobs on a shared machine disturb far less than
+# the wall time) are shown. virtfx times include the JVM start, shown on the "jvm start" line (`virtfx img info`).
 # Then the block-layer throughput (bench/storage-bench.sh: sequential 1 MiB and random 4 KiB, qcow2 vs raw) runs
 # with the same size, and `qemu-img bench` gives QEMU's sequential 1 MiB figures for the same formats.
 # Usage: bench/convert-bench.sh [WORKDIR]   (VIRTFX=path/to/virtfx to use another launcher; SIZE_MIB=2048, REPEAT=3)
@@ -37,28 +38,35 @@ cat "$SRC" "$WORK/src.qcow2" > /dev/null
 "$VIRTFX" img info "$WORK/src.qcow2" > /dev/null
 
 now() { date +%s.%N; }
-declare -A T
-run() { # name tool args...   (fastest of REPEAT runs)
+median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+declare -A T C
+run() { # name tool args...   (median of REPEAT runs: wall time in T, CPU time user+sys in C)
   local name=$1; shift
-  local t0 t1 t best=""
+  local walls="" cpus="" r
   for ((r = 0; r < REPEAT; r++)); do
     rm -f "$WORK/out"*
-    t0=$(now); "$@" > /dev/null; t1=$(now)
-    t=$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.3f", a-b}')
-    if [[ -z "$best" ]] || awk -v a="$t" -v b="$best" 'BEGIN{exit !(a<b)}'; then best=$t; fi
+    /usr/bin/time -f "%e %U %S" -o "$WORK/time.txt" "$@" > /dev/null
+    read -r e u s < <(tail -n1 "$WORK/time.txt")
+    walls+="$e"$'\n'; cpus+="$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.2f", u+s}')"$'\n'
   done
-  T[$name]=$best
+  T[$name]=$(printf '%s' "$walls" | median)
+  C[$name]=$(printf '%s' "$cpus" | median)
 }
 run jvm "$VIRTFX" img info "$WORK/text.bin"
-echo "jvm start (virtfx img info): ${T[jvm]} s"
+echo "jvm start (virtfx img info): ${T[jvm]} s wall, ${C[jvm]} s CPU"
 cases=("qcow2->raw|-f qcow2 -O raw $WORK/src.qcow2 $WORK/out.raw"
        "raw->qcow2|-f raw -O qcow2 $SRC $WORK/out.qcow2"
        "raw->qcow2 -c|-c -f raw -O qcow2 $SRC $WORK/out.qcow2")
-printf '%-16s %12s %14s %10s %8s %10s\n' "conversion" "qemu-img s" "qemu -t wb s" "virtfx s" "ratio" "ratio(wb)"
+echo "median of $REPEAT runs; wall s and CPU s (user+sys); ratio = virtfx / qemu-img (< 1: virtfx faster)"
+echo "unsafe: no flush at the end (qemu-img's default, virtfx -t unsafe); wb: one flush (qemu-img -t writeback, virtfx's default)"
+printf '%-14s %8s %8s %8s %8s %7s %7s | %8s %8s %7s\n' "conversion" "qemu" "q-cpu" "virtfx" "v-cpu" "ratio" "cpu-rat" \
+  "qemu-wb" "virtfx" "ratio"
 for c in "${cases[@]}"; do
   name=${c%%|*}; args=${c#*|}
   # shellcheck disable=SC2086
   run "q:$name" qemu-img convert $args
+  # shellcheck disable=SC2086
+  run "u:$name" "$VIRTFX" img convert -t unsafe $args
   # shellcheck disable=SC2086
   run "w:$name" qemu-img convert -t writeback $args
   # shellcheck disable=SC2086
@@ -66,9 +74,10 @@ for c in "${cases[@]}"; do
   # the result must be right, not only fast
   out=$(ls "$WORK"/out.*)
   qemu-img compare -q "$SRC" "$out" || { echo "MISMATCH in $name" >&2; exit 1; }
-  q=${T[q:$name]}; w=${T[w:$name]}; v=${T[v:$name]}
-  printf '%-16s %12.2f %14.2f %10.2f %8.2f %10.2f\n' "$name" "$q" "$w" "$v" \
-    "$(awk -v a="$v" -v b="$q" 'BEGIN{printf "%.3f", a/b}')" "$(awk -v a="$v" -v b="$w" 'BEGIN{printf "%.3f", a/b}')"
+  q=${T[q:$name]}; u=${T[u:$name]}; w=${T[w:$name]}; v=${T[v:$name]}; qc=${C[q:$name]}; uc=${C[u:$name]}
+  printf '%-14s %8.2f %8.2f %8.2f %8.2f %7.2f %7.2f | %8.2f %8.2f %7.2f\n' "$name" "$q" "$qc" "$u" "$uc" \
+    "$(awk -v a="$u" -v b="$q" 'BEGIN{printf "%.3f", a/b}')" "$(awk -v a="$uc" -v b="$qc" 'BEGIN{printf "%.3f", a/(b > 0 ? b : 0.01)}')" \
+    "$w" "$v" "$(awk -v a="$v" -v b="$w" 'BEGIN{printf "%.3f", a/b}')"
 done
 rm -f "$WORK"/out* "$WORK/rand.bin" "$WORK/text.bin"
 

@@ -96,6 +96,14 @@ public interface DiskImage extends BlockDevice {
     default void setWriteOrdering(boolean ordered) throws IOException {
     }
 
+    /**
+     * Makes {@link #close()} skip its final flush ({@code convert -t unsafe}, qemu-img convert's default): what was
+     * written reaches the disk when the operating system writes its cache back. Formats that never flush on close
+     * ignore it.
+     */
+    default void skipFlushOnClose() {
+    }
+
     /** Internal snapshots, if the format has them. */
     default Optional<SnapshotSupport> snapshots() {
         return Optional.empty();

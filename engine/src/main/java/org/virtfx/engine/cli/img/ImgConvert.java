@@ -63,6 +63,11 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
             description = "Zero runs at least this long are not written (kept as holes); 0 writes every byte.")
     String sparseSize;
 
+    @Option(names = "-t", paramLabel = "CACHE", defaultValue = "writeback",
+            description = "Target cache mode: writeback (one flush at the end: the target is durable when convert "
+                    + "exits) or unsafe (no flush, like qemu-img convert's default).")
+    String cacheMode;
+
     @Option(names = "-n", description = "Do not create the target: write into an existing image of at least the source's size (default: off).")
     boolean noCreate;
 
@@ -87,6 +92,10 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
         if (source.toAbsolutePath().normalize().equals(target.toAbsolutePath().normalize())) {
             throw new IllegalArgumentException("source and target are the same file: " + source);
         }
+        if (!cacheMode.equals("writeback") && !cacheMode.equals("unsafe")) {
+            throw new IllegalArgumentException("-t must be writeback or unsafe (got " + cacheMode + ")");
+        }
+        boolean flush = cacheMode.equals("writeback");
         PrintWriter out = spec.commandLine().getOut();
         try (DiskImage src = DiskImages.open(source, sourceFormat, true, true)) {
             CreateOptions co = CreateOptions.parse(src.size(), options);
@@ -107,7 +116,11 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
                 // so allocations are not ordered by barriers; the single flush below makes the result durable
                 dst.setWriteOrdering(false);
                 copy(src, dst, compress, threads, (int) sparse, noCreate, display.progressTo(out));
-                dst.flush();
+                if (flush) {
+                    dst.flush();
+                } else {
+                    dst.skipFlushOnClose();
+                }
             }
         }
         if (display.progressTo(out) != null) {
@@ -128,19 +141,37 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
         // with -S 0 every byte is written, zeros included
         int granule = sparse == 0 && !compress ? window
                 : compress || (cluster >= sparse && cluster <= 65536) ? cluster : sparse;
+        // per window, the ranges to copy: {window start, window length, piece start, piece length, ...}; into a fresh
+        // sparse target only what the source maps as data is read, so holes cost neither reads nor zero checks
+        boolean dataOnly = !existingTarget && sparse != 0;
         List<long[]> windows = new ArrayList<>();
-        long last = -1;
+        List<Long> pieces = new ArrayList<>();
+        long current = -1;
         for (MapExtent e : src.map(0, size)) {
-            if (!e.data() && e.zero() && !existingTarget && sparse != 0) {
+            if (!e.data() && e.zero() && dataOnly) {
                 continue; // a fresh target already reads zeros there
             }
-            for (long w = e.start() / window * window; w < e.start() + e.length(); w += window) {
-                if (w != last) {
-                    windows.add(new long[] {w, Math.min(window, size - w)});
-                    last = w;
+            long end = e.start() + e.length();
+            for (long w = e.start() / window * window; w < end; w += window) {
+                if (w != current) {
+                    addWindow(windows, current, size, window, pieces);
+                    current = w;
+                }
+                long wEnd = Math.min(w + window, size);
+                // whole granules, so that compressed writes get whole clusters and zero checks keep their grid
+                long from = dataOnly ? Math.max(w, e.start()) / granule * granule : w;
+                long to = dataOnly ? Math.min(wEnd, (Math.min(wEnd, end) + granule - 1) / granule * granule) : wEnd;
+                int last = pieces.size();
+                long prevEnd = last >= 2 ? pieces.get(last - 2) + pieces.get(last - 1) : -1;
+                if (from <= prevEnd) {
+                    pieces.set(last - 1, Math.max(prevEnd, to) - pieces.get(last - 2)); // overlaps or touches
+                } else {
+                    pieces.add(from);
+                    pieces.add(to - from);
                 }
             }
         }
+        addWindow(windows, current, size, window, pieces);
         AtomicLong done = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "img-convert");
@@ -155,16 +186,19 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
                 inFlight.acquire();
                 futures.add(pool.submit(() -> {
                     try {
-                        ByteBuffer buf = buffers.get();
-                        buf.clear().limit((int) w[1]);
-                        src.read(w[0], buf);
-                        buf.flip();
-                        if (sparse == 0 && !compress) {
-                            dst.write(w[0], buf);
-                        } else if (existingTarget) {
-                            writeWithZeroes(dst, w[0], buf, granule);
-                        } else {
-                            writeNonZero(dst, w[0], buf, granule, compress);
+                        ByteBuffer whole = buffers.get();
+                        for (int i = 2; i < w.length; i += 2) {
+                            int at = (int) (w[i] - w[0]);
+                            ByteBuffer buf = whole.clear().slice(at, (int) w[i + 1]);
+                            src.read(w[i], buf);
+                            buf.flip();
+                            if (sparse == 0 && !compress) {
+                                dst.write(w[i], buf);
+                            } else if (existingTarget) {
+                                writeWithZeroes(dst, w[i], buf, granule);
+                            } else {
+                                writeNonZero(dst, w[i], buf, granule, compress);
+                            }
                         }
                         ProgressOptions.show(progress, done.incrementAndGet(), windows.size());
                         return null;
@@ -196,6 +230,21 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** Closes the window starting at {@code start} (none when negative) with the pieces collected for it. */
+    private static void addWindow(List<long[]> windows, long start, long size, int window, List<Long> pieces) {
+        if (start < 0) {
+            return;
+        }
+        long[] w = new long[2 + pieces.size()];
+        w[0] = start;
+        w[1] = Math.min(window, size - start);
+        for (int i = 0; i < pieces.size(); i++) {
+            w[2 + i] = pieces.get(i);
+        }
+        windows.add(w);
+        pieces.clear();
     }
 
     /** Into an existing target: data runs are written, zero runs become {@link DiskImage#writeZeroes}. */

@@ -31,6 +31,7 @@ public abstract class BlockMappedImage extends AbstractDiskImage {
     protected final long blockSize;
     protected final Object metaLock = new Object();
     private volatile boolean closed;
+    private volatile boolean skipCloseFlush;
 
     protected BlockMappedImage(ImageFormat format, Path file, boolean readOnly, FileChannel channel, long blockSize,
                                long size) {
@@ -201,6 +202,11 @@ public abstract class BlockMappedImage extends AbstractDiskImage {
     }
 
     @Override
+    public void skipFlushOnClose() {
+        skipCloseFlush = true;
+    }
+
+    @Override
     public void close() throws IOException {
         if (closed) {
             return;
@@ -211,7 +217,9 @@ public abstract class BlockMappedImage extends AbstractDiskImage {
                 synchronized (metaLock) {
                     writeBackMetadata();
                 }
-                channel.force(true);
+                if (!skipCloseFlush) {
+                    channel.force(true);
+                }
             }
         } finally {
             channel.close();

@@ -81,11 +81,13 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
      * everything becomes durable at the next flush or close. Guests never run in this mode.
      */
     private volatile boolean unordered;
+    /** {@link #skipFlushOnClose()}: close leaves write-back to the operating system. */
+    private volatile boolean skipCloseFlush;
     /** The L2 table looked up last (its offset, -1 for none): sequential I/O stays in one table. Under meta. */
     private long memoL2 = -1;
     private long[] memoTable;
-    /** A cluster-sized buffer for read-modify-write of partly written clusters. Under meta. */
-    private ByteBuffer scratch;
+    /** A cluster-sized buffer per writing thread for read-modify-write of partly written clusters. */
+    private final ThreadLocal<ByteBuffer> scratch = new ThreadLocal<>();
     /**
      * Clusters already counted in the refcounts (and synced) but not yet used: single-cluster allocations take one
      * from here without another barrier. A crash leaks them, which is harmless; close and check give them back.
@@ -344,9 +346,13 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
         }
     }
 
+    /** Shared source of zeros for bulk fills (a byte loop over a direct buffer costs a bounds check per byte). */
+    private static final ByteBuffer ZERO_BLOCK = ByteBuffer.allocateDirect(64 << 10).asReadOnlyBuffer();
+
     private static void zeros(ByteBuffer dst) {
         while (dst.hasRemaining()) {
-            dst.put((byte) 0);
+            int n = Math.min(dst.remaining(), ZERO_BLOCK.capacity());
+            dst.put(ZERO_BLOCK.slice(0, n));
         }
     }
 
@@ -479,17 +485,32 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
                 long gc = pos >>> clusterBits;
                 int in = (int) (pos & (cs - 1));
                 int n = Math.min(src.remaining(), cs - in);
-                long host = 0;
+                long host;
+                Allocation a = null;
                 synchronized (meta) {
+                    awaitNotAllocating(gc);
                     long entry = entryOf(gc);
                     if (inPlace(entry, bitmapOf(gc))) {
                         host = entry & OFFSET_MASK;
                         checkNotMetadata(host);
+                        // overwrite the following clusters stored right behind this one with the same host write
+                        while (n < src.remaining()) {
+                            long g = gc + ((in + n) >>> clusterBits);
+                            long next = entryOf(g);
+                            if (!inPlace(next, bitmapOf(g)) || (next & OFFSET_MASK) != host + in + n
+                                    || allocating(g, g + 1)) {
+                                break;
+                            }
+                            n = (int) Math.min(src.remaining(), (long) n + cs);
+                        }
                     } else {
-                        int written = allocatingWrite(gc, in, src);
-                        pos += written;
-                        continue;
+                        host = 0;
+                        a = beginAllocation(gc, in, src.remaining());
                     }
+                }
+                if (a != null) {
+                    pos += allocatingWrite(a, in, src);
+                    continue;
                 }
                 file.write(host + in, src.slice(src.position(), n));
                 src.position(src.position() + n);
@@ -502,69 +523,124 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
     }
 
     /**
-     * Writes from {@code src} starting inside guest cluster {@code gc}, which needs new clusters, together with the
-     * following clusters of the request that need them too (one contiguous host run, one barrier). Returns the bytes
-     * consumed from {@code src}. Under meta.
+     * Guest clusters {@code [gc, gc + count)} that get new host clusters: their data is written outside the metadata
+     * lock (so that several threads copy at once), and nobody else may change their L2 entries until the new ones
+     * are set. {@code host} is the new contiguous host run; {@code oldEntries}/{@code oldBitmaps} what they mapped.
      */
-    private int allocatingWrite(long gc, int in, ByteBuffer src) throws IOException {
-        int maxRun = 1;
-        long remainingAfterFirst = src.remaining() - (cs - in);
-        while (remainingAfterFirst > 0 && maxRun < 256) {
-            long next = entryOf(gc + maxRun);
-            if (inPlace(next, bitmapOf(gc + maxRun))) {
+    private record Allocation(long gc, int count, long host, long[] oldEntries, long[] oldBitmaps, long fileEnd) {
+    }
+
+    /** Runs of guest clusters being allocated by some thread right now. Under meta. */
+    private final List<Allocation> allocating = new ArrayList<>();
+
+    private boolean allocating(long from, long to) {
+        for (Allocation a : allocating) {
+            if (from < a.gc + a.count && a.gc < to) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Waits until no thread is allocating guest cluster {@code gc}. Under meta. */
+    private void awaitNotAllocating(long gc) throws IOException {
+        while (allocating(gc, gc + 1)) {
+            try {
+                meta.wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException(path + ": interrupted while waiting for a concurrent write");
+            }
+        }
+    }
+
+    /**
+     * Claims guest cluster {@code gc}, which needs a new cluster, and the following clusters of the request that need
+     * one too (up to 256, one contiguous host run, one barrier at most). Under meta.
+     */
+    private Allocation beginAllocation(long gc, int in, int remaining) throws IOException {
+        int k = 1;
+        long remainingAfterFirst = remaining - (cs - in);
+        while (remainingAfterFirst > 0 && k < 256) {
+            long next = entryOf(gc + k);
+            if (inPlace(next, bitmapOf(gc + k)) || allocating(gc + k, gc + k + 1)) {
                 break;
             }
-            maxRun++;
+            k++;
             remainingAfterFirst -= cs;
         }
-        int k = maxRun;
+        long[] oldEntries = new long[k];
+        long[] oldBitmaps = new long[k];
+        for (int i = 0; i < k; i++) {
+            oldEntries[i] = entryOf(gc + i);
+            oldBitmaps[i] = extL2 ? bitmapOf(gc + i) : 0;
+        }
+        long fileEnd = file.size();
         long host = allocateSynced(k);
+        Allocation a = new Allocation(gc, k, host, oldEntries, oldBitmaps, fileEnd);
+        allocating.add(a);
+        return a;
+    }
+
+    /**
+     * Writes the data of a claimed allocation from {@code src} (outside the metadata lock), then points the L2 entries
+     * at it. Returns the bytes consumed from {@code src}. Data before L2 entries: a crash leaves at worst leaked
+     * clusters.
+     */
+    private int allocatingWrite(Allocation a, int in, ByteBuffer src) throws IOException {
+        int k = a.count;
+        long host = a.host;
         int avail = src.remaining();
         int base = src.position();
-        long[] oldEntries = new long[k];
-        long fileEnd = file.size();
-        // whole clusters go to the file straight from src; a partly written first or last cluster is merged with its
-        // old contents in the scratch buffer, unless it is fresh file space that already reads as zeros
         int consumed = 0;
-        int fullFrom = -1;
-        for (int i = 0; i < k; i++) {
-            int start = i == 0 ? in : 0;
-            int n = Math.min(avail - consumed, cs - start);
-            long e = entryOf(gc + i);
-            oldEntries[i] = e;
-            if (start == 0 && n == cs) {
-                if (fullFrom < 0) {
-                    fullFrom = i;
+        try {
+            // whole clusters go to the file straight from src; a partly written first or last cluster is merged with
+            // its old contents, unless it is fresh file space that already reads as zeros
+            int fullFrom = -1;
+            for (int i = 0; i < k; i++) {
+                int start = i == 0 ? in : 0;
+                int n = Math.min(avail - consumed, cs - start);
+                long e = a.oldEntries[i];
+                if (start == 0 && n == cs) {
+                    if (fullFrom < 0) {
+                        fullFrom = i;
+                    }
+                } else if (freshAndZero(host + (long) i * cs, e, a.fileEnd)) {
+                    writeFullRun(host, fullFrom, i, src, base, consumed);
+                    fullFrom = -1;
+                    file.write(host + (long) i * cs + start, src.slice(base + consumed, n));
+                } else {
+                    writeFullRun(host, fullFrom, i, src, base, consumed);
+                    fullFrom = -1;
+                    ByteBuffer cl = scratch();
+                    readCluster(a.gc + i, 0, cl.duplicate(), e, a.oldBitmaps[i]);
+                    cl.put(start, src, base + consumed, n);
+                    file.write(host + (long) i * cs, cl.clear());
                 }
-            } else if (freshAndZero(host + (long) i * cs, e, fileEnd)) {
-                writeFullRun(host, fullFrom, i, src, base, consumed);
-                fullFrom = -1;
-                file.write(host + (long) i * cs + start, src.slice(base + consumed, n));
-            } else {
-                writeFullRun(host, fullFrom, i, src, base, consumed);
-                fullFrom = -1;
-                ByteBuffer cl = scratch();
-                readCluster(gc + i, 0, cl.duplicate(), e, bitmapOf(gc + i));
-                cl.put(start, src, base + consumed, n);
-                file.write(host + (long) i * cs, cl.clear());
+                consumed += n;
             }
-            consumed += n;
-        }
-        writeFullRun(host, fullFrom, k, src, base, consumed);
-        long[] entries = new long[k];
-        long[] bitmaps = new long[k];
-        for (int i = 0; i < k; i++) {
-            entries[i] = (host + (long) i * cs) | COPIED;
-            bitmaps[i] = extL2 ? SUB_ALLOC_ALL : 0;
-        }
-        setL2Entries(gc, entries, bitmaps);
-        for (long old : oldEntries) {
-            releaseData(old);
+            writeFullRun(host, fullFrom, k, src, base, consumed);
+            synchronized (meta) {
+                long[] entries = new long[k];
+                long[] bitmaps = new long[k];
+                for (int i = 0; i < k; i++) {
+                    entries[i] = (host + (long) i * cs) | COPIED;
+                    bitmaps[i] = extL2 ? SUB_ALLOC_ALL : 0;
+                }
+                setL2Entries(a.gc, entries, bitmaps);
+                for (long old : a.oldEntries) {
+                    releaseData(old);
+                }
+                lastDecompressed = null;
+            }
+        } finally {
+            synchronized (meta) {
+                // on failure the new clusters stay counted but unreferenced: leaked, never corrupt
+                allocating.remove(a);
+                meta.notifyAll();
+            }
         }
         src.position(base + consumed);
-        if (lastDecompressed != null) {
-            lastDecompressed = null;
-        }
         return consumed;
     }
 
@@ -578,10 +654,12 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
     }
 
     private ByteBuffer scratch() {
-        if (scratch == null) {
-            scratch = ByteBuffer.allocateDirect(cs);
+        ByteBuffer b = scratch.get();
+        if (b == null) {
+            b = ByteBuffer.allocateDirect(cs);
+            scratch.set(b);
         }
-        return scratch.clear();
+        return b.clear();
     }
 
     /** Allocates {@code n} contiguous clusters whose refcounts are already durable. Under meta. */
@@ -852,6 +930,7 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
         try {
             synchronized (meta) {
                 long gc = offset >>> clusterBits;
+                awaitNotAllocating(gc);
                 long old = entryOf(gc);
                 long host = allocateBytes(packed.length());
                 barrier();
@@ -1369,6 +1448,11 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
     }
 
     @Override
+    public void skipFlushOnClose() {
+        skipCloseFlush = true;
+    }
+
+    @Override
     public void close() throws IOException {
         rw.writeLock().lock();
         try {
@@ -1381,11 +1465,15 @@ final class Qcow2Image implements DiskImage, SnapshotSupport {
                     synchronized (meta) {
                         releaseReserve();
                     }
-                    file.flush();
+                    if (!skipCloseFlush) {
+                        file.flush();
+                    }
                     if (dirtyMarked) {
                         h.incompatible &= ~Qcow2Header.INCOMPAT_DIRTY;
                         file.writeLong(72, h.incompatible);
-                        file.flush();
+                        if (!skipCloseFlush) {
+                            file.flush();
+                        }
                     }
                 }
             } finally {

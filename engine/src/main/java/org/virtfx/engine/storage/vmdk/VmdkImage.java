@@ -31,6 +31,7 @@ import org.virtfx.engine.storage.blockmap.BlockMappedImage;
  * grains of sparse extents read from the parent image ({@code parentFileNameHint}) when there is one, else zeros.
  */
 final class VmdkImage implements DiskImage {
+    private volatile boolean skipCloseFlush;
     /** One piece of the virtual disk. */
     private sealed interface Extent permits Flat, Sparse, Zero {
         long bytes();
@@ -532,11 +533,16 @@ final class VmdkImage implements DiskImage {
     }
 
     @Override
+    public void skipFlushOnClose() {
+        skipCloseFlush = true;
+    }
+
+    @Override
     public void close() throws IOException {
         IOException first = null;
         for (FileChannel c : channels) {
             try {
-                if (!readOnly && c.isOpen()) {
+                if (!readOnly && c.isOpen() && !skipCloseFlush) {
                     c.force(true);
                 }
                 c.close();

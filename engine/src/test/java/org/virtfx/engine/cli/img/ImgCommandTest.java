@@ -136,4 +136,52 @@ class ImgCommandTest {
         assertEquals(0, img("compare", src.toString(), all.toString()).status());
         assertEquals(1, img("convert", "-S", "3k", "-O", "raw", src.toString(), all.toString()).status());
     }
+
+    @Test
+    void convertReadsOnlyDataExtentsYetWritesWholeClusters() throws Exception {
+        // a raw source whose data extents are 4 KiB blocks at odd places of one 8 MiB window, the last one in the
+        // disk's final partial cluster: the pieces read must grow to whole clusters for compressed output
+        Path src = dir.resolve("scatter.raw");
+        long size = (9L << 20) + 4096;
+        try (FileChannel ch = FileChannel.open(src, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.truncate(size);
+            ch.write(ByteBuffer.allocate(0), size - 1);
+            long[] at = {4096, 69632, 3L << 20, (8L << 20) - 4096, 9L << 20};
+            for (int i = 0; i < at.length; i++) {
+                byte[] data = new byte[4096];
+                java.util.Arrays.fill(data, (byte) (i + 1));
+                ch.write(ByteBuffer.wrap(data), at[i]);
+            }
+        }
+        for (String compress : new String[] {"", "-c"}) {
+            Path dst = dir.resolve("scatter" + compress + ".qcow2");
+            String[] args = compress.isEmpty()
+                    ? new String[] {"convert", "-f", "raw", "-O", "qcow2", src.toString(), dst.toString()}
+                    : new String[] {"convert", "-c", "-f", "raw", "-O", "qcow2", src.toString(), dst.toString()};
+            Result r = img(args);
+            assertEquals(0, r.status(), r.err());
+            assertEquals(0, img("compare", "-f", "raw", src.toString(), dst.toString()).status());
+            assertEquals(0, img("check", dst.toString()).status());
+        }
+    }
+
+    @Test
+    void convertCacheModeUnsafeSkipsOnlyTheFlush() throws Exception {
+        Path src = dir.resolve("t.raw");
+        byte[] data = new byte[3 << 20];
+        for (int i = 0; i < data.length; i += 4096) {
+            data[i] = (byte) (i >>> 12);
+        }
+        java.nio.file.Files.write(src, data);
+        for (String fmt : new String[] {"qcow2", "vdi", "vmdk", "vpc", "raw"}) {
+            Path dst = dir.resolve("t-unsafe." + fmt);
+            Result r = img("convert", "-t", "unsafe", "-f", "raw", "-O", fmt, src.toString(), dst.toString());
+            assertEquals(0, r.status(), fmt + ": " + r.err());
+            assertEquals(0, img("compare", "-f", "raw", src.toString(), dst.toString()).status(), fmt);
+        }
+        Result bad = img("convert", "-t", "none", "-f", "raw", "-O", "raw", src.toString(),
+                dir.resolve("t-none.raw").toString());
+        assertEquals(1, bad.status());
+        assertTrue(bad.err().contains("-t must be writeback or unsafe"), bad.err());
+    }
 }
