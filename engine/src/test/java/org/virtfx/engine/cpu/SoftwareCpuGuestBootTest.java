@@ -54,18 +54,16 @@ class SoftwareCpuGuestBootTest {
         Path kernel = GuestFixtures.installerKernel(GuestFixtures.Arch.AMD64);
         Assumptions.assumeTrue(GuestFixtures.present(kernel), "run 'virtfx guests fetch' first");
         Assumptions.assumeTrue(new TesseractOcr().available(), "tesseract (tesseract-ocr) is needed to read the screen");
-        Path serial = dir.resolve("serial.txt");
         Path screen = dir.resolve("screen.png");
-        // the kernel log also goes to COM1 for diagnosis; tty0 comes last so that the installer runs on the screen.
-        // 1 GiB: with less the installer enters its low-memory mode and shows that notice first
+        // no console=ttyS0: with a serial console the installer runs there instead of on the screen.
+        // 1 GiB: with less it enters its low-memory mode and shows that notice first
         int status = Main.execute("run", "--kernel", kernel.toString(), "--initrd",
                 GuestFixtures.installerInitrd(GuestFixtures.Arch.AMD64).toString(), "--append",
-                "console=ttyS0 console=tty0 " + GuestFixtures.FAST_BOOT_ARGS, "-m", "1G", "--serial", "file:" + serial,
+                GuestFixtures.FAST_BOOT_ARGS, "-m", "1G", "--serial", "none",
                 "--send-keys-after", "Select a language:ret", "--expect-screen", "Select your location",
-                "--screenshot", screen.toString(), "--timeout", "900");
-        String log = Files.readString(serial);
-        assertEquals(0, status, () -> "serial log tail: " + log.substring(Math.max(0, log.length() - 3000)));
-        assertTrue(log.contains("bochs-drm"), "the bochs DRM driver drives the screen");
+                "--screenshot", screen.toString(), "--timeout", "1500");
+        assertEquals(0, status, "the installer did not get from its language dialog to the location dialog");
+        // no firmware sets a mode in a direct boot: a framebuffer-sized screen is the bochs DRM driver's mode
         var image = PngWriter.read(screen);
         assertTrue(image.width() >= 800 && image.height() >= 600, "a framebuffer mode, not 80x25 text: "
                 + image.width() + "x" + image.height());
