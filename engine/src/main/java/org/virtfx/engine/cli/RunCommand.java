@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.virtfx.engine.boot.KernelImage;
 import org.virtfx.engine.display.DisplaySurface;
+import org.virtfx.engine.display.KeyCombos;
 import org.virtfx.engine.display.KeyboardInput;
 import org.virtfx.engine.display.PointerInput;
 import org.virtfx.engine.display.ScreenTextSource;
@@ -99,6 +100,12 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
 
     @Option(names = "--expect-screen", paramLabel = "REGEX", description = "Exit 0 as soon as the screen text (OCR in graphics modes) matches REGEX.")
     String expectScreen;
+
+    @Option(names = "--send-keys-after", paramLabel = "REGEX:KEYS",
+            description = "Once the screen text matches REGEX, type KEYS (QEMU sendkey names, e.g. 'ret', 'down down ret', "
+                    + "'shift-a', 'ctrl-alt-delete'). Repeatable: the steps run in order, and --expect-screen is "
+                    + "checked only after the last one.")
+    List<String> sendKeysAfter = new ArrayList<>();
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "0", description = "Exit 2 after this many seconds (0: no limit).")
     double timeout;
@@ -247,6 +254,30 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         }
     }
 
+    /** A --send-keys-after step: keys typed once the screen matches. */
+    record KeyStep(Pattern screen, List<List<Integer>> keys) {
+    }
+
+    /** The --send-keys-after steps in order; the last ':' separates REGEX from KEYS, as key names have none. */
+    List<KeyStep> keySteps() {
+        List<KeyStep> steps = new ArrayList<>();
+        for (String step : sendKeysAfter) {
+            int colon = step.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new UsageException("--send-keys-after: expected REGEX:KEYS, got '" + step + "'");
+            }
+            try {
+                steps.add(new KeyStep(compile("--send-keys-after", step.substring(0, colon)),
+                        KeyCombos.parse(step.substring(colon + 1))));
+            } catch (UsageException e) {
+                throw e;
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--send-keys-after: " + e.getMessage());
+            }
+        }
+        return steps;
+    }
+
     private static void requireFile(String option, Path p) {
         if (p != null && !Files.isRegularFile(p)) {
             throw new UsageException(option + ": no such file: " + p);
@@ -269,6 +300,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         MachineConfig config;
         try {
             config = machineName != null ? libraryConfig() : toConfig();
+            keySteps();
         } catch (IOException | IllegalArgumentException e) {
             err.println("virtfx run: " + e.getMessage());
             return ExitStatus.BAD_INPUT;
@@ -317,6 +349,23 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         return server;
     }
 
+    /** Types key combinations on the machine's keyboard, a little apart so that the guest sees separate strokes. */
+    private static void typeKeys(Machine machine, List<List<Integer>> keys, PrintWriter err) throws InterruptedException {
+        var keyboard = machine.board().flatMap(b -> b.lookup(KeyboardInput.class));
+        if (keyboard.isEmpty()) {
+            err.println("virtfx run: warning: --send-keys-after: this machine has no keyboard");
+            err.flush();
+            return;
+        }
+        for (List<Integer> combo : keys) {
+            KeyCombos.send(keyboard.get(), combo);
+            Thread.sleep(KEY_GAP_MS);
+        }
+    }
+
+    /** Pause between typed combinations, in host time: enough for a slow guest's keyboard interrupt to run. */
+    private static final long KEY_GAP_MS = 150;
+
     private int runMachine(MachineConfig config, PrintWriter err) throws IOException {
         if (traceCpu != null) {
             // read by the software CPU when the board creates it
@@ -325,6 +374,8 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         }
         Pattern serialPattern = compile("--expect-serial", expectSerial);
         Pattern screenPattern = compile("--expect-screen", expectScreen);
+        List<KeyStep> keySteps = keySteps();
+        int nextStep = 0;
         CountDownLatch done = new CountDownLatch(1);
         AtomicInteger status = new AtomicInteger(-1);
         SerialLog serialLog = new SerialLog();
@@ -386,18 +437,27 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                         status.compareAndSet(-1, ExitStatus.OK);
                         break;
                     }
-                    if (screenPattern != null && System.nanoTime() >= nextScreenCheck) {
+                    boolean stepsLeft = nextStep < keySteps.size();
+                    if ((screenPattern != null || stepsLeft) && System.nanoTime() >= nextScreenCheck) {
                         nextScreenCheck = System.nanoTime() + 500_000_000L;
                         String text = machine.board().flatMap(b -> b.lookup(ScreenTextSource.class))
                                 .map(ScreenTextSource::screenText).orElse("");
-                        if (screenPattern.matcher(text).find()) {
+                        if (stepsLeft) {
+                            KeyStep step = keySteps.get(nextStep);
+                            if (step.screen().matcher(text).find()) {
+                                typeKeys(machine, step.keys(), err);
+                                nextStep++;
+                            }
+                        } else if (screenPattern.matcher(text).find()) {
                             status.compareAndSet(-1, ExitStatus.OK);
                             break;
                         }
                     }
                     if (System.nanoTime() >= deadline) {
                         if (status.compareAndSet(-1, ExitStatus.TIMEOUT)) {
-                            err.println("virtfx run: timed out after " + timeout + " s");
+                            err.println("virtfx run: timed out after " + timeout + " s"
+                                    + (nextStep < keySteps.size() ? " waiting for the screen to match '"
+                                            + keySteps.get(nextStep).screen().pattern() + "' (--send-keys-after)" : ""));
                             if (Boolean.getBoolean("virtfx.run.dumpOnTimeout")) {
                                 machine.board().ifPresent(b -> b.vcpus().forEach(v -> err.println("vCPU " + v.index()
                                         + " (" + v.instructionsRetired() + " instructions):\n" + v.describeState())));

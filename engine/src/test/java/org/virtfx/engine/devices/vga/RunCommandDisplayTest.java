@@ -109,6 +109,35 @@ class RunCommandDisplayTest {
     }
 
     @Test
+    void keysAreTypedOnceTheScreenMatches() {
+        StringWriter err = new StringWriter();
+        int status = new CommandLine(new RunCommand(vgaBoard())).setErr(new PrintWriter(err))
+                .execute("--send-keys-after", "FROM THE GUEST:shift-q", "--timeout", "30");
+        assertEquals(0, status, "the board powers off on a key: " + err);
+        assertEquals(List.of(42, 16, 16, 42), keys, "Shift+Q pressed in order, released in reverse");
+    }
+
+    @Test
+    void keysWaitForTheirScreenAndBadKeyNamesAreRefused() {
+        StringWriter err = new StringWriter();
+        int status = new CommandLine(new RunCommand(vgaBoard())).setErr(new PrintWriter(err))
+                .execute("--send-keys-after", "NOT ON SCREEN:ret", "--timeout", "2");
+        assertEquals(2, status, err.toString());
+        assertTrue(err.toString().contains("waiting for the screen to match 'NOT ON SCREEN'"), err.toString());
+        assertEquals(List.of(), keys);
+        err.getBuffer().setLength(0);
+        status = new CommandLine(new RunCommand(vgaBoard())).setErr(new PrintWriter(err))
+                .execute("--send-keys-after", "HELLO:ret enterr", "--timeout", "2");
+        assertEquals(1, status);
+        assertTrue(err.toString().contains("unknown key 'enterr'"), err.toString());
+        err.getBuffer().setLength(0);
+        status = new CommandLine(new RunCommand(vgaBoard())).setErr(new PrintWriter(err))
+                .execute("--send-keys-after", "HELLO", "--timeout", "2");
+        assertEquals(1, status);
+        assertTrue(err.toString().contains("expected REGEX:KEYS"), err.toString());
+    }
+
+    @Test
     void vncPasswordFileIsChecked() throws Exception {
         StringWriter err = new StringWriter();
         int status = new CommandLine(new RunCommand(vgaBoard())).setErr(new PrintWriter(err))
