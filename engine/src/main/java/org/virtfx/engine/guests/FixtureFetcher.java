@@ -31,7 +31,7 @@ public final class FixtureFetcher {
             "ata_piix", "ata_generic", "sd_mod", "sr_mod", "ext4", "ext2", "vfat", "isofs", "nls_cp437",
             "nls_iso8859_1", "nls_ascii", "crc32c_generic", "bochs", "serio_raw", "psmouse", "rtc_cmos");
     /** Bumped whenever what goes into the initramfs or ISO changes, so existing caches are rebuilt. */
-    private static final String RECIPE = "4";
+    private static final String RECIPE = "5";
 
     private final Path cache;
     private final PrintStream log;
