@@ -46,7 +46,7 @@ ENTER_PM32
     mov dword [PT + (NXPAGE >> 12) * 8 + 4], 0x80000000    ; NX
     mov byte [NXPAGE], 0xC3         ; ret
     mov eax, cr4
-    or eax, 0x20                    ; PAE
+    or eax, 0x220                   ; PAE, OSFXSR (SSE for the MASKMOVDQU check)
     mov cr4, eax
     mov eax, PML4
     mov cr3, eax
@@ -464,6 +464,14 @@ lm64:
     db 0x06                         ; PUSH ES: #UD in 64-bit mode
     jmp fail
 .after_ud:
+    ; MASKMOVDQU stores to DS:RDI with all 64 bits of RDI (here the high mapping of 0x5F100)
+    pcmpeqb xmm1, xmm1              ; mask: every byte
+    mov rax, 0x0123456789ABCDEF
+    movq xmm0, rax
+    mov rdi, 0xFFFFFFFF80000000 + 0x5F100
+    maskmovdqu xmm0, xmm1
+    cmp rax, [abs 0x5F100]
+    jne fail
     lea rsi, [msg_paging]
     call print
 
@@ -647,7 +655,7 @@ FAIL_ROUTINE
 
 msg_lm:     db "64-bit mode", 10, 0
 msg_hash:   db "hash ", 0
-msg_paging: db "1G page, high mapping, NX #PF, #GP, #UD", 10, 0
+msg_paging: db "1G page, high mapping, NX #PF, #GP, #UD, MASKMOVDQU to RDI", 10, 0
 msg_gs:     db "SWAPGS, RDTSCP", 10, 0
 msg_user:   db "IRETQ to ring 3, SYSCALL/SYSRET, INT with IST", 10, 0
 msg_pass:   db "PASS", 10, 0

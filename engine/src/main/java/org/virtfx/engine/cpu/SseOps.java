@@ -292,13 +292,14 @@ final class SseOps extends SseOperands {
         in.decodeModrm();
         requireRegister();
         int n = xmm ? 16 : 8;
-        long base = in.a32 ? in.r[RDI] & 0xFFFFFFFFL : in.r[RDI] & 0xFFFF;
+        long am = in.addrMask();   // DS:DI, DS:EDI or RDI by address size (in 64-bit mode the whole RDI)
+        long base = in.r[RDI] & am;
         int seg = in.segDefault(DS);
         for (int i = 0; i < n; i++) {
             long data = xmm ? x[2 * in.reg + i / 8] : c.fpu.mmx(in.reg);
             long mask = xmm ? x[2 * in.rm + i / 8] : c.fpu.mmx(in.rm);
             if (((mask >>> (8 * (i & 7) + 7)) & 1) != 0) {
-                in.writeMem(seg, (base + i) & (in.a32 ? 0xFFFFFFFFL : 0xFFFF), 1, (int) (data >>> (8 * (i & 7))));
+                in.writeMem(seg, (base + i) & am, 1, (int) (data >>> (8 * (i & 7))));
             }
         }
     }

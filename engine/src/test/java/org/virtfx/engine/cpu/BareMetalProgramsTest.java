@@ -179,7 +179,7 @@ class BareMetalProgramsTest {
         byte[] program = assemble(tmp, "long64.asm");
         String virtfx;
         try (TestBoard board = new TestBoard(program)) {
-            board.runExpectingPass("64-bit mode\n", "1G page, high mapping, NX #PF, #GP, #UD\n",
+            board.runExpectingPass("64-bit mode\n", "1G page, high mapping, NX #PF, #GP, #UD, MASKMOVDQU to RDI\n",
                     "IRETQ to ring 3, SYSCALL/SYSRET, INT with IST\n");
             virtfx = board.serial.toString();
         }
