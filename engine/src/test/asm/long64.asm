@@ -509,6 +509,16 @@ lm64:
     mov eax, 0x47700
     xor edx, edx
     wrmsr
+    ; 64-bit call gate at 0x50 (DPL 3, 16 bytes) to callgate_entry in the ring-0 code segment 0x18
+    lea rax, [callgate_entry]
+    mov word [gdt + 0x50], ax       ; offset 15:0
+    mov word [gdt + 0x52], 0x18     ; target selector
+    mov word [gdt + 0x54], 0xEC00   ; present, DPL 3, type 12
+    shr rax, 16
+    mov word [gdt + 0x56], ax       ; offset 31:16
+    shr rax, 16
+    mov dword [gdt + 0x58], eax     ; offset 63:32
+    mov dword [gdt + 0x5C], 0       ; the upper half's type field: 0
     mov [kernel_rsp], rsp
     push 0x33                       ; SS (0x30 | 3)
     push USER_SP
@@ -530,6 +540,18 @@ after_user:
     jne fail
     cmp qword [int80_cs], 0x3B
     jne fail
+    cmp qword [cg_ss], 0            ; the gate left a null SS (RPL 0)
+    jne fail
+    cmp qword [cg_rsp], 0x9F000 - 32    ; RSP0 from the TSS, four quadwords pushed
+    jne fail
+    cmp qword [cg_frame + 8], 0x3B  ; caller's CS
+    jne fail
+    cmp qword [cg_frame + 16], USER_SP
+    jne fail
+    cmp qword [cg_frame + 24], 0x33 ; caller's SS
+    jne fail
+    cmp r14, 0xCA11
+    jne fail
     lea rsi, [msg_user]
     call print
     ; RDTSCP last: its time stamp differs between machines (register traces are compared up to the marker)
@@ -550,6 +572,7 @@ after_user:
     hlt
 
 user:
+    call far dword [rel gate_ptr]    ; to ring 0 through the 64-bit call gate and back with RETFQ
     mov eax, 1
     mov edi, 42
     syscall                          ; returns RDI * 2
@@ -570,6 +593,24 @@ sysentry:
 .exit:
     mov rsp, [kernel_rsp]
     jmp after_user
+
+callgate_entry:
+    ; no flag-changing instruction on this excursion: QEMU's SYSCALL (TCG) loses the arithmetic flags that hardware
+    ; keeps, and the register traces are compared through the SYSCALL below
+    mov eax, 0
+    mov ax, ss
+    mov [cg_ss], rax
+    mov [cg_rsp], rsp
+    mov rax, [rsp]
+    mov [cg_frame], rax
+    mov rax, [rsp + 8]
+    mov [cg_frame + 8], rax
+    mov rax, [rsp + 16]
+    mov [cg_frame + 16], rax
+    mov rax, [rsp + 24]
+    mov [cg_frame + 24], rax
+    mov r14, 0xCA11
+    o64 retf                         ; pops RIP, CS, RSP, SS: back to ring 3
 
 h_int80:
     mov [int80_rsp], rsp
@@ -657,7 +698,7 @@ msg_lm:     db "64-bit mode", 10, 0
 msg_hash:   db "hash ", 0
 msg_paging: db "1G page, high mapping, NX #PF, #GP, #UD, MASKMOVDQU to RDI", 10, 0
 msg_gs:     db "SWAPGS, RDTSCP", 10, 0
-msg_user:   db "IRETQ to ring 3, SYSCALL/SYSRET, INT with IST", 10, 0
+msg_user:   db "IRETQ to ring 3, SYSCALL/SYSRET, INT with IST, 64-bit call gate", 10, 0
 msg_pass:   db "PASS", 10, 0
 align 16
 pair:       dq 0, 0
@@ -666,6 +707,11 @@ count:      dq 0
 resume:     dq 0
 pf_count:   dq 0
 kernel_rsp: dq 0
+cg_ss:      dq 0
+cg_rsp:     dq 0
+cg_frame:   dq 0, 0, 0, 0
+gate_ptr:   dd 0
+            dw 0x53                 ; the call gate's selector, RPL 3
 int80_rsp:  dq 0
 int80_cs:   dq 0
 gsarea:     dq 0x1111, 0x2222
@@ -681,6 +727,7 @@ gdt:
     dq 0x00CFF2000000FFFF           ; 0x30 user data
     dq 0x00AFFA000000FFFF           ; 0x38 user code64
     dq 0, 0                         ; 0x40 TSS (filled in)
+    dq 0, 0                         ; 0x50 64-bit call gate (filled in)
 gdt_end:
 gdtr:
     dw gdt_end - gdt - 1

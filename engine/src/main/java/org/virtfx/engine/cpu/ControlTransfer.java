@@ -6,7 +6,7 @@ import static org.virtfx.engine.cpu.SoftwareCpu.*;
  * Far JMP/CALL/RET, IRET and interrupt/exception delivery in real, protected and virtual-8086 mode: call gates with
  * privilege changes and parameter copying, interrupt/trap/task gates, stack switches from the TSS, returns to outer
  * levels and to virtual-8086 mode. Task switches are in {@link TaskSwitch}, what IA-32e mode changes in
- * {@link LongMode}. Call gates are the legacy (8-byte) kind only: 64-bit call gates are not implemented.
+ * {@link LongMode}, which also has the 16-byte call gates of IA-32e mode.
  */
 final class ControlTransfer {
     /** How an interrupt was raised: decides the EXT bit, the gate DPL check and the error code. */
@@ -71,6 +71,10 @@ final class ControlTransfer {
             checkLimit(c, off, d);
             setCs(c, selector, d, c.cpl);
             c.rip = off;
+            return;
+        }
+        if (LongMode.active(c)) {
+            LongMode.callGate(in, selector, d, false);
             return;
         }
         int type = Segmentation.systemType(d);
@@ -153,6 +157,10 @@ final class ControlTransfer {
             in.push(size, c.rip);
             setCs(c, selector, d, c.cpl);
             c.rip = off;
+            return;
+        }
+        if (LongMode.active(c)) {
+            LongMode.callGate(in, selector, d, true);
             return;
         }
         int type = Segmentation.systemType(d);
@@ -345,10 +353,17 @@ final class ControlTransfer {
         }
         long newSp = in.peekStackL(2 * size + imm, size);
         int newSs = in.peekStack(3 * size + imm, 2) & 0xFFFF;
-        long ssd = checkOuterStack(c, newSs, rpl);
+        // IA-32e mode: a return to 64-bit code below ring 3 may load a null SS (what a 64-bit call gate left)
+        boolean nullSs = (newSs & 0xFFFC) == 0 && LongMode.code64(c, d) && rpl != 3;
+        long ssd = nullSs ? 0 : checkOuterStack(c, newSs, rpl);
         setCs(c, selector, d, rpl);
-        Segmentation.loadCache(c, SS, newSs, ssd);
-        Segmentation.markAccessed(c, newSs, ssd);
+        if (nullSs) {
+            LongMode.loadNullStack(c, rpl);
+            c.sel[SS] = newSs;
+        } else {
+            Segmentation.loadCache(c, SS, newSs, ssd);
+            Segmentation.markAccessed(c, newSs, ssd);
+        }
         c.modeChanged();
         long sp = newSp + imm;
         if (c.code64) {

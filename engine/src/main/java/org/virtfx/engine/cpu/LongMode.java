@@ -204,6 +204,88 @@ final class LongMode {
         }
     }
 
+    // ---- call gates ---------------------------------------------------------------------------------------------
+
+    /**
+     * Far CALL or JMP through a call gate with IA-32e mode active: the gate is the 16-byte kind (type 12 with the
+     * offset's high half in the next 8 bytes), its target must be 64-bit code, a CALL to a more privileged level takes
+     * RSP from the 64-bit TSS with a null SS and pushes SS, RSP, CS and RIP as quadwords; no parameters are copied.
+     * {@code d} is the gate's low half, already read from its table.
+     */
+    static void callGate(Interpreter in, int selector, long d, boolean call) {
+        SoftwareCpu c = in.c;
+        int err = Segmentation.errorCode(selector);
+        if (Segmentation.systemType(d) != 12) {
+            throw CpuFault.gp(err);   // 16-bit call gates, task gates and TSS descriptors do not exist in IA-32e mode
+        }
+        int dpl = Segmentation.dpl(d);
+        if (dpl < c.cpl || dpl < (selector & 3)) {
+            throw CpuFault.gp(err);
+        }
+        if (!Segmentation.present(d)) {
+            throw CpuFault.withCode(CpuFault.NP, err);
+        }
+        long highAddr = Segmentation.descriptorAddress(c, selector + 8);
+        if (highAddr == Segmentation.NO_DESCRIPTOR) {
+            throw CpuFault.gp(err);
+        }
+        long hi = readSystem64(c, highAddr);
+        if (((hi >>> 40) & 0x1F) != 0) {
+            throw CpuFault.gp(err);   // the upper half's type field must be 0 (it is not a descriptor)
+        }
+        int target = (int) (d >>> 16) & 0xFFFF;
+        long off = (d & 0xFFFF) | ((d >>> 32) & 0xFFFF0000L) | (hi << 32);
+        if ((target & 0xFFFC) == 0) {
+            throw CpuFault.gp(0);
+        }
+        int terr = Segmentation.errorCode(target);
+        if (Segmentation.descriptorAddress(c, target) == Segmentation.NO_DESCRIPTOR) {
+            throw CpuFault.gp(terr);
+        }
+        long cd = Segmentation.descriptor(c, target);
+        int cdpl = Segmentation.dpl(cd);
+        boolean conforming = Segmentation.conforming(cd);
+        boolean privilegeOk = (call || conforming) ? cdpl <= c.cpl : cdpl == c.cpl;
+        if (!Segmentation.isCode(cd) || (cd & DESC_L) == 0 || (cd & DESC_D) != 0 || !privilegeOk) {
+            throw CpuFault.gp(terr);
+        }
+        if (!Segmentation.present(cd)) {
+            throw CpuFault.withCode(CpuFault.NP, terr);
+        }
+        if (!Interpreter.canonical(off)) {
+            throw CpuFault.gp(0);
+        }
+        if (!call) {
+            ControlTransfer.setCs(c, target, cd, c.cpl);
+            c.rip = off;
+            return;
+        }
+        int newCpl = conforming ? c.cpl : cdpl;
+        boolean inner = newCpl < c.cpl;
+        long rsp = inner ? tssQword(c, 4 + newCpl * 8) : c.r[RSP];
+        long[] values = inner ? new long[] {c.sel[SS], c.r[RSP], c.sel[CS], c.rip} : new long[] {c.sel[CS], c.rip};
+        long top = rsp - values.length * 8L;
+        if (!Interpreter.canonical(rsp) || !Interpreter.canonical(top)) {
+            throw CpuFault.withCode(CpuFault.SS, 0);
+        }
+        // all pushes before any register changes, so a #PF on the new stack leaves the caller's state intact
+        int saved = c.mmu.userHalf;
+        c.mmu.userHalf = newCpl == 3 ? 1 << 12 : 0;
+        try {
+            for (int i = 0; i < values.length; i++) {
+                c.mmu.write64(rsp - 8L * (i + 1), values[i]);
+            }
+        } finally {
+            c.mmu.userHalf = saved;
+        }
+        if (inner) {
+            loadNullStack(c, newCpl);
+        }
+        ControlTransfer.setCs(c, target, cd, newCpl);
+        c.r[RSP] = top;
+        c.rip = off;
+    }
+
     // ---- SYSCALL / SYSRET ---------------------------------------------------------------------------------------
 
     /** Loads CS or SS with the flat segment SYSCALL/SYSRET imply (no descriptor read). */

@@ -180,7 +180,7 @@ class BareMetalProgramsTest {
         String virtfx;
         try (TestBoard board = new TestBoard(program)) {
             board.runExpectingPass("64-bit mode\n", "1G page, high mapping, NX #PF, #GP, #UD, MASKMOVDQU to RDI\n",
-                    "IRETQ to ring 3, SYSCALL/SYSRET, INT with IST\n");
+                    "IRETQ to ring 3, SYSCALL/SYSRET, INT with IST, 64-bit call gate\n");
             virtfx = board.serial.toString();
         }
         assertEquals(runOnQemu(program, "qemu-system-x86_64"), virtfx);
@@ -257,7 +257,7 @@ class BareMetalProgramsTest {
         Path bootSrc = Path.of("src/test/asm/floppy-boot.asm");
         Path boot = tmp.resolve("boot.bin");
         int sectors = (program.length + 511) / 512;
-        assertTrue(sectors <= 17, "the boot sector reads one track: program too large");
+        assertTrue(sectors <= 35, "the boot sector reads cylinder 0: program too large");
         Process nasm = new ProcessBuilder("nasm", "-f", "bin", "-DSECTORS=" + sectors, "-o", boot.toString(),
                 bootSrc.toString()).redirectErrorStream(true).start();
         nasm.getInputStream().readAllBytes();
