@@ -21,12 +21,17 @@ ENTER_PM32 idtr
     SET_GATE gp_handler, 13
     SET_GATE xm_handler, 19
 
-    ; CPUID: SSE, SSE2 (EDX 25, 26); SSE3, SSSE3, SSE4.1, SSE4.2, POPCNT (ECX 0, 9, 19, 20, 23)
+    ; CPUID: CLFSH, SSE, SSE2 (EDX 19, 25, 26) with a 64-byte CLFLUSH line (EBX 15:8 = 8); SSE3, SSSE3, SSE4.1,
+    ; SSE4.2, POPCNT (ECX 0, 9, 19, 20, 23)
     mov eax, 1
     cpuid
-    and edx, (1 << 25) | (1 << 26)
-    cmp edx, (1 << 25) | (1 << 26)
+    and edx, (1 << 19) | (1 << 25) | (1 << 26)
+    cmp edx, (1 << 19) | (1 << 25) | (1 << 26)
     jne fail
+    and ebx, 0xFF00
+    cmp ebx, 8 << 8
+    jne fail
+    clflush [vector]
     and ecx, 1 | (1 << 9) | (1 << 19) | (1 << 20) | (1 << 23)
     cmp ecx, 1 | (1 << 9) | (1 << 19) | (1 << 20) | (1 << 23)
     jne fail

@@ -7,10 +7,11 @@ package org.virtfx.engine.cpu;
 final class Cpuid {
     /** Family 6, model 15 (0x0F), stepping 11: the signature in EAX of leaf 1 and in EDX after reset. */
     static final int SIGNATURE = 0x06FB;
-    // EDX of leaf 1: FPU VME- DE- PSE TSC MSR PAE MCE- CX8 APIC SEP MTRR PGE MCA- CMOV PAT PSE36- CLFSH- MMX FXSR
+    // EDX of leaf 1: FPU VME- DE- PSE TSC MSR PAE MCE- CX8 APIC SEP MTRR PGE MCA- CMOV PAT PSE36- CLFSH MMX FXSR
     // SSE SSE2
     private static final int FEATURES_EDX = 1 | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 9)
-            | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 23) | (1 << 24) | (1 << 25) | (1 << 26);
+            | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 15) | (1 << 16) | (1 << 19) | (1 << 23) | (1 << 24) | (1 << 25)
+            | (1 << 26);
     // ECX of leaf 1: SSE3 SSSE3 SSE4.1 SSE4.2 POPCNT (no PCLMULQDQ, MOVBE, AVX, XSAVE)
     private static final int FEATURES_ECX = 1 | (1 << 9) | (1 << 19) | (1 << 20) | (1 << 23);
     // EDX of leaf 0x80000001: SYSCALL (11), NX (20), 1 GiB pages (26), RDTSCP (27), LM (29); ECX: LAHF/SAHF in 64-bit
@@ -26,7 +27,8 @@ final class Cpuid {
             case 0:
                 return new int[] {2, chars("Genu"), chars("ntel"), chars("ineI")};
             case 1: {
-                int ebx = ((c.host.cpuCount() > 1 ? c.host.cpuCount() : 1) << 16) | (c.host.index() << 24);
+                // EBX: initial APIC ID, logical processors, CLFLUSH line size in 8-byte units (64 bytes)
+                int ebx = ((c.host.cpuCount() > 1 ? c.host.cpuCount() : 1) << 16) | (c.host.index() << 24) | (8 << 8);
                 int edx = FEATURES_EDX | (c.host.cpuCount() > 1 ? 1 << 28 : 0);
                 return new int[] {SIGNATURE, ebx, FEATURES_ECX, edx};
             }
