@@ -181,29 +181,12 @@ public final class VpcFormat implements ImageFormat {
         footer.putInt(64, checksum(footer, 64, 512));
         long entries = (bytes + DEFAULT_BLOCK_SIZE - 1) / DEFAULT_BLOCK_SIZE;
         long batBytes = (entries * 4 + 511) & ~511L;
-        String name = Path.of(o.backingFile()).getFileName().toString();
-        Path dir = file.toAbsolutePath().getParent();
-        String relative = dir.relativize(parentPath.toAbsolutePath().normalize()).toString();
-        byte[] rel = (".\\" + relative.replace('/', '\\')).getBytes(StandardCharsets.UTF_16LE);
-        byte[] abs = parentPath.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_16LE);
-        byte[] uname = name.getBytes(StandardCharsets.UTF_16BE);
-        if (uname.length > 512 || rel.length > 4096 || abs.length > 4096) {
-            throw new IllegalArgumentException("parent path too long for a VHD parent locator: " + parentPath);
-        }
-        long relOff = 1536 + batBytes;
-        long relSpace = (rel.length + 511) & ~511L;
-        long absOff = relOff + relSpace;
-        long absSpace = (abs.length + 511) & ~511L;
         ByteBuffer dyn = ByteBuffer.allocate(1024);
         dyn.put(0, "cxsparse".getBytes(StandardCharsets.US_ASCII));
         dyn.putLong(8, -1L).putLong(16, 1536).putInt(24, 0x00010000).putInt(28, (int) entries)
                 .putInt(32, DEFAULT_BLOCK_SIZE);
-        dyn.putLong(40, parentFooter.getLong(68)).putLong(48, parentFooter.getLong(76));
-        dyn.putInt(56, parentFooter.getInt(24));
-        dyn.put(64, uname);
-        putLocator(dyn, 0, "W2ru", relSpace, rel.length, relOff);
-        putLocator(dyn, 1, "W2ku", absSpace, abs.length, absOff);
-        dyn.putInt(36, checksum(dyn, 36, 1024));
+        long areaOff = 1536 + batBytes;
+        ByteBuffer area = putParent(dyn, file, parentPath, o.backingFile(), parentFooter, areaOff);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.READ, StandardOpenOption.TRUNCATE_EXISTING)) {
             BlockMappedImage.writeFully(ch, footer.duplicate().rewind(), 0);
@@ -211,12 +194,41 @@ public final class VpcFormat implements ImageFormat {
             ByteBuffer bat = ByteBuffer.allocate((int) batBytes);
             java.util.Arrays.fill(bat.array(), (byte) 0xFF);
             BlockMappedImage.writeFully(ch, bat, 1536);
-            BlockMappedImage.writeFully(ch, ByteBuffer.allocate((int) relSpace).put(0, rel), relOff);
-            BlockMappedImage.writeFully(ch, ByteBuffer.allocate((int) absSpace).put(0, abs), absOff);
-            BlockMappedImage.writeFully(ch, footer.duplicate().rewind(), absOff + absSpace);
+            BlockMappedImage.writeFully(ch, area, areaOff);
+            BlockMappedImage.writeFully(ch, footer.duplicate().rewind(), areaOff + area.capacity());
             ch.force(true);
         }
         return DiskImages.open(file, "vpc", false, true);
+    }
+
+    /**
+     * Records a parent in a dynamic header: its UUID and time stamp (from its footer), its file name (UTF-16BE), and
+     * locators "W2ru" (".\\relative") and "W2ku" (absolute) in UTF-16LE, whose data area (returned, sector padded)
+     * goes at {@code areaOffset}. Updates the header checksum.
+     */
+    static ByteBuffer putParent(ByteBuffer dyn, Path child, Path parentPath, String storedName, ByteBuffer parentFooter,
+                                long areaOffset) {
+        String name = Path.of(storedName).getFileName().toString();
+        Path dir = child.toAbsolutePath().getParent();
+        String relative = dir.relativize(parentPath.toAbsolutePath().normalize()).toString();
+        byte[] rel = (".\\" + relative.replace('/', '\\')).getBytes(StandardCharsets.UTF_16LE);
+        byte[] abs = parentPath.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_16LE);
+        byte[] uname = name.getBytes(StandardCharsets.UTF_16BE);
+        if (uname.length > 512 || rel.length > 4096 || abs.length > 4096) {
+            throw new IllegalArgumentException("parent path too long for a VHD parent locator: " + parentPath);
+        }
+        long relSpace = (rel.length + 511) & ~511L;
+        long absSpace = (abs.length + 511) & ~511L;
+        ByteBuffer area = ByteBuffer.allocate((int) (relSpace + absSpace));
+        area.put(0, rel).put((int) relSpace, abs);
+        dyn.put(40, new byte[768 - 40]);
+        dyn.putLong(40, parentFooter.getLong(68)).putLong(48, parentFooter.getLong(76));
+        dyn.putInt(56, parentFooter.getInt(24));
+        dyn.put(64, uname);
+        putLocator(dyn, 0, "W2ru", relSpace, rel.length, areaOffset);
+        putLocator(dyn, 1, "W2ku", absSpace, abs.length, areaOffset + relSpace);
+        dyn.putInt(36, checksum(dyn, 36, 1024));
+        return area;
     }
 
     private static void putLocator(ByteBuffer dyn, int index, String code, long space, int length, long offset) {

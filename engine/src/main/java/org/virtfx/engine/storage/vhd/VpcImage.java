@@ -33,7 +33,7 @@ final class VpcImage extends BlockMappedImage {
     private final int bitmapSize;
     private long nextBlockOffset;
     /** Differencing disk (type 4): blocks' sector bitmaps say which sectors this layer holds, the rest is the parent's. */
-    private final boolean differencing;
+    private boolean differencing;
     /** Parent name as stored (relative locator, absolute locator or unicode name), for info; null if not differencing. */
     private String parentName;
     private Path parentPath;
@@ -497,6 +497,54 @@ final class VpcImage extends BlockMappedImage {
         dyn.putInt(36, VpcFormat.checksum(dyn, 36, 1024));
         writeFully(channel, dyn.rewind(), dynOffset);
         bat = nb.length == entries ? nb : java.util.Arrays.copyOf(nb, entries);
+    }
+
+    /**
+     * Points a differencing image at another VHD parent ({@code virtfx img rebase}): the parent's UUID, time stamp and
+     * name go into the dynamic header, new locator data after the last block (the footer moves behind it). Without a
+     * parent the image becomes a plain dynamic VHD (after a safe rebase every sector it reads is in its own blocks).
+     */
+    @Override
+    public void changeBackingFile(String backingFile, String backingFormat) throws IOException {
+        org.virtfx.engine.storage.Ranges.checkWritable(file, readOnly);
+        if (!differencing) {
+            throw new IOException(file + ": only a differencing VHD has a parent (create one with -b)");
+        }
+        if (backingFormat != null && !backingFormat.equals("vpc")) {
+            throw new IllegalArgumentException("a VHD differencing image needs a vpc (VHD) parent, not " + backingFormat);
+        }
+        synchronized (metaLock) {
+            long dynOffset = footer.getLong(16);
+            ByteBuffer dyn = readStructure(channel, file, dynOffset, 1024, "VHD dynamic disk header");
+            if (backingFile == null) {
+                dyn.put(40, new byte[768 - 40]);
+                dyn.putInt(36, VpcFormat.checksum(dyn, 36, 1024));
+                footer.putInt(60, VpcFormat.TYPE_DYNAMIC);
+                writeFully(channel, dyn.rewind(), dynOffset);
+                differencing = false;
+                parentName = null;
+                parentPath = null;
+            } else {
+                Path p = org.virtfx.engine.storage.DiskImages.resolveBacking(file, backingFile);
+                ByteBuffer parentFooter;
+                try (DiskImage parent = org.virtfx.engine.storage.DiskImages.open(p, "vpc", true, false)) {
+                    parentFooter = ((VpcImage) parent).footer();
+                }
+                long areaOff = nextBlockOffset;
+                ByteBuffer area = VpcFormat.putParent(dyn, file, p, backingFile, parentFooter, areaOff);
+                writeFully(channel, area, areaOff);
+                nextBlockOffset = areaOff + area.capacity();
+                channel.force(true);
+                writeFully(channel, dyn.rewind(), dynOffset);
+                parentName = backingFile;
+                parentPath = p;
+            }
+            footer.putInt(64, VpcFormat.checksum(footer, 64, 512));
+            writeFully(channel, footer.duplicate().rewind(), nextBlockOffset);
+            channel.truncate(nextBlockOffset + 512);
+            writeFully(channel, footer.duplicate().rewind(), 0);
+            channel.force(true);
+        }
     }
 
     @Override
