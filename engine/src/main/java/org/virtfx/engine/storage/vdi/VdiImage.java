@@ -27,11 +27,11 @@ final class VdiImage extends BlockMappedImage {
     private final boolean isStatic;
     private int blocksAllocated;
     private boolean headerDirty;
-    private final boolean differencing;
+    private boolean differencing;
     /** Creation UUID (0x188), modification UUID (0x198), parent's creation UUID (0x1A8), as stored. */
     private final byte[] uuids;
     /** Description field (a VirtFX parent hint in differencing images it created). */
-    private final String description;
+    private String description;
     private Path parentPath;
 
     private VdiImage(VdiFormat format, Path file, boolean readOnly, FileChannel ch, long diskSize, int offsetBmap,
@@ -132,6 +132,53 @@ final class VdiImage extends BlockMappedImage {
         byte[] b = {u[3], u[2], u[1], u[0], u[5], u[4], u[7], u[6], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]};
         ByteBuffer bb = ByteBuffer.wrap(b);
         return new java.util.UUID(bb.getLong(), bb.getLong()).toString();
+    }
+
+    /**
+     * Links a differencing image to another VDI parent ({@code virtfx img rebase}): its creation and modification
+     * UUIDs become uuidLinkage and uuidParentModify. Without a parent the image becomes a plain dynamic VDI (after a
+     * safe rebase every block it reads is its own). The description hint follows unless it holds another comment.
+     */
+    @Override
+    public void changeBackingFile(String backingFile, String backingFormat) throws IOException {
+        org.virtfx.engine.storage.Ranges.checkWritable(file, readOnly);
+        if (!differencing) {
+            throw new IOException(file + ": only a differencing VDI has a parent (create one with -b)");
+        }
+        if (backingFormat != null && !backingFormat.equals("vdi")) {
+            throw new IllegalArgumentException("a VDI differencing image needs a vdi parent, not " + backingFormat);
+        }
+        synchronized (metaLock) {
+            writeBackMetadata();
+            ByteBuffer h = readStructure(channel, file, 0, 512, "VDI header").order(ByteOrder.LITTLE_ENDIAN);
+            boolean ownHint = description.isEmpty() || description.startsWith(VdiFormat.PARENT_HINT);
+            String newDescription = description;
+            Path newParent = null;
+            if (backingFile == null) {
+                h.putInt(0x4C, VdiFormat.TYPE_DYNAMIC).put(0x1A8, new byte[32]);
+                newDescription = ownHint ? "" : description;
+            } else {
+                newParent = DiskImages.resolveBacking(file, backingFile);
+                byte[] u;
+                try (org.virtfx.engine.storage.DiskImage parent = DiskImages.open(newParent, "vdi", true, false)) {
+                    u = ((VdiImage) parent).uuids();
+                }
+                h.put(0x1A8, u, 0, 32);
+                System.arraycopy(u, 0, uuids, 32, 16);
+                if (ownHint) {
+                    newDescription = VdiFormat.PARENT_HINT + backingFile;
+                }
+            }
+            byte[] d = newDescription.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (d.length < 256) {
+                h.put(0x54, new byte[256]).put(0x54, d);
+                description = newDescription;
+            }
+            writeFully(channel, h.rewind(), 0);
+            channel.force(true);
+            differencing = backingFile != null;
+            parentPath = newParent;
+        }
     }
 
     @Override

@@ -12,13 +12,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.virtfx.engine.storage.DiskImage;
 import org.virtfx.engine.storage.DiskImages;
 
-/** {@code virtfx img rebase} of a differencing VHD: onto its grandparent, then onto no parent, keeping its contents. */
-class VhdRebaseTest {
+/** {@code virtfx img rebase} of differencing VHD and VDI images: onto the grandparent, then onto none, keeping the view. */
+class DifferencingRebaseTest {
     @TempDir
     Path dir;
 
@@ -28,27 +29,29 @@ class VhdRebaseTest {
         img.write(at, ByteBuffer.wrap(b));
     }
 
-    @Test
-    void rebaseKeepsTheChildsView() throws Exception {
-        Path a = dir.resolve("a.vhd");
-        Path b = dir.resolve("b.vhd");
-        Path c = dir.resolve("c.vhd");
-        assertEquals(0, img("create", "-q", "-f", "vpc", a.toString(), "16M").status());
+    @ParameterizedTest
+    @ValueSource(strings = {"vpc", "vdi"})
+    void rebaseKeepsTheChildsView(String format) throws Exception {
+        String ext = format.equals("vpc") ? "vhd" : "vdi";
+        Path a = dir.resolve("a." + ext);
+        Path b = dir.resolve("b." + ext);
+        Path c = dir.resolve("c." + ext);
+        assertEquals(0, img("create", "-q", "-f", format, a.toString(), "16M").status());
         try (DiskImage img = DiskImages.open(a, false)) {
             fill(img, 0, 6 << 20, 0x11);
         }
-        assertEquals(0, img("create", "-q", "-f", "vpc", "-b", "a.vhd", b.toString()).status());
+        assertEquals(0, img("create", "-q", "-f", format, "-b", "a." + ext, b.toString()).status());
         try (DiskImage img = DiskImages.open(b, false)) {
             fill(img, 1 << 20, 4096, 0x22);
             fill(img, 5 << 20, 3 << 20, 0x23);
         }
-        assertEquals(0, img("create", "-q", "-f", "vpc", "-b", "b.vhd", c.toString()).status());
+        assertEquals(0, img("create", "-q", "-f", format, "-b", "b." + ext, c.toString()).status());
         byte[] view;
         try (DiskImage img = DiskImages.open(c, false)) {
             fill(img, (1 << 20) + 1024, 512, 0x33);
             view = readAll(img);
         }
-        ImgCommandTest.Result r = img("rebase", "-b", "a.vhd", c.toString());
+        ImgCommandTest.Result r = img("rebase", "-b", "a." + ext, c.toString());
         assertEquals(0, r.status(), r.err());
         Files.delete(b);
         try (DiskImage img = DiskImages.open(c, true)) {
@@ -62,6 +65,6 @@ class VhdRebaseTest {
             assertNull(img.backing());
             assertEquals(-1, firstDifference(view, readAll(img)));
         }
-        assertTrue(img("info", c.toString()).out().contains("file format: vpc"));
+        assertTrue(img("info", c.toString()).out().contains("file format: " + format));
     }
 }
