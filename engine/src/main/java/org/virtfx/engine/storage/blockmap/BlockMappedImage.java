@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.virtfx.engine.storage.AbstractDiskImage;
+import org.virtfx.engine.storage.DiskImage;
 import org.virtfx.engine.storage.ImageFormat;
 import org.virtfx.engine.storage.MapExtent;
 import org.virtfx.engine.storage.NativeFiles;
@@ -22,7 +23,7 @@ import org.virtfx.engine.storage.NativeFiles;
  * {@link #metaLock} so two writers to the same fresh block allocate it once.
  */
 public abstract class BlockMappedImage extends AbstractDiskImage {
-    /** {@link #lookup} result: the block is not stored (reads as zeros; these formats have no backing file). */
+    /** {@link #lookup} result: the block is not stored (reads from the parent image, or as zeros without one). */
     protected static final long UNALLOCATED = -1;
     /** {@link #lookup} result: the block is explicitly marked as zeros. */
     protected static final long ZERO = -2;
@@ -32,6 +33,8 @@ public abstract class BlockMappedImage extends AbstractDiskImage {
     protected final Object metaLock = new Object();
     private volatile boolean closed;
     private volatile boolean skipCloseFlush;
+    /** Parent of a differencing image (VHD type 4, VDI type 4), or null. */
+    protected DiskImage backing;
 
     protected BlockMappedImage(ImageFormat format, Path file, boolean readOnly, FileChannel channel, long blockSize,
                                long size) {
@@ -59,12 +62,47 @@ public abstract class BlockMappedImage extends AbstractDiskImage {
     protected void writeBackMetadata() throws IOException {
     }
 
+    /**
+     * Within an allocated block, how many bytes from {@code inBlock} (at most {@code n}) this layer holds (result
+     * &gt; 0) or leaves to the parent (result &lt; 0, negated length). Formats with a per-sector bitmap in
+     * differencing images (VHD) override this; whole blocks are otherwise all present. Called under metaLock.
+     */
+    protected int presentRun(long block, int inBlock, int n) throws IOException {
+        return n;
+    }
 
+    /**
+     * Records that {@code [inBlock, inBlock+n)} of an allocated block now holds this layer's data (VHD sets sector
+     * bits of a differencing image's block bitmap). Called under metaLock after the data was written.
+     */
+    protected void markWritten(long block, int inBlock, int n) throws IOException {
+    }
 
+    /**
+     * Whether a block newly allocated in a differencing image must first receive the parent's content (VDI: a block
+     * is wholly in one layer); false when a per-sector bitmap says which sectors come from the parent (VHD).
+     */
+    protected boolean copyParentOnAllocate() {
+        return true;
+    }
 
+    @Override
+    public DiskImage backing() {
+        return backing;
+    }
 
-
-
+    /** Reads the parent's bytes for {@code [pos, pos+dst.remaining())}; past the parent's end (or without one) zeros. */
+    protected final void readParent(long pos, ByteBuffer dst) throws IOException {
+        DiskImage parent = backing;
+        if (parent == null || pos >= parent.size()) {
+            fillZeros(dst);
+            return;
+        }
+        int inParent = (int) Math.min(dst.remaining(), parent.size() - pos);
+        parent.read(pos, dst.slice(dst.position(), inParent));
+        dst.position(dst.position() + inParent);
+        fillZeros(dst);
+    }
     public long blockSize() {
         return blockSize;
     }
@@ -86,15 +124,39 @@ public abstract class BlockMappedImage extends AbstractDiskImage {
             int n = (int) Math.min(dst.remaining(), blockSize - inBlock);
             long host = lookupLocked(block);
             ByteBuffer part = dst.slice(dst.position(), n);
-            if (host < 0) {
+            if (host == UNALLOCATED) {
+                readParent(pos, part);
+            } else if (host < 0) {
                 fillZeros(part);
-            } else {
+            } else if (backing == null) {
                 readFully(channel, part, host + inBlock, file);
+            } else {
+                readLayered(block, host, inBlock, pos, part);
             }
             dst.position(dst.position() + n);
             pos += n;
         }
         counters.countRead(len);
+    }
+
+    /** Reads an allocated block of a differencing image: sectors this layer holds from the file, others from the parent. */
+    private void readLayered(long block, long host, int inBlock, long pos, ByteBuffer part) throws IOException {
+        int done = 0;
+        int n = part.remaining();
+        while (done < n) {
+            int run;
+            synchronized (metaLock) {
+                run = presentRun(block, inBlock + done, n - done);
+            }
+            int len = Math.abs(run);
+            ByteBuffer piece = part.slice(done, len);
+            if (run > 0) {
+                readFully(channel, piece, host + inBlock + done, file);
+            } else {
+                readParent(pos + done, piece);
+            }
+            done += len;
+        }
     }
 
     @Override
@@ -111,25 +173,56 @@ public abstract class BlockMappedImage extends AbstractDiskImage {
             synchronized (metaLock) {
                 host = lookup(block);
                 if (host < 0) {
-                    if (isAllZero(part)) {
+                    if ((backing == null || host == ZERO) && isAllZero(part)) {
                         // writing zeros over a block that already reads as zeros changes nothing
                         src.position(src.position() + n);
                         pos += n;
                         continue;
                     }
+                    boolean fromParent = host == UNALLOCATED && backing != null && copyParentOnAllocate();
                     host = allocate(block);
+                    if (fromParent) {
+                        copyParentBlock(block, host);
+                    }
                 }
             }
             writeFully(channel, part, host + inBlock);
+            if (backing != null) {
+                synchronized (metaLock) {
+                    markWritten(block, inBlock, n);
+                }
+            }
             src.position(src.position() + n);
             pos += n;
         }
         counters.countWrite(len);
     }
 
+    /** Copy-on-write of a whole block: the parent's content goes into the newly allocated block first. */
+    private void copyParentBlock(long block, long host) throws IOException {
+        long start = block * blockSize;
+        int len = (int) Math.min(blockSize, size - start);
+        ByteBuffer buf = ByteBuffer.allocate(len);
+        readParent(start, buf);
+        if (!isAllZero(buf.flip())) {
+            writeFully(channel, buf, host);
+        }
+    }
+
     @Override
     public void writeZeroes(long offset, long length) throws IOException {
         checkWrite(offset, length);
+        if (backing != null) {
+            // zeros must hide the parent's data, so they are stored like any other data
+            ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(length, 1 << 20));
+            for (long done = 0; done < length; ) {
+                int k = (int) Math.min(zeros.capacity(), length - done);
+                zeros.clear().limit(k);
+                write(offset + done, zeros);
+                done += k;
+            }
+            return;
+        }
         ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(blockSize, 1 << 20));
         long pos = offset;
         long end = offset + length;
@@ -164,7 +257,7 @@ public abstract class BlockMappedImage extends AbstractDiskImage {
 
     /** Whether unallocated blocks count as "present" in a map (true: the format has no backing file, as in qemu). */
     protected boolean unallocatedIsPresent() {
-        return true;
+        return backing == null;
     }
 
     @Override
@@ -179,7 +272,11 @@ public abstract class BlockMappedImage extends AbstractDiskImage {
             long n = Math.min(end - pos, blockSize - inBlock);
             long host = lookupLocked(block);
             MapExtent e;
-            if (host >= 0) {
+            if (host >= 0 && backing != null) {
+                mapLayered(block, host, (int) inBlock, pos, (int) n, out);
+                pos += n;
+                continue;
+            } else if (host >= 0) {
                 e = new MapExtent(pos, n, 0, true, false, true, false, host + inBlock, file);
             } else if (host == ZERO) {
                 e = new MapExtent(pos, n, 0, true, true, false, false, -1, null);
@@ -194,6 +291,27 @@ public abstract class BlockMappedImage extends AbstractDiskImage {
             pos += n;
         }
         return out;
+    }
+
+    private void mapLayered(long block, long host, int inBlock, long pos, int n, List<MapExtent> out)
+            throws IOException {
+        int done = 0;
+        while (done < n) {
+            int run;
+            synchronized (metaLock) {
+                run = presentRun(block, inBlock + done, n - done);
+            }
+            int len = Math.abs(run);
+            MapExtent e = run > 0
+                    ? new MapExtent(pos + done, len, 0, true, false, true, false, host + inBlock + done, file)
+                    : new MapExtent(pos + done, len, 0, false, true, false, false, -1, null);
+            if (!out.isEmpty() && out.getLast().canMerge(e)) {
+                out.set(out.size() - 1, out.getLast().merge(e));
+            } else {
+                out.add(e);
+            }
+            done += len;
+        }
     }
 
     /** Bytes of the file on the host disk. */
@@ -222,7 +340,13 @@ public abstract class BlockMappedImage extends AbstractDiskImage {
                 }
             }
         } finally {
-            channel.close();
+            try {
+                channel.close();
+            } finally {
+                if (backing != null) {
+                    backing.close();
+                }
+            }
         }
     }
 

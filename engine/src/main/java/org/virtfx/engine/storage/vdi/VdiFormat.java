@@ -13,6 +13,7 @@ import java.util.UUID;
 import org.virtfx.engine.storage.Capability;
 import org.virtfx.engine.storage.CreateOptions;
 import org.virtfx.engine.storage.DiskImage;
+import org.virtfx.engine.storage.DiskImages;
 import org.virtfx.engine.storage.ImageFormat;
 import org.virtfx.engine.storage.OpenOptions;
 import org.virtfx.engine.storage.Preallocation;
@@ -28,6 +29,10 @@ public final class VdiFormat implements ImageFormat {
     static final int HEADER_SIZE = 0x180;
     static final int TYPE_DYNAMIC = 1;
     static final int TYPE_STATIC = 2;
+    /** Differencing: unallocated blocks read from the parent whose creation UUID is the header's uuidLinkage. */
+    static final int TYPE_DIFF = 4;
+    /** Start of the description that names the parent file of a differencing image VirtFX creates (a hint only). */
+    static final String PARENT_HINT = "VirtFX parent: ";
     static final int BLOCK_SIZE = 1 << 20;
     static final int UNALLOCATED = 0xFFFFFFFF;
     static final int ZERO = 0xFFFFFFFE;
@@ -54,19 +59,33 @@ public final class VdiFormat implements ImageFormat {
 
     @Override
     public Set<Capability> capabilities() {
-        return EnumSet.of(Capability.CREATE, Capability.CHECK, Capability.MAP, Capability.RESIZE);
+        return EnumSet.of(Capability.CREATE, Capability.CHECK, Capability.MAP, Capability.RESIZE,
+                Capability.BACKING_FILE);
     }
 
     @Override
     public DiskImage open(Path file, OpenOptions options) throws IOException {
-        return VdiImage.open(this, file, options.readOnly());
+        return VdiImage.open(this, file, options);
     }
 
     @Override
     public DiskImage create(Path file, CreateOptions o) throws IOException {
         o.requireOnly(name(), Set.of("static"));
+        byte[] parentUuids = null;
         if (o.backingFile() != null) {
-            throw new IllegalArgumentException("format 'vdi' does not support backing files");
+            if (o.backingFormat() != null && !o.backingFormat().equals("vdi")) {
+                throw new IllegalArgumentException("a VDI differencing image needs a vdi parent, not " + o.backingFormat());
+            }
+            if (o.preallocation() != Preallocation.OFF || o.formatOptions().containsKey("static")) {
+                throw new IllegalArgumentException("a VDI differencing image is dynamic (no static, no preallocation)");
+            }
+            try (DiskImage parent = DiskImages.open(DiskImages.resolveBacking(file, o.backingFile()), "vdi", true, false)) {
+                if (o.size() != parent.size()) {
+                    throw new IllegalArgumentException("a VDI differencing image has its parent's size ("
+                            + parent.size() + " bytes), not " + o.size());
+                }
+                parentUuids = ((VdiImage) parent).uuids();
+            }
         }
         if (o.clusterSize() != 0 && o.clusterSize() != BLOCK_SIZE) {
             throw new IllegalArgumentException("format 'vdi' only supports 1 MiB blocks (cluster_size=1M)");
@@ -100,6 +119,14 @@ public final class VdiFormat implements ImageFormat {
                 .putInt(0x180, (int) blocks).putInt(0x184, isStatic ? (int) blocks : 0);
         putUuid(h, 0x188, UUID.randomUUID());
         putUuid(h, 0x198, UUID.randomUUID());
+        if (parentUuids != null) {
+            // uuidLinkage = the parent's creation UUID, uuidParentModify = its modification UUID
+            h.putInt(0x4C, TYPE_DIFF).put(0x1A8, parentUuids, 0, 16).put(0x1B8, parentUuids, 16, 16);
+            byte[] hint = (PARENT_HINT + o.backingFile()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (hint.length < 256) {
+                h.put(0x54, hint);
+            }
+        }
         ByteBuffer map = ByteBuffer.allocate((int) bmapSize).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < blocks; i++) {
             map.putInt(i * 4, isStatic ? i : UNALLOCATED);
@@ -121,7 +148,10 @@ public final class VdiFormat implements ImageFormat {
             }
             ch.force(true);
         }
-        return VdiImage.open(this, file, false);
+        if (parentUuids != null) {
+            return DiskImages.open(file, "vdi", false, true);
+        }
+        return VdiImage.open(this, file, new OpenOptions(false, null));
     }
 
     static void putUuid(ByteBuffer b, int at, UUID u) {

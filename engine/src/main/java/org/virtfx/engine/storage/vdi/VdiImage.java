@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 
 import org.virtfx.engine.storage.CheckResult;
+import org.virtfx.engine.storage.DiskImages;
+import org.virtfx.engine.storage.OpenOptions;
 import org.virtfx.engine.storage.ImageFormatException;
 import org.virtfx.engine.storage.ImageInfo;
 import org.virtfx.engine.storage.RepairMode;
@@ -24,24 +27,175 @@ final class VdiImage extends BlockMappedImage {
     private final boolean isStatic;
     private int blocksAllocated;
     private boolean headerDirty;
+    private boolean differencing;
+    /** Creation UUID (0x188), modification UUID (0x198), parent's creation UUID (0x1A8), as stored. */
+    private final byte[] uuids;
+    /** Description field (a VirtFX parent hint in differencing images it created). */
+    private String description;
+    private Path parentPath;
 
     private VdiImage(VdiFormat format, Path file, boolean readOnly, FileChannel ch, long diskSize, int offsetBmap,
-                     long offsetData, int imageType, int[] blockMap, int blocksAllocated) {
+                     long offsetData, int imageType, int[] blockMap, int blocksAllocated, byte[] uuids,
+                     String description) {
         super(format, file, readOnly, ch, VdiFormat.BLOCK_SIZE, diskSize);
         this.offsetBmap = offsetBmap;
         this.offsetData = offsetData;
         this.blockMap = blockMap;
         this.blocksAllocated = blocksAllocated;
         this.isStatic = imageType == VdiFormat.TYPE_STATIC;
+        this.differencing = imageType == VdiFormat.TYPE_DIFF;
+        this.uuids = uuids;
+        this.description = description;
     }
 
-    static VdiImage open(VdiFormat format, Path file, boolean readOnly) throws IOException {
-        FileChannel ch = openChannel(file, readOnly);
+    /** Creation and modification UUIDs as stored (32 bytes), for a child's uuidLinkage and uuidParentModify. */
+    byte[] uuids() {
+        return java.util.Arrays.copyOf(uuids, 32);
+    }
+
+    static VdiImage open(VdiFormat format, Path file, OpenOptions options) throws IOException {
+        FileChannel ch = openChannel(file, options.readOnly());
+        VdiImage img;
         try {
-            return parse(format, file, readOnly, ch);
+            img = parse(format, file, options.readOnly(), ch);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
+        }
+        if (img.differencing) {
+            try {
+                img.findParent(options.backing());
+            } catch (IOException | RuntimeException e) {
+                img.close();
+                throw e;
+            }
+        }
+        return img;
+    }
+
+    /**
+     * VDI stores no parent file name, only the parent's creation UUID (uuidLinkage), as VirtualBox keeps the chain in
+     * its media registry. The parent is the file named by VirtFX's description hint if its UUID matches, else the
+     * VDI file in the same directory with that UUID.
+     */
+    private void findParent(OpenOptions.BackingOpener opener) throws IOException {
+        byte[] linkage = java.util.Arrays.copyOfRange(uuids, 32, 48);
+        Path dir = file.toAbsolutePath().getParent();
+        List<Path> candidates = new ArrayList<>();
+        if (description.startsWith(VdiFormat.PARENT_HINT)) {
+            candidates.add(DiskImages.resolveBacking(file, description.substring(VdiFormat.PARENT_HINT.length())));
+        }
+        String hinted = candidates.isEmpty() ? null : candidates.getFirst().toString();
+        try (var files = Files.list(dir)) {
+            files.filter(f -> f.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".vdi"))
+                    .sorted().forEach(candidates::add);
+        }
+        Path self = file.toAbsolutePath().normalize();
+        for (Path c : candidates) {
+            if (c.toAbsolutePath().normalize().equals(self) || !Files.isRegularFile(c)) {
+                continue;
+            }
+            if (java.util.Arrays.equals(creationUuid(c), linkage)) {
+                parentPath = c;
+                break;
+            }
+        }
+        if (parentPath == null) {
+            if (opener == null) {
+                return;
+            }
+            throw new ImageFormatException(file, "VDI parent image with UUID " + uuidText(linkage) + " not found"
+                    + (hinted != null ? " (" + hinted + " is missing or has another UUID)" : "")
+                    + " among the .vdi files in " + dir);
+        }
+        if (opener != null) {
+            backing = opener.open(file, parentPath, "vdi");
+        }
+    }
+
+    /** The creation UUID of a VDI file, or null if it is not one (unreadable files are not candidates). */
+    private static byte[] creationUuid(Path f) {
+        try (FileChannel c = FileChannel.open(f, java.nio.file.StandardOpenOption.READ)) {
+            ByteBuffer h = ByteBuffer.allocate(0x198).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(c, h, 0, f);
+            if (h.getInt(0x40) != VdiFormat.SIGNATURE) {
+                return null;
+            }
+            return java.util.Arrays.copyOfRange(h.array(), 0x188, 0x198);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** RTUUID bytes (first three fields little-endian) as the usual text form. */
+    private static String uuidText(byte[] u) {
+        byte[] b = {u[3], u[2], u[1], u[0], u[5], u[4], u[7], u[6], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]};
+        ByteBuffer bb = ByteBuffer.wrap(b);
+        return new java.util.UUID(bb.getLong(), bb.getLong()).toString();
+    }
+
+    /**
+     * Links a differencing image to another VDI parent ({@code virtfx img rebase}): its creation and modification
+     * UUIDs become uuidLinkage and uuidParentModify. Without a parent the image becomes a plain dynamic VDI (after a
+     * safe rebase every block it reads is its own). The description hint follows unless it holds another comment.
+     */
+    @Override
+    public void changeBackingFile(String backingFile, String backingFormat) throws IOException {
+        org.virtfx.engine.storage.Ranges.checkWritable(file, readOnly);
+        if (!differencing) {
+            throw new IOException(file + ": only a differencing VDI has a parent (create one with -b)");
+        }
+        if (backingFormat != null && !backingFormat.equals("vdi")) {
+            throw new IllegalArgumentException("a VDI differencing image needs a vdi parent, not " + backingFormat);
+        }
+        synchronized (metaLock) {
+            writeBackMetadata();
+            ByteBuffer h = readStructure(channel, file, 0, 512, "VDI header").order(ByteOrder.LITTLE_ENDIAN);
+            boolean ownHint = description.isEmpty() || description.startsWith(VdiFormat.PARENT_HINT);
+            String newDescription = description;
+            Path newParent = null;
+            if (backingFile == null) {
+                h.putInt(0x4C, VdiFormat.TYPE_DYNAMIC).put(0x1A8, new byte[32]);
+                newDescription = ownHint ? "" : description;
+            } else {
+                newParent = DiskImages.resolveBacking(file, backingFile);
+                byte[] u;
+                try (org.virtfx.engine.storage.DiskImage parent = DiskImages.open(newParent, "vdi", true, false)) {
+                    u = ((VdiImage) parent).uuids();
+                }
+                h.put(0x1A8, u, 0, 32);
+                System.arraycopy(u, 0, uuids, 32, 16);
+                if (ownHint) {
+                    newDescription = VdiFormat.PARENT_HINT + backingFile;
+                }
+            }
+            byte[] d = newDescription.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (d.length < 256) {
+                h.put(0x54, new byte[256]).put(0x54, d);
+                description = newDescription;
+            }
+            writeFully(channel, h.rewind(), 0);
+            channel.force(true);
+            differencing = backingFile != null;
+            parentPath = newParent;
+        }
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) throws IOException {
+        refuseOrphanWrite();
+        super.write(offset, src);
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length) throws IOException {
+        refuseOrphanWrite();
+        super.writeZeroes(offset, length);
+    }
+
+    private void refuseOrphanWrite() throws IOException {
+        if (differencing && backing == null && !readOnly) {
+            throw new IOException(file + ": a VDI differencing image opened without its parent cannot be written");
         }
     }
 
@@ -64,9 +218,8 @@ final class VdiImage extends BlockMappedImage {
             throw new ImageFormatException(file, "VDI header size " + headerSize + " is too small");
         }
         int type = h.getInt(0x4C);
-        if (type != VdiFormat.TYPE_DYNAMIC && type != VdiFormat.TYPE_STATIC) {
-            throw new ImageFormatException(file, "unsupported VDI image type " + type
-                    + (type == 4 ? " (differencing images are not supported)" : ""));
+        if (type != VdiFormat.TYPE_DYNAMIC && type != VdiFormat.TYPE_STATIC && type != VdiFormat.TYPE_DIFF) {
+            throw new ImageFormatException(file, "unsupported VDI image type " + type);
         }
         int offsetBmap = h.getInt(0x154);
         long offsetData = Integer.toUnsignedLong(h.getInt(0x158));
@@ -105,8 +258,8 @@ final class VdiImage extends BlockMappedImage {
             throw new ImageFormatException(file, "VDI block map (" + blocks + " entries at " + offsetBmap
                     + ") overlaps the data area at " + offsetData);
         }
-        if (!isZero(h, 0x1A8, 16) || !isZero(h, 0x1B8, 16)) {
-            throw new ImageFormatException(file, "VDI differencing images (with a parent UUID) are not supported");
+        if (type == VdiFormat.TYPE_DIFF && isZero(h, 0x1A8, 16)) {
+            throw new ImageFormatException(file, "VDI differencing image without a parent UUID (uuidLinkage)");
         }
         ByteBuffer mapBytes = readStructure(ch, file, offsetBmap, blocks * 4, "VDI block map")
                 .order(ByteOrder.LITTLE_ENDIAN);
@@ -119,7 +272,12 @@ final class VdiImage extends BlockMappedImage {
                         + " beyond the " + blocks + " blocks of the image");
             }
         }
-        return new VdiImage(format, file, readOnly, ch, diskSize, offsetBmap, offsetData, type, map, (int) allocated);
+        byte[] uuids = java.util.Arrays.copyOfRange(h.array(), 0x188, 0x1B8);
+        String description = new String(h.array(), 0x54, 256, java.nio.charset.StandardCharsets.UTF_8);
+        int nul = description.indexOf('\0');
+        description = nul < 0 ? description : description.substring(0, nul);
+        return new VdiImage(format, file, readOnly, ch, diskSize, offsetBmap, offsetData, type, map, (int) allocated,
+                uuids, description);
     }
 
     private static boolean isZero(ByteBuffer b, int at, int len) {
@@ -186,6 +344,9 @@ final class VdiImage extends BlockMappedImage {
     @Override
     public void resize(long newSize, boolean allowShrink) throws IOException {
         org.virtfx.engine.storage.Ranges.checkWritable(file, readOnly);
+        if (differencing) {
+            throw new IOException(file + ": VirtFX cannot resize a VDI differencing image (it has its parent's size)");
+        }
         long bytes = (newSize + 511) & ~511L;
         long newBlocks = (bytes + blockSize - 1) / blockSize;
         if (newSize < 0 || newBlocks > VdiFormat.MAX_BLOCKS) {
@@ -263,8 +424,17 @@ final class VdiImage extends BlockMappedImage {
     @Override
     public ImageInfo info() throws IOException {
         Map<String, Object> specific = new LinkedHashMap<>();
-        return new ImageInfo("vdi", file, size, actualSize(), (int) blockSize, null, null, null, false, List.of(),
-                specific);
+        String parentName = null;
+        if (differencing) {
+            specific.put("parent-uuid", uuidText(java.util.Arrays.copyOfRange(uuids, 32, 48)));
+            if (parentPath != null) {
+                Path dir = file.toAbsolutePath().getParent();
+                Path p = parentPath.toAbsolutePath();
+                parentName = dir.equals(p.getParent()) ? p.getFileName().toString() : p.toString();
+            }
+        }
+        return new ImageInfo("vdi", file, size, actualSize(), (int) blockSize, parentName,
+                parentName == null ? null : parentPath, parentName == null ? null : "vdi", false, List.of(), specific);
     }
 
     @Override

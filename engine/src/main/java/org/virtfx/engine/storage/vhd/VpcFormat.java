@@ -14,6 +14,7 @@ import java.util.UUID;
 import org.virtfx.engine.storage.Capability;
 import org.virtfx.engine.storage.CreateOptions;
 import org.virtfx.engine.storage.DiskImage;
+import org.virtfx.engine.storage.DiskImages;
 import org.virtfx.engine.storage.ImageFormat;
 import org.virtfx.engine.storage.OpenOptions;
 import org.virtfx.engine.storage.Preallocation;
@@ -54,12 +55,12 @@ public final class VpcFormat implements ImageFormat {
 
     @Override
     public Set<Capability> capabilities() {
-        return EnumSet.of(Capability.CREATE, Capability.MAP, Capability.RESIZE);
+        return EnumSet.of(Capability.CREATE, Capability.MAP, Capability.RESIZE, Capability.BACKING_FILE);
     }
 
     @Override
     public DiskImage open(Path file, OpenOptions options) throws IOException {
-        return VpcImage.open(this, file, options.readOnly());
+        return VpcImage.open(this, file, options);
     }
 
     /** CHS geometry for a sector count, exactly as the VHD specification's algorithm (and qemu) computes it. */
@@ -97,7 +98,7 @@ public final class VpcFormat implements ImageFormat {
     public DiskImage create(Path file, CreateOptions o) throws IOException {
         o.requireOnly(name(), Set.of("force_size"));
         if (o.backingFile() != null) {
-            throw new IllegalArgumentException("format 'vpc' does not support backing files");
+            return createDifferencing(file, o);
         }
         if (o.clusterSize() != 0 || o.compat() != null || o.extendedL2() || o.lazyRefcounts()
                 || o.refcountBits() != 0 || o.compressionType() != null) {
@@ -146,7 +147,95 @@ public final class VpcFormat implements ImageFormat {
             }
             ch.force(true);
         }
-        return VpcImage.open(this, file, false);
+        return VpcImage.open(this, file, new OpenOptions(false, null));
+    }
+
+    /**
+     * A differencing (child) disk of a VHD parent: same size and geometry, parent UUID and time stamp in the dynamic
+     * header, the parent's file name in UTF-16BE, and two locators in UTF-16LE: relative ("W2ru", as ".\name") and
+     * absolute ("W2ku"). Opened afterwards with its parent.
+     */
+    private DiskImage createDifferencing(Path file, CreateOptions o) throws IOException {
+        if (o.backingFormat() != null && !o.backingFormat().equals("vpc")) {
+            throw new IllegalArgumentException("a VHD differencing image needs a vpc (VHD) parent, not " + o.backingFormat());
+        }
+        if (o.subformat() != null || o.preallocation() != Preallocation.OFF || !o.formatOptions().isEmpty()) {
+            throw new IllegalArgumentException("a VHD differencing image takes no subformat, preallocation or force_size");
+        }
+        Path parentPath = DiskImages.resolveBacking(file, o.backingFile());
+        ByteBuffer parentFooter;
+        long bytes;
+        try (DiskImage parent = DiskImages.open(parentPath, "vpc", true, false)) {
+            parentFooter = ((VpcImage) parent).footer();
+            bytes = parent.size();
+            if (o.size() != -1 && o.size() != parent.size()) {
+                throw new IllegalArgumentException("a VHD differencing image has its parent's size (" + parent.size()
+                        + " bytes), not " + o.size());
+            }
+        }
+        ByteBuffer footer = ByteBuffer.allocate(512);
+        footer.put(0, parentFooter, 0, 512);
+        footer.putLong(16, 512).putInt(24, (int) (Instant.now().getEpochSecond() - VHD_EPOCH)).putInt(60, TYPE_DIFFERENCING);
+        UUID uuid = UUID.randomUUID();
+        footer.putLong(68, uuid.getMostSignificantBits()).putLong(76, uuid.getLeastSignificantBits()).put(84, (byte) 0);
+        footer.putInt(64, checksum(footer, 64, 512));
+        long entries = (bytes + DEFAULT_BLOCK_SIZE - 1) / DEFAULT_BLOCK_SIZE;
+        long batBytes = (entries * 4 + 511) & ~511L;
+        ByteBuffer dyn = ByteBuffer.allocate(1024);
+        dyn.put(0, "cxsparse".getBytes(StandardCharsets.US_ASCII));
+        dyn.putLong(8, -1L).putLong(16, 1536).putInt(24, 0x00010000).putInt(28, (int) entries)
+                .putInt(32, DEFAULT_BLOCK_SIZE);
+        long areaOff = 1536 + batBytes;
+        ByteBuffer area = putParent(dyn, file, parentPath, o.backingFile(), parentFooter, areaOff);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.READ, StandardOpenOption.TRUNCATE_EXISTING)) {
+            BlockMappedImage.writeFully(ch, footer.duplicate().rewind(), 0);
+            BlockMappedImage.writeFully(ch, dyn.rewind(), 512);
+            ByteBuffer bat = ByteBuffer.allocate((int) batBytes);
+            java.util.Arrays.fill(bat.array(), (byte) 0xFF);
+            BlockMappedImage.writeFully(ch, bat, 1536);
+            BlockMappedImage.writeFully(ch, area, areaOff);
+            BlockMappedImage.writeFully(ch, footer.duplicate().rewind(), areaOff + area.capacity());
+            ch.force(true);
+        }
+        return DiskImages.open(file, "vpc", false, true);
+    }
+
+    /**
+     * Records a parent in a dynamic header: its UUID and time stamp (from its footer), its file name (UTF-16BE), and
+     * locators "W2ru" (".\\relative") and "W2ku" (absolute) in UTF-16LE, whose data area (returned, sector padded)
+     * goes at {@code areaOffset}. Updates the header checksum.
+     */
+    static ByteBuffer putParent(ByteBuffer dyn, Path child, Path parentPath, String storedName, ByteBuffer parentFooter,
+                                long areaOffset) {
+        String name = Path.of(storedName).getFileName().toString();
+        Path dir = child.toAbsolutePath().getParent();
+        String relative = dir.relativize(parentPath.toAbsolutePath().normalize()).toString();
+        byte[] rel = (".\\" + relative.replace('/', '\\')).getBytes(StandardCharsets.UTF_16LE);
+        byte[] abs = parentPath.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_16LE);
+        byte[] uname = name.getBytes(StandardCharsets.UTF_16BE);
+        if (uname.length > 512 || rel.length > 4096 || abs.length > 4096) {
+            throw new IllegalArgumentException("parent path too long for a VHD parent locator: " + parentPath);
+        }
+        long relSpace = (rel.length + 511) & ~511L;
+        long absSpace = (abs.length + 511) & ~511L;
+        ByteBuffer area = ByteBuffer.allocate((int) (relSpace + absSpace));
+        area.put(0, rel).put((int) relSpace, abs);
+        dyn.put(40, new byte[768 - 40]);
+        dyn.putLong(40, parentFooter.getLong(68)).putLong(48, parentFooter.getLong(76));
+        dyn.putInt(56, parentFooter.getInt(24));
+        dyn.put(64, uname);
+        putLocator(dyn, 0, "W2ru", relSpace, rel.length, areaOffset);
+        putLocator(dyn, 1, "W2ku", absSpace, abs.length, areaOffset + relSpace);
+        dyn.putInt(36, checksum(dyn, 36, 1024));
+        return area;
+    }
+
+    private static void putLocator(ByteBuffer dyn, int index, String code, long space, int length, long offset) {
+        int at = 576 + index * 24;
+        dyn.put(at, code.getBytes(StandardCharsets.US_ASCII));
+        // data space in sectors, as the specification defines it
+        dyn.putInt(at + 4, (int) (space / 512)).putInt(at + 8, length).putLong(at + 16, offset);
     }
 
     /** A disk size as VHD stores it: the sectors and the CHS geometry in the footer. */

@@ -38,7 +38,7 @@ public final class VhdxFormat implements ImageFormat {
 
     @Override
     public DiskImage open(Path file, OpenOptions options) throws IOException {
-        return VhdxImage.open(this, file, options.readOnly());
+        return VhdxImage.open(this, file, options);
     }
 
     @Override

@@ -12,9 +12,14 @@ import java.util.zip.CRC32C;
 
 import org.virtfx.engine.storage.ImageFormatException;
 import org.virtfx.engine.storage.ImageInfo;
+import org.virtfx.engine.storage.OpenOptions;
 import org.virtfx.engine.storage.blockmap.BlockMappedImage;
 
-/** An open (read-only) VHDX image; a pending log is replayed in memory (see {@link VhdxLog}). */
+/**
+ * An open (read-only) VHDX image; a pending log is replayed in memory (see {@link VhdxLog}). A differencing image
+ * (has_parent) reads blocks that are not present, and the sectors of partially present blocks whose bit is clear in
+ * the chunk's sector bitmap block, from the parent named by its parent locator.
+ */
 final class VhdxImage extends BlockMappedImage {
     static final byte[] BAT_GUID = guid("2DC27766-F623-4200-9D64-115E9BFD4A08");
     static final byte[] METADATA_GUID = guid("8B7CA206-4790-4B9A-B8FE-575F050F886E");
@@ -28,11 +33,39 @@ final class VhdxImage extends BlockMappedImage {
     static final int REGION_SIG = 0x69676572;  // "regi"
     static final long METADATA_SIG = 0x617461646174656DL; // "metadata"
 
-    private final long[] bat;
+    /** Locator type of a VHDX parent locator ("parent_linkage", "relative_path", ... as UTF-16LE key/value pairs). */
+    static final byte[] VHDX_LOCATOR_TYPE = guid("B04AEFB7-D19E-4A81-B789-25B8E9445913");
 
-    private VhdxImage(VhdxFormat format, Path file, FileChannel ch, long size, long blockSize, long[] bat) {
+    private final long[] bat;
+    /** Differencing image: parent locator entries; null otherwise. */
+    private final Map<String, String> parentLocator;
+    /** Per block: file offset of its part of the chunk's sector bitmap if partially present, else 0. */
+    private final long[] sectorBitmaps;
+    private final int logicalSector;
+    private final byte[] dataWriteGuid;
+    private final Map<Integer, byte[]> bitmapCache = new java.util.HashMap<>();
+    private Path parentPath;
+    private String parentName;
+
+    private VhdxImage(VhdxFormat format, Path file, FileChannel ch, long size, long blockSize, long[] bat,
+                      Map<String, String> parentLocator, long[] sectorBitmaps, int logicalSector, byte[] dataWriteGuid) {
         super(format, file, true, ch, blockSize, size);
         this.bat = bat;
+        this.parentLocator = parentLocator;
+        this.sectorBitmaps = sectorBitmaps;
+        this.logicalSector = logicalSector;
+        this.dataWriteGuid = dataWriteGuid;
+    }
+
+    /** The header's DataWriteGuid as text, which a child's parent_linkage names. */
+    String dataWriteGuidText() {
+        return guidText(dataWriteGuid, 0);
+    }
+
+    static String guidText(byte[] b, int at) {
+        return String.format("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                b[at + 3], b[at + 2], b[at + 1], b[at], b[at + 5], b[at + 4], b[at + 7], b[at + 6], b[at + 8],
+                b[at + 9], b[at + 10], b[at + 11], b[at + 12], b[at + 13], b[at + 14], b[at + 15]);
     }
 
     /** MS GUID text -> on-disk bytes (first three fields little-endian). */
@@ -43,6 +76,68 @@ final class VhdxImage extends BlockMappedImage {
             b[i] = (byte) Integer.parseInt(h.substring(i * 2, i * 2 + 2), 16);
         }
         return new byte[] {b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]};
+    }
+
+    static VhdxImage open(VhdxFormat format, Path file, OpenOptions options) throws IOException {
+        VhdxImage img = open(format, file, options.readOnly());
+        if (img.parentLocator != null) {
+            try {
+                img.findParent(options.backing());
+            } catch (IOException | RuntimeException e) {
+                img.close();
+                throw e;
+            }
+        }
+        return img;
+    }
+
+    /**
+     * The parent: "relative_path" against this image's directory, then the file name of "absolute_win32_path" or
+     * "volume_path" next to this image; its DataWriteGuid must be "parent_linkage" (or "parent_linkage2").
+     */
+    private void findParent(OpenOptions.BackingOpener opener) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        List<Path> tried = new java.util.ArrayList<>();
+        for (String key : List.of("relative_path", "absolute_win32_path", "volume_path")) {
+            String v = parentLocator.get(key);
+            if (v == null || v.isEmpty()) {
+                continue;
+            }
+            String unix = v.replace('\\', '/');
+            Path c = key.equals("relative_path") ? dir.resolve(unix.startsWith("./") ? unix.substring(2) : unix)
+                    : dir.resolve(unix.substring(unix.lastIndexOf('/') + 1));
+            tried.add(c);
+            if (java.nio.file.Files.isRegularFile(c)) {
+                parentPath = c;
+                parentName = key.equals("relative_path") ? dir.relativize(c.normalize()).toString() : v;
+                break;
+            }
+        }
+        if (parentPath == null) {
+            parentName = parentLocator.getOrDefault("relative_path", parentLocator.get("absolute_win32_path"));
+            if (opener == null) {
+                return;
+            }
+            throw new ImageFormatException(file, "VHDX parent image not found (tried " + tried + ")");
+        }
+        if (opener == null) {
+            return;
+        }
+        org.virtfx.engine.storage.DiskImage parent = opener.open(file, parentPath, "vhdx");
+        String linkage = strip(parentLocator.get("parent_linkage"));
+        String linkage2 = strip(parentLocator.get("parent_linkage2"));
+        if (parent instanceof VhdxImage vp && !vp.dataWriteGuidText().equalsIgnoreCase(linkage)
+                && !vp.dataWriteGuidText().equalsIgnoreCase(linkage2)) {
+            parent.close();
+            throw new ImageFormatException(file, "VHDX parent " + parentPath + " has DataWriteGuid "
+                    + vp.dataWriteGuidText() + " but this differencing image was made from " + linkage
+                    + " (the parent was modified or replaced)");
+        }
+        backing = parent;
+    }
+
+    private static String strip(String g) {
+        return g == null ? "" : g.replace("{", "").replace("}", "").trim();
     }
 
     static VhdxImage open(VhdxFormat format, Path file, boolean readOnly) throws IOException {
@@ -170,6 +265,7 @@ final class VhdxImage extends BlockMappedImage {
         int flags = 0;
         long vsize = -1;
         int logical = -1;
+        Map<String, String> locator = null;
         for (int i = 0; i < entries; i++) {
             int e = 32 + i * 32;
             long off = Integer.toUnsignedLong(meta.getInt(e + 16));
@@ -193,7 +289,8 @@ final class VhdxImage extends BlockMappedImage {
             } else if (guidAt(meta, e, PAGE83) || guidAt(meta, e, PHYSICAL_SECTOR)) {
                 continue;
             } else if (guidAt(meta, e, PARENT_LOCATOR)) {
-                throw new ImageFormatException(file, "VHDX differencing images (with a parent locator) are not supported");
+                locator = parentLocator(file, log.readStructure(ch, file, metaOff + off, len, "VHDX parent locator")
+                        .order(ByteOrder.LITTLE_ENDIAN));
             } else if (required) {
                 throw new ImageFormatException(file, "VHDX has an unknown required metadata item " + i);
             }
@@ -201,8 +298,12 @@ final class VhdxImage extends BlockMappedImage {
         if (blockSize < (1 << 20) || blockSize > (256L << 20) || Long.bitCount(blockSize) != 1) {
             throw new ImageFormatException(file, "VHDX block size " + blockSize + " is invalid (a power of two from 1 MiB to 256 MiB)");
         }
-        if ((flags & 2) != 0) {
-            throw new ImageFormatException(file, "VHDX differencing images (has_parent) are not supported");
+        boolean hasParent = (flags & 2) != 0;
+        if (hasParent && locator == null) {
+            throw new ImageFormatException(file, "VHDX differencing image (has_parent) without a parent locator");
+        }
+        if (!hasParent) {
+            locator = null;
         }
         if (logical != 512 && logical != 4096) {
             throw new ImageFormatException(file, "VHDX logical sector size " + logical + " is invalid (512 or 4096)");
@@ -217,7 +318,18 @@ final class VhdxImage extends BlockMappedImage {
             throw new ImageFormatException(file, "VHDX BAT region (" + batLen + " bytes) is too small for " + totalEntries + " entries");
         }
         ByteBuffer batBytes = log.readStructure(ch, file, batOff, totalEntries * 8, "VHDX BAT").order(ByteOrder.LITTLE_ENDIAN);
+        if (hasParent) {
+            // differencing images have whole chunks: chunk ratio payload entries, then the sector bitmap entry
+            totalEntries = (dataBlocks + chunkRatio - 1) / chunkRatio * (chunkRatio + 1);
+            if (totalEntries * 8 > batLen) {
+                throw new ImageFormatException(file, "VHDX BAT region (" + batLen + " bytes) is too small for "
+                        + totalEntries + " entries");
+            }
+            batBytes = log.readStructure(ch, file, batOff, totalEntries * 8, "VHDX BAT").order(ByteOrder.LITTLE_ENDIAN);
+        }
         long[] bat = new long[(int) dataBlocks];
+        long[] sectorBitmaps = new long[(int) dataBlocks];
+        long bitmapBytesPerBlock = blockSize / logical / 8;
         for (long i = 0; i < dataBlocks; i++) {
             long entry = batBytes.getLong((int) ((i + i / chunkRatio) * 8));
             int state = (int) (entry & 7);
@@ -231,11 +343,84 @@ final class VhdxImage extends BlockMappedImage {
                     }
                     bat[(int) i] = off;
                 }
-                case 7 -> throw new ImageFormatException(file, "VHDX block " + i + " is partially present (differencing), not supported");
+                case 7 -> {
+                    if (!hasParent) {
+                        throw new ImageFormatException(file, "VHDX block " + i + " is partially present but the image has no parent");
+                    }
+                    if (off < (1 << 20) || off > fileSize - blockSize) {
+                        throw new ImageFormatException(file, "VHDX block " + i + " at offset " + off
+                                + " lies outside the file (" + fileSize + " bytes)");
+                    }
+                    long chunk = i / chunkRatio;
+                    long sb = batBytes.getLong((int) ((chunk * (chunkRatio + 1) + chunkRatio) * 8));
+                    long sbOff = (sb >>> 20) << 20;
+                    if ((sb & 7) != 6 || sbOff < (1 << 20) || sbOff > fileSize - (1 << 20)) {
+                        throw new ImageFormatException(file, "VHDX block " + i + " is partially present but chunk "
+                                + chunk + " has no sector bitmap block in the file");
+                    }
+                    bat[(int) i] = off;
+                    sectorBitmaps[(int) i] = sbOff + (i % chunkRatio) * bitmapBytesPerBlock;
+                }
                 default -> throw new ImageFormatException(file, "VHDX block " + i + " has invalid BAT state " + state);
             }
         }
-        return new VhdxImage(format, file, ch, vsize, blockSize, bat);
+        return new VhdxImage(format, file, ch, vsize, blockSize, bat, locator, sectorBitmaps, logical,
+                java.util.Arrays.copyOfRange(best.array(), 32, 48));
+    }
+
+    /** Key/value pairs of a parent locator item (UTF-16LE strings at offsets from the item's start). */
+    private static Map<String, String> parentLocator(Path file, ByteBuffer item) throws ImageFormatException {
+        if (item.capacity() < 20 || !guidAt(item, 0, VHDX_LOCATOR_TYPE)) {
+            throw new ImageFormatException(file, "VHDX parent locator has an unknown locator type");
+        }
+        int count = item.getShort(18) & 0xFFFF;
+        if (20L + count * 12L > item.capacity()) {
+            throw new ImageFormatException(file, "VHDX parent locator claims " + count + " entries, more than it holds");
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            int e = 20 + i * 12;
+            long ko = Integer.toUnsignedLong(item.getInt(e));
+            long vo = Integer.toUnsignedLong(item.getInt(e + 4));
+            int kl = item.getShort(e + 8) & 0xFFFF;
+            int vl = item.getShort(e + 10) & 0xFFFF;
+            if (ko + kl > item.capacity() || vo + vl > item.capacity()) {
+                throw new ImageFormatException(file, "VHDX parent locator entry " + i + " lies outside the locator");
+            }
+            out.put(new String(item.array(), (int) ko, kl, java.nio.charset.StandardCharsets.UTF_16LE),
+                    new String(item.array(), (int) vo, vl, java.nio.charset.StandardCharsets.UTF_16LE));
+        }
+        if (!out.containsKey("parent_linkage")) {
+            throw new ImageFormatException(file, "VHDX parent locator lacks parent_linkage");
+        }
+        return out;
+    }
+
+    @Override
+    protected int presentRun(long block, int inBlock, int n) throws IOException {
+        if (sectorBitmaps[(int) block] == 0) {
+            return n;
+        }
+        byte[] bm = bitmapCache.get((int) block);
+        if (bm == null) {
+            bm = new byte[(int) (blockSize / logicalSector / 8)];
+            readFully(channel, ByteBuffer.wrap(bm), sectorBitmaps[(int) block], file);
+            bitmapCache.put((int) block, bm);
+        }
+        int end = inBlock + n;
+        int s0 = inBlock / logicalSector;
+        // bit k of the bitmap (least significant bit first) is logical sector k
+        boolean present = (bm[s0 >>> 3] & (1 << (s0 & 7))) != 0;
+        int p = (s0 + 1) * logicalSector;
+        while (p < end) {
+            int s = p / logicalSector;
+            if (((bm[s >>> 3] & (1 << (s & 7))) != 0) != present) {
+                break;
+            }
+            p += logicalSector;
+        }
+        int len = Math.min(p, end) - inBlock;
+        return present ? len : -len;
     }
 
     @Override
@@ -251,6 +436,10 @@ final class VhdxImage extends BlockMappedImage {
     @Override
     public ImageInfo info() throws IOException {
         Map<String, Object> specific = new LinkedHashMap<>();
-        return new ImageInfo("vhdx", file, size, actualSize(), (int) blockSize, null, null, null, false, List.of(), specific);
+        if (parentLocator != null) {
+            specific.put("parent-linkage", strip(parentLocator.get("parent_linkage")));
+        }
+        return new ImageInfo("vhdx", file, size, actualSize(), (int) blockSize, parentName,
+                parentName == null ? null : parentPath, parentName == null ? null : "vhdx", false, List.of(), specific);
     }
 }

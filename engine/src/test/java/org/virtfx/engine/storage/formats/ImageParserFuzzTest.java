@@ -80,6 +80,16 @@ class ImageParserFuzzTest {
             }
             seeds.add(p);
         }
+        // differencing children (their parent stays unmutated next to them)
+        for (String format : new String[] {"vpc", "vdi"}) {
+            Path parent = dir.resolve("parent." + format);
+            DiskImages.create(parent, format, CreateOptions.ofSize(4L << 20)).close();
+            Path p = dir.resolve("seed-" + format + "-d" + seeds.size() + ".img");
+            try (DiskImage img = DiskImages.create(p, format, CreateOptions.parse(-1, "backing_file=parent." + format))) {
+                img.write(65536 + 100, ByteBuffer.wrap(new byte[] {1, 2, 3, 4}));
+            }
+            seeds.add(p);
+        }
         // formats VirtFX cannot write come from qemu-img when it is installed
         if (Files.isExecutable(Path.of("/usr/bin/qemu-img"))) {
             for (String[] spec : new String[][] {{"vhdx", "block_size=1M"}, {"vmdk", "subformat=streamOptimized"}}) {
