@@ -15,6 +15,29 @@ public final class Fxml {
         scene.getStylesheets().add(Fxml.class.getResource("/org/virtfx/wizards/wizards.css").toExternalForm());
     }
 
+    /**
+     * Loads {@code NAME.fxml} with {@code controller} into {@code stage} as a dialog of {@code owner} (window-modal
+     * when there is one) with the VirtFX look; {@code onClose}, when given, replaces the window's close button (a
+     * dialog that may be working cancels first).
+     */
+    public static void dialog(javafx.stage.Stage stage, Object controller, String name, double width, double height,
+            String title, javafx.stage.Window owner, Runnable onClose) {
+        javafx.scene.Scene scene = new javafx.scene.Scene(load(controller, name), width, height);
+        style(stage, scene);
+        stage.setScene(scene);
+        stage.setTitle(title);
+        if (owner != null) {
+            stage.initOwner(owner);
+            stage.initModality(javafx.stage.Modality.WINDOW_MODAL);
+        }
+        if (onClose != null) {
+            stage.setOnCloseRequest(e -> {
+                e.consume();
+                onClose.run();
+            });
+        }
+    }
+
     public static <T extends Parent> T load(Object controller, String name) {
         String path = "/" + controller.getClass().getPackageName().replace('.', '/') + "/" + name + ".fxml";
         FXMLLoader loader = new FXMLLoader(controller.getClass().getResource(path));

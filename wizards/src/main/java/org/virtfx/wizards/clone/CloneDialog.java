@@ -5,8 +5,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
 import javafx.fxml.FXML;
-import javafx.scene.Parent;
-import javafx.scene.Scene;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.ListView;
@@ -14,7 +12,6 @@ import javafx.scene.control.ProgressBar;
 import javafx.scene.control.RadioButton;
 import javafx.scene.control.TextField;
 import javafx.scene.control.ToggleGroup;
-import javafx.stage.Modality;
 import javafx.stage.Stage;
 import javafx.stage.Window;
 import org.virtfx.engine.library.VmDefinition;
@@ -49,19 +46,7 @@ public final class CloneDialog {
     public CloneDialog(Window owner, WizardContext context, VmDefinition source) {
         this.context = context;
         this.source = source;
-        Parent root = Fxml.load(this, "Clone");
-        Scene scene = new Scene(root, 640, 480);
-        Fxml.style(stage, scene);
-        stage.setScene(scene);
-        stage.setTitle("Clone " + source.name() + " — VirtFX");
-        if (owner != null) {
-            stage.initOwner(owner);
-            stage.initModality(Modality.WINDOW_MODAL);
-        }
-        stage.setOnCloseRequest(e -> {
-            e.consume();
-            cancel();
-        });
+        Fxml.dialog(stage, this, "Clone", 640, 480, "Clone " + source.name() + " — VirtFX", owner, this::cancel);
     }
 
     @FXML

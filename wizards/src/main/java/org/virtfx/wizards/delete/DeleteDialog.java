@@ -7,14 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import javafx.fxml.FXML;
-import javafx.scene.Parent;
-import javafx.scene.Scene;
 import javafx.scene.control.Button;
 import javafx.scene.control.CheckBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.VBox;
-import javafx.stage.Modality;
 import javafx.stage.Stage;
 import javafx.stage.Window;
 import org.virtfx.engine.library.VmOperations;
@@ -40,15 +37,7 @@ public final class DeleteDialog {
     public DeleteDialog(Window owner, WizardContext context, String machine) {
         this.context = context;
         this.machine = machine;
-        Parent root = Fxml.load(this, "Delete");
-        Scene scene = new Scene(root, 620, 360);
-        Fxml.style(stage, scene);
-        stage.setScene(scene);
-        stage.setTitle("Delete " + machine + " — VirtFX");
-        if (owner != null) {
-            stage.initOwner(owner);
-            stage.initModality(Modality.WINDOW_MODAL);
-        }
+        Fxml.dialog(stage, this, "Delete", 620, 360, "Delete " + machine + " — VirtFX", owner, null);
     }
 
     @FXML

@@ -6,15 +6,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 import javafx.fxml.FXML;
-import javafx.scene.Parent;
-import javafx.scene.Scene;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.ListCell;
 import javafx.scene.control.ListView;
 import javafx.scene.control.ProgressBar;
 import javafx.scene.layout.StackPane;
-import javafx.stage.Modality;
 import javafx.stage.Stage;
 import javafx.stage.Window;
 import org.virtfx.engine.library.VmDefinition;
@@ -49,19 +46,8 @@ public final class AddHardwareDialog {
         editors.add(NicEditor.adding(context.operations()));
         editors.add(SerialEditor.adding(machine));
         editors.add(InputEditor.adding());
-        Parent root = Fxml.load(this, "AddHardware");
-        Scene scene = new Scene(root, 760, 460);
-        Fxml.style(stage, scene);
-        stage.setScene(scene);
-        stage.setTitle("Add Hardware to " + machine.name() + " — VirtFX");
-        if (owner != null) {
-            stage.initOwner(owner);
-            stage.initModality(Modality.WINDOW_MODAL);
-        }
-        stage.setOnCloseRequest(e -> {
-            e.consume();
-            cancel();
-        });
+        Fxml.dialog(stage, this, "AddHardware", 760, 460, "Add Hardware to " + machine.name() + " — VirtFX", owner,
+                this::cancel);
     }
 
     @FXML

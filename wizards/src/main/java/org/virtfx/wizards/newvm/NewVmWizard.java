@@ -9,14 +9,11 @@ import javafx.beans.binding.BooleanBinding;
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.SimpleBooleanProperty;
 import javafx.fxml.FXML;
-import javafx.scene.Parent;
-import javafx.scene.Scene;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.ProgressBar;
 import javafx.scene.layout.StackPane;
 import javafx.scene.layout.VBox;
-import javafx.stage.Modality;
 import javafx.stage.Stage;
 import javafx.stage.Window;
 import org.virtfx.engine.library.VmDefinition;
@@ -61,19 +58,7 @@ public final class NewVmWizard {
         OsPageController osPage = new OsPageController(model);
         pages = List.of(new SourcePageController(model, recent), osPage, new ResourcesPageController(model),
                 new StoragePageController(model), new FinishPageController(model));
-        Parent root = Fxml.load(this, "NewVm");
-        Scene scene = new Scene(root, 760, 600);
-        Fxml.style(stage, scene);
-        stage.setScene(scene);
-        stage.setTitle("New Virtual Machine — VirtFX");
-        if (owner != null) {
-            stage.initOwner(owner);
-            stage.initModality(Modality.WINDOW_MODAL);
-        }
-        stage.setOnCloseRequest(e -> {
-            e.consume();
-            cancel();
-        });
+        Fxml.dialog(stage, this, "NewVm", 760, 600, "New Virtual Machine — VirtFX", owner, this::cancel);
         model.iso.addListener((o, a, b) -> osPage.detectNow());
         model.kernel.addListener((o, a, b) -> osPage.detectNow());
         model.source.addListener((o, a, b) -> osPage.detectNow());
