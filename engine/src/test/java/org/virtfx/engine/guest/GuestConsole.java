@@ -68,6 +68,19 @@ final class GuestConsole {
         }
     }
 
+    /**
+     * Runs a shell command and returns its one-word answer. The answer is printed after a unique tag on a line of its
+     * own and found by that tag, so kernel messages printed to the same console before, between or after (the i8042
+     * mouse probe, for one) cannot be mistaken for it.
+     */
+    String value(String command, long timeoutSeconds) throws InterruptedException {
+        String tag = "V" + Long.toHexString(System.nanoTime());
+        type("echo " + tag + "=$(" + command + ")");
+        // The terminal's echo of the command line has "TAG=$(", never "TAG=<word><newline>"; the newline must have
+        // arrived (the console fills byte by byte, and "$" alone would match a half-printed answer).
+        return expect("^" + tag + "=([^\\s$(]*)\\r?\\n", timeoutSeconds).group(1);
+    }
+
     String tail(int n) {
         synchronized (all) {
             return all.substring(Math.max(0, all.length() - n));

@@ -38,12 +38,6 @@ class LinuxGuestTest {
                 direct ? "console=ttyS0 quiet " + GuestFixtures.FAST_BOOT_ARGS : "", cdrom, disks, false, MachineConfig.TripleFaultAction.CRASH);
     }
 
-    /** The command's answer: its last line (kernel messages may still reach the serial console in between). */
-    private static String lastLine(String out) {
-        String[] lines = out.strip().split("\\r?\\n");
-        return lines[lines.length - 1].strip();
-    }
-
     @Test
     void i386GuestDateDiskRebootAndPoweroff(@TempDir Path dir) throws Exception {
         assumeTrue(GuestFixtures.present(GuestFixtures.kernel(GuestFixtures.Arch.I386)), "run 'virtfx guests fetch' first");
@@ -57,10 +51,10 @@ class LinuxGuestTest {
             console.expect(GuestFixtures.MARKER, BOOT_TIMEOUT);
             console.expect("virtfx# ", 60);
             String today = LocalDate.now(ZoneOffset.UTC).toString();
-            assertEquals(today, lastLine(console.run("date -u +%Y-%m-%d", 60)), "the guest's clock follows the host's");
-            String fs = console.run("mke2fs /dev/sda >/dev/null && mount /dev/sda /mnt && echo virtfx-disk-data > /mnt/file"
+            assertEquals(today, console.value("date -u +%Y-%m-%d", 60), "the guest's clock follows the host's");
+            String fs = console.value("mke2fs /dev/sda >/dev/null && mount /dev/sda /mnt && echo virtfx-disk-data > /mnt/file"
                     + " && umount /mnt && sync && echo written", 300);
-            assertTrue(fs.endsWith("written"), fs);
+            assertEquals("written", fs, console.tail(2000));
             console.type("reboot");
             console.expect(GuestFixtures.MARKER, BOOT_TIMEOUT);
             console.expect("virtfx# ", 60);
