@@ -15,8 +15,8 @@ import picocli.CommandLine.Spec;
 /** `virtfx guests fetch|list`: the Debian-built guest fixtures used by the demo, the tests and CI. */
 @Command(name = "guests", mixinStandardHelpOptions = true,
         description = {"Fetch and list the guest fixtures (firmware, Debian kernels, busybox initramfs, GRUB ISOs, "
-                + "memtest86+), built from Debian packages into $VIRTFX_GUESTS (default ~/.cache/virtfx/guests)."},
-        subcommands = {GuestsCommand.Fetch.class, GuestsCommand.ListFixtures.class})
+                + "memtest86+), built from Debian packages into $VIRTFX_GUESTS (default ~/.cache/virtfx/guests)."})
+// Subcommands: see Subcommands.TREE.
 public final class GuestsCommand implements Runnable {
     @Spec
     CommandSpec spec;

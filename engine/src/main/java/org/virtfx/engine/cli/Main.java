@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
 
 /** The `virtfx` command line. The desktop app is started by the launcher when no subcommand is given. */
 @Command(name = "virtfx", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "VirtFX: virtual machines on your Linux desktop, with its own PC engine.",
-        subcommands = {RunCommand.class, GuestsCommand.class, DemoCommand.class, VmCommand.class, TraceDiffCommand.class, CpuTestCommand.class, org.virtfx.engine.cli.img.ImgCommand.class, CommandLine.HelpCommand.class})
+        description = "VirtFX: virtual machines on your Linux desktop, with its own PC engine.")
+// Subcommands are listed in Subcommands.TREE (registered lazily: see there).
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -20,16 +20,23 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit status (used by tests). */
     public static int execute(String... args) {
-        return commandLine().execute(args);
+        return commandLine(CommandLine.defaultFactory(), args).execute(args);
     }
 
+    /** The whole command tree. */
     public static CommandLine commandLine() {
         return commandLine(CommandLine.defaultFactory());
     }
 
     /** The command line with subcommand objects made by {@code factory} (tests hand in a RunCommand on another board). */
     public static CommandLine commandLine(CommandLine.IFactory factory) {
+        return commandLine(factory, null);
+    }
+
+    /** The command line with the subcommands {@code args} name (all of them when null or when none is named). */
+    private static CommandLine commandLine(CommandLine.IFactory factory, String[] args) {
         CommandLine cl = new CommandLine(new Main(), factory);
+        Subcommands.add(cl, factory, args, 0);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("virtfx: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
             return ExitStatus.BAD_INPUT;

@@ -21,9 +21,8 @@ import picocli.CommandLine.Spec;
 
 /** `virtfx vm`: the machine library from the command line — what the New VM, Clone, Add Hardware and Delete wizards do. */
 @Command(name = "vm", mixinStandardHelpOptions = true,
-        description = "List, create, clone, extend and delete the machines of the VirtFX library.",
-        subcommands = {VmCommand.ListCmd.class, VmCommand.Create.class, VmCommand.Clone.class, VmCommand.AddDisk.class,
-                VmCommand.Delete.class})
+        description = "List, create, clone, extend and delete the machines of the VirtFX library.")
+// Subcommands: see Subcommands.TREE.
 public final class VmCommand implements Runnable {
     @Spec
     CommandSpec spec;

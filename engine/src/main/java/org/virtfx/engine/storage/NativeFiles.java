@@ -31,48 +31,74 @@ public final class NativeFiles {
     private static final int STAT_SIZE = 256;
     private static final long ST_BLOCKS_OFFSET = 64;
 
-    private static final MethodHandle OPEN;
-    private static final MethodHandle CLOSE;
-    private static final MethodHandle LSEEK;
-    private static final MethodHandle FALLOCATE;
-    private static final MethodHandle STAT;
-    private static final StructLayout CAPTURE;
-    private static final VarHandle ERRNO;
+    /**
+     * The linker and the errno capture layout; null off Linux x86-64 or without native access. Each function's
+     * downcall handle is made on its first use (holder classes below): making one generates and loads a stub class,
+     * and making all five at once was a tenth of a second of every `virtfx img` start that needed only one.
+     */
+    private static final class Native {
+        static final Linker LINKER;
+        static final StructLayout CAPTURE;
+        static final VarHandle ERRNO;
 
-    static {
-        MethodHandle open = null, close = null, lseek = null, falloc = null, stat = null;
-        StructLayout capture = null;
-        VarHandle errno = null;
-        boolean x86 = System.getProperty("os.arch", "").matches("amd64|x86_64");
-        if (System.getProperty("os.name", "").startsWith("Linux") && x86) {
+        static {
+            Linker linker = null;
+            StructLayout capture = null;
+            VarHandle errno = null;
+            boolean x86 = System.getProperty("os.arch", "").matches("amd64|x86_64");
+            if (System.getProperty("os.name", "").startsWith("Linux") && x86) {
+                try {
+                    linker = Linker.nativeLinker();
+                    capture = Linker.Option.captureStateLayout();
+                    errno = capture.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+                } catch (RuntimeException | LinkageError e) {
+                    linker = null;
+                }
+            }
+            LINKER = linker;
+            CAPTURE = capture;
+            ERRNO = errno;
+        }
+
+        /** The C function {@code name} with errno captured (first argument: the capture segment), or null. */
+        static MethodHandle downcall(String name, FunctionDescriptor fd, boolean captureErrno) {
+            if (LINKER == null) {
+                return null;
+            }
             try {
-                Linker linker = Linker.nativeLinker();
-                var lookup = linker.defaultLookup();
-                capture = Linker.Option.captureStateLayout();
-                errno = capture.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
-                Linker.Option ce = Linker.Option.captureCallState("errno");
-                open = linker.downcallHandle(lookup.find("open").orElseThrow(), FunctionDescriptor.of(
-                        ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), ce);
-                close = linker.downcallHandle(lookup.find("close").orElseThrow(),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-                lseek = linker.downcallHandle(lookup.find("lseek").orElseThrow(), FunctionDescriptor.of(
-                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), ce);
-                falloc = linker.downcallHandle(lookup.find("fallocate").orElseThrow(), FunctionDescriptor.of(
-                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
-                        ValueLayout.JAVA_LONG), ce);
-                stat = linker.downcallHandle(lookup.find("stat").orElseThrow(), FunctionDescriptor.of(
-                        ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS), ce);
+                var target = LINKER.defaultLookup().find(name).orElseThrow();
+                return captureErrno ? LINKER.downcallHandle(target, fd, Linker.Option.captureCallState("errno"))
+                        : LINKER.downcallHandle(target, fd);
             } catch (RuntimeException | LinkageError e) {
-                open = close = lseek = falloc = stat = null;
+                return null;
             }
         }
-        OPEN = open;
-        CLOSE = close;
-        LSEEK = lseek;
-        FALLOCATE = falloc;
-        STAT = stat;
-        CAPTURE = capture;
-        ERRNO = errno;
+    }
+
+    private static final class Open {
+        static final MethodHandle H = Native.downcall("open", FunctionDescriptor.of(
+                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), true);
+    }
+
+    private static final class Close {
+        static final MethodHandle H = Native.downcall("close",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
+    }
+
+    private static final class Lseek {
+        static final MethodHandle H = Native.downcall("lseek", FunctionDescriptor.of(
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), true);
+    }
+
+    private static final class Fallocate {
+        static final MethodHandle H = Native.downcall("fallocate", FunctionDescriptor.of(
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_LONG), true);
+    }
+
+    private static final class Stat {
+        static final MethodHandle H = Native.downcall("stat", FunctionDescriptor.of(
+                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS), true);
     }
 
     private NativeFiles() {
@@ -80,17 +106,17 @@ public final class NativeFiles {
 
     /** Whether the native calls are usable at all. */
     public static boolean available() {
-        return OPEN != null;
+        return Open.H != null;
     }
 
     /** Opens a second descriptor on {@code file} for the native calls; -1 if unavailable. */
     public static int open(Path file, boolean write) {
-        if (OPEN == null) {
+        if (Open.H == null) {
             return -1;
         }
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment err = a.allocate(CAPTURE);
-            return (int) OPEN.invokeExact(err, a.allocateFrom(file.toAbsolutePath().toString()),
+            MemorySegment err = a.allocate(Native.CAPTURE);
+            return (int) Open.H.invokeExact(err, a.allocateFrom(file.toAbsolutePath().toString()),
                     (write ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
         } catch (Throwable t) {
             return -1;
@@ -98,9 +124,9 @@ public final class NativeFiles {
     }
 
     public static void close(int fd) {
-        if (fd >= 0 && CLOSE != null) {
+        if (fd >= 0 && Close.H != null) {
             try {
-                int ignored = (int) CLOSE.invokeExact(fd);
+                int ignored = (int) Close.H.invokeExact(fd);
             } catch (Throwable ignored) {
                 // closing a descriptor we own cannot meaningfully fail here
             }
@@ -112,16 +138,16 @@ public final class NativeFiles {
      * (ENXIO), or {@code -2} when unsupported.
      */
     public static long seek(int fd, long offset, boolean data) {
-        if (fd < 0 || LSEEK == null) {
+        if (fd < 0 || Lseek.H == null) {
             return -2;
         }
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment err = a.allocate(CAPTURE);
-            long r = (long) LSEEK.invokeExact(err, fd, offset, data ? SEEK_DATA : SEEK_HOLE);
+            MemorySegment err = a.allocate(Native.CAPTURE);
+            long r = (long) Lseek.H.invokeExact(err, fd, offset, data ? SEEK_DATA : SEEK_HOLE);
             if (r >= 0) {
                 return r;
             }
-            return (int) ERRNO.get(err, 0L) == ENXIO ? -1 : -2;
+            return (int) Native.ERRNO.get(err, 0L) == ENXIO ? -1 : -2;
         } catch (Throwable t) {
             return -2;
         }
@@ -129,12 +155,12 @@ public final class NativeFiles {
 
     /** fallocate(2); true on success, false when unsupported or failed (the caller falls back). */
     public static boolean fallocate(int fd, int mode, long offset, long length) {
-        if (fd < 0 || FALLOCATE == null || length <= 0) {
+        if (fd < 0 || Fallocate.H == null || length <= 0) {
             return false;
         }
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment err = a.allocate(CAPTURE);
-            return (int) FALLOCATE.invokeExact(err, fd, mode, offset, length) == 0;
+            MemorySegment err = a.allocate(Native.CAPTURE);
+            return (int) Fallocate.H.invokeExact(err, fd, mode, offset, length) == 0;
         } catch (Throwable t) {
             return false;
         }
@@ -142,11 +168,11 @@ public final class NativeFiles {
 
     /** Bytes the file occupies on disk (st_blocks * 512), or its length when that cannot be determined. */
     public static long allocatedBytes(Path file) throws IOException {
-        if (STAT != null) {
+        if (Stat.H != null) {
             try (Arena a = Arena.ofConfined()) {
-                MemorySegment err = a.allocate(CAPTURE);
+                MemorySegment err = a.allocate(Native.CAPTURE);
                 MemorySegment st = a.allocate(STAT_SIZE, 16);
-                int r = (int) STAT.invokeExact(err, a.allocateFrom(file.toAbsolutePath().toString()), st);
+                int r = (int) Stat.H.invokeExact(err, a.allocateFrom(file.toAbsolutePath().toString()), st);
                 if (r == 0) {
                     return st.get(ValueLayout.JAVA_LONG, ST_BLOCKS_OFFSET) * 512;
                 }
