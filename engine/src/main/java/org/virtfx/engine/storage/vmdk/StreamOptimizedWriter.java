@@ -12,12 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.Deflater;
 
-import org.virtfx.engine.storage.DiskImage;
-import org.virtfx.engine.storage.ImageFormat;
+import org.virtfx.engine.storage.AbstractDiskImage;
 import org.virtfx.engine.storage.ImageInfo;
-import org.virtfx.engine.storage.IoCounters;
 import org.virtfx.engine.storage.MapExtent;
-import org.virtfx.engine.storage.Ranges;
 import org.virtfx.engine.storage.blockmap.BlockMappedImage;
 
 /**
@@ -27,7 +24,7 @@ import org.virtfx.engine.storage.blockmap.BlockMappedImage;
  * marker. Used by {@code convert -O vmdk -o subformat=streamOptimized}; the image cannot be read until it is closed.
  * Grains arrive whole from convert; a partly written grain waits in memory until it is complete or the image closes.
  */
-final class StreamOptimizedWriter implements DiskImage {
+final class StreamOptimizedWriter extends AbstractDiskImage {
     private static final int GRAIN_SECTORS = 128;
     private static final int GRAIN = GRAIN_SECTORS * 512;
     private static final int GTES = 512;
@@ -35,25 +32,19 @@ final class StreamOptimizedWriter implements DiskImage {
     private static final int MARKER_GD = 2;
     private static final int MARKER_FOOTER = 3;
 
-    private final VmdkFormat format;
-    private final Path file;
     private final FileChannel ch;
     private final long capacity;
-    private final long size;
     private final int[] grainSector;
     private final Map<Long, byte[]> pending = new HashMap<>();
     private final Map<Long, Integer> pendingBytes = new HashMap<>();
     private final ByteBuffer header;
-    private final IoCounters counters = new IoCounters();
     private final Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION);
     private long end;
     private boolean closed;
 
     StreamOptimizedWriter(VmdkFormat format, Path file, long capacity, String descriptor) throws IOException {
-        this.format = format;
-        this.file = file;
+        super(format, file, false, capacity * 512);
         this.capacity = capacity;
-        this.size = capacity * 512;
         long grains = (capacity + GRAIN_SECTORS - 1) / GRAIN_SECTORS;
         if (grains > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("image too large for a streamOptimized VMDK");
@@ -82,7 +73,7 @@ final class StreamOptimizedWriter implements DiskImage {
     public synchronized void write(long offset, ByteBuffer src) throws IOException {
         checkOpen();
         int len = src.remaining();
-        Ranges.check(file, offset, len, size);
+        checkRange(offset, len);
         long pos = offset;
         while (src.hasRemaining()) {
             long g = pos / GRAIN;
@@ -220,36 +211,6 @@ final class StreamOptimizedWriter implements DiskImage {
             deflater.end();
             ch.close();
         }
-    }
-
-    @Override
-    public ImageFormat format() {
-        return format;
-    }
-
-    @Override
-    public Path file() {
-        return file;
-    }
-
-    @Override
-    public DiskImage backing() {
-        return null;
-    }
-
-    @Override
-    public long size() {
-        return size;
-    }
-
-    @Override
-    public boolean readOnly() {
-        return false;
-    }
-
-    @Override
-    public IoCounters counters() {
-        return counters;
     }
 
     @Override

@@ -12,13 +12,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.virtfx.engine.storage.AbstractDiskImage;
 import org.virtfx.engine.storage.CheckResult;
 import org.virtfx.engine.storage.DiskImage;
 import org.virtfx.engine.storage.DiskImages;
-import org.virtfx.engine.storage.ImageFormat;
 import org.virtfx.engine.storage.ImageFormatException;
 import org.virtfx.engine.storage.ImageInfo;
-import org.virtfx.engine.storage.IoCounters;
 import org.virtfx.engine.storage.MapExtent;
 import org.virtfx.engine.storage.NativeFiles;
 import org.virtfx.engine.storage.OpenOptions;
@@ -30,7 +29,7 @@ import org.virtfx.engine.storage.blockmap.BlockMappedImage;
  * An open VMDK: a descriptor and its extents laid end to end (flat files, sparse extents, zero extents). Unallocated
  * grains of sparse extents read from the parent image ({@code parentFileNameHint}) when there is one, else zeros.
  */
-final class VmdkImage implements DiskImage {
+final class VmdkImage extends AbstractDiskImage {
     private volatile boolean skipCloseFlush;
     /** One piece of the virtual disk. */
     private sealed interface Extent permits Flat, Sparse, Zero {
@@ -47,35 +46,25 @@ final class VmdkImage implements DiskImage {
     private record Zero(long bytes) implements Extent {
     }
 
-    private final VmdkFormat format;
-    private final Path file;
-    private final boolean readOnly;
     private VmdkDescriptor descriptor;
     /** Where the descriptor text lives: {embedded offset in bytes, capacity in bytes}, or null for a descriptor file. */
     private long[] embeddedDescriptor;
     private String descriptorText;
     private final List<Extent> extents;
     private final long[] starts;
-    private final long size;
     private final DiskImage backing;
     private final List<FileChannel> channels;
-    private final IoCounters counters = new IoCounters();
 
     private VmdkImage(VmdkFormat format, Path file, boolean readOnly, VmdkDescriptor descriptor, List<Extent> extents,
                       DiskImage backing, List<FileChannel> channels) {
-        this.format = format;
-        this.file = file;
-        this.readOnly = readOnly;
+        long[] starts = new long[extents.size() + 1];
+        for (int i = 0; i < extents.size(); i++) {
+            starts[i + 1] = starts[i] + extents.get(i).bytes();
+        }
+        super(format, file, readOnly, starts[extents.size()]);
         this.descriptor = descriptor;
         this.extents = extents;
-        this.starts = new long[extents.size() + 1];
-        long s = 0;
-        for (int i = 0; i < extents.size(); i++) {
-            starts[i] = s;
-            s += extents.get(i).bytes();
-        }
-        starts[extents.size()] = s;
-        this.size = s;
+        this.starts = starts;
         this.backing = backing;
         this.channels = channels;
     }
@@ -236,7 +225,7 @@ final class VmdkImage implements DiskImage {
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         int len = dst.remaining();
-        Ranges.check(file, offset, len, size);
+        checkRange(offset, len);
         long pos = offset;
         while (dst.hasRemaining()) {
             int i = extentAt(pos);
@@ -286,9 +275,8 @@ final class VmdkImage implements DiskImage {
 
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
-        Ranges.checkWritable(file, readOnly);
         int len = src.remaining();
-        Ranges.check(file, offset, len, size);
+        checkWrite(offset, len);
         long pos = offset;
         while (src.hasRemaining()) {
             int i = extentAt(pos);
@@ -365,33 +353,8 @@ final class VmdkImage implements DiskImage {
     }
 
     @Override
-    public ImageFormat format() {
-        return format;
-    }
-
-    @Override
-    public Path file() {
-        return file;
-    }
-
-    @Override
     public DiskImage backing() {
         return backing;
-    }
-
-    @Override
-    public long size() {
-        return size;
-    }
-
-    @Override
-    public boolean readOnly() {
-        return readOnly;
-    }
-
-    @Override
-    public IoCounters counters() {
-        return counters;
     }
 
     VmdkDescriptor descriptor() {
@@ -500,7 +463,7 @@ final class VmdkImage implements DiskImage {
 
     @Override
     public List<MapExtent> mapLayer(long offset, long length) throws IOException {
-        Ranges.check(file, offset, length, size);
+        checkRange(offset, length);
         List<MapExtent> out = new ArrayList<>();
         long pos = offset;
         long end = offset + length;
