@@ -350,14 +350,13 @@ final class TcpConnection implements UserNetwork.Handler {
         }
     }
 
-    /** Fast retransmit: the first unacknowledged segment again, without rewinding. */
+    /**
+     * Fast retransmit, go-back-N: on a virtual link, losses mean the guest ran out of buffers, so what followed the
+     * lost segment was most likely lost too; resending the window costs only memory copies.
+     */
     private void retransmitFirst() {
-        int n = Math.min(toGuest.size(), guestMss);
-        if (n > 0) {
-            sendData(sndUna, 0, n, 0);
-        } else if (hostEof && sndNxt != sndUna) {
-            sendData(sndUna, 0, 0, FIN);
-        }
+        sndNxt = sndUna;
+        pushToGuest();
     }
 
     private boolean sendData(int seq, int offset, int n, int extraFlags) {
