@@ -86,8 +86,7 @@ class NetworkCardsTest {
     void aBackendThatCannotStartFailsTheBoardAndIsClosed() {
         AnsweringBackend[] made = new AnsweringBackend[1];
         NetworkCards.Backends open = nic -> {
-            made[0] = new AnsweringBackend() {
-            };
+            made[0] = new AnsweringBackend();
             return new NetworkBackend() {
                 @Override
                 public void start(org.virtfx.engine.net.GuestPort guest) throws IOException {
