@@ -455,6 +455,10 @@ final class TcpConnection implements UserNetwork.Handler {
         nat.remove(this);
     }
 
+    boolean timerArmed() {
+        return timerAt != 0;
+    }
+
     /** In TIME_WAIT: a new SYN on the same addresses replaces this connection. */
     boolean timeWait() {
         return state == State.TIME_WAIT;

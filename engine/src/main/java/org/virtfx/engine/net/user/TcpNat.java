@@ -46,8 +46,14 @@ final class TcpNat {
         return connections.size();
     }
 
-    boolean needsTicks() {
-        return !connections.isEmpty();
+    /** Whether a connection waits on a timer (retransmission, persist, connect, TIME_WAIT). */
+    boolean timersArmed() {
+        for (TcpConnection c : connections.values()) {
+            if (c.timerArmed()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     void remove(TcpConnection c) {

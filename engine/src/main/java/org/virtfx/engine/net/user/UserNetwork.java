@@ -52,6 +52,7 @@ public final class UserNetwork implements NetworkBackend {
     private static final int HELD_FRAMES = 256;
     private static final int ARP_WAITING_FRAMES = 64;
     private static final long TICK_NS = 20_000_000L;
+    private static final long SLOW_TICK_NS = 1_000_000_000L;
     private static final System.Logger LOG = System.getLogger(UserNetwork.class.getName());
 
     /** Something registered with the selector. */
@@ -80,6 +81,8 @@ public final class UserNetwork implements NetworkBackend {
     private Thread thread;
     private volatile boolean closed;
     private int ipIdent;
+    /** A frame found the guest without room: retry on its signal or, failing that, on the next tick. */
+    private boolean blocked;
     /** The address the guest last leased by DHCP or used as a source; where forwards without an address go. */
     private volatile int guestIp;
     final DhcpServer dhcp;
@@ -193,11 +196,14 @@ public final class UserNetwork implements NetworkBackend {
     // ---- backend thread ----
 
     private void run() {
-        long nextTick = System.nanoTime() + TICK_NS;
+        long lastTick = System.nanoTime();
         try {
             while (!closed) {
-                long timeout = tcp.needsTicks() || udp.needsTicks() || !arpWaiting.isEmpty()
-                        ? Math.max(1, (nextTick - System.nanoTime()) / 1_000_000) : 0;
+                // Fast ticks only while a retransmission, ARP or delivery is pending; idle flows need a slow sweep.
+                long interval = blocked || !arpWaiting.isEmpty() || tcp.timersArmed() ? TICK_NS
+                        : udp.needsTicks() || tcp.size() > 0 ? SLOW_TICK_NS : 0;
+                long nextTick = lastTick + interval;
+                long timeout = interval == 0 ? 0 : Math.max(1, (nextTick - System.nanoTime()) / 1_000_000);
                 selector.select(timeout);
                 if (closed) {
                     break;
@@ -208,8 +214,7 @@ public final class UserNetwork implements NetworkBackend {
                     receiveFromGuest(frame);
                 }
                 if (guestRoom.getAndSet(false)) {
-                    flushHeld();
-                    tcp.guestHasRoom();
+                    guestHasRoom();
                 }
                 Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
                 while (keys.hasNext()) {
@@ -230,12 +235,17 @@ public final class UserNetwork implements NetworkBackend {
                 }
                 runAfterBatch();
                 long now = System.nanoTime();
-                if (now - nextTick >= 0) {
+                if (interval != 0 && now - nextTick >= 0) {
+                    if (blocked && guest.canReceive()) {
+                        guestHasRoom(); // in case a card did not signal posted buffers
+                    }
                     tcp.tick(now);
                     udp.tick(now);
                     retryArp(now);
                     runAfterBatch();
-                    nextTick = now + TICK_NS;
+                    lastTick = now;
+                } else if (interval == 0) {
+                    lastTick = now;
                 }
                 if (!fromGuest.isEmpty()) {
                     selector.wakeup();
@@ -539,7 +549,11 @@ public final class UserNetwork implements NetworkBackend {
                 return false; // older frames first: the connection retries when the guest posts buffers
             }
         }
-        return guest.receive(frame, 0, frame.length);
+        if (guest.receive(frame, 0, frame.length)) {
+            return true;
+        }
+        blocked = true;
+        return false;
     }
 
     /** Fills in the destination MAC; false when the frame waits for an ARP answer instead. */
@@ -605,6 +619,13 @@ public final class UserNetwork implements NetworkBackend {
             held.poll();
         }
         held.add(frame);
+        blocked = true;
+    }
+
+    private void guestHasRoom() {
+        blocked = false;
+        flushHeld();
+        tcp.guestHasRoom();
     }
 
     private void flushHeld() {

@@ -155,6 +155,23 @@ class TcpNatTest {
         }
     }
 
+    @Test
+    void lostFinIsRetransmittedOnTimeout() throws Exception {
+        start(List.of());
+        java.util.concurrent.atomic.AtomicBoolean finLost = new java.util.concurrent.atomic.AtomicBoolean();
+        guest.lose = f -> TestGuest.isIpv4(f, PROTO_TCP) && (u8(f, 47) & TestTcp.FIN) != 0 && !finLost.getAndSet(true);
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            TestTcp tcp = new TestTcp(guest, network, 40005, UserNetwork.GATEWAY, server.getLocalPort());
+            tcp.connect();
+            try (Socket s = server.accept()) {
+                s.getOutputStream().write("bye".getBytes(StandardCharsets.US_ASCII));
+            }
+            tcp.run(() -> tcp.peerFin, 10_000);
+            assertTrue(finLost.get(), "the first FIN was lost");
+            tcp.assertReceived("bye".getBytes(StandardCharsets.US_ASCII));
+        }
+    }
+
     /** Several MB each way at once, with the guest losing every 29th frame and often out of receive buffers. */
     @Test
     void largeTransferBothWaysWithLossesIsByteExact() throws Exception {

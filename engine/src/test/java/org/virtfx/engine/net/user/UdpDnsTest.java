@@ -132,6 +132,23 @@ class UdpDnsTest {
     }
 
     @Test
+    void framesHeldForAFullGuestAreDeliveredOnceItHasRoomEvenWithoutASignal() throws Exception {
+        start(List.of());
+        guest.full = true;
+        byte[] q = dnsQuery(9, "localhost", 28); // answered at once, on the backend thread
+        byte[] f = TestGuest.udp(TestGuest.IP, 33336, UserNetwork.DNS, 53, q);
+        network.transmit(f, 0, f.length);
+        long end = System.nanoTime() + 5_000_000_000L;
+        while (guest.refused == 0 && System.nanoTime() < end) {
+            Thread.sleep(5);
+        }
+        assertEquals(true, guest.refused > 0, "the answer met a full guest");
+        guest.full = false; // and the card does not call guestCanReceive()
+        byte[] r = guest.next(x -> TestGuest.isUdpTo(x, 33336), 5000);
+        assertEquals(9, u16(r, 42));
+    }
+
+    @Test
     void udpHostForwardAsksByArpThenDeliversAndCarriesTheReplyBack() throws Exception {
         HostForward fwd = HostForward.parse("udp:127.0.0.1:0-10.0.2.16:7");
         start(List.of(fwd));
