@@ -35,6 +35,7 @@ final class DnsServer {
     private final UserNetwork network;
     private ThreadPoolExecutor lookups;
     private int upstream;
+    private int upstreamPort = 53;
     private boolean upstreamRead;
 
     DnsServer(UserNetwork network) {
@@ -77,9 +78,16 @@ final class DnsServer {
             if (server == 0) {
                 answer(guestIp, guestPort, error(q, len, RCODE_SERVFAIL));
             } else {
-                network.udp.forwardDns(guestIp, guestPort, server, q);
+                network.udp.forwardDns(guestIp, guestPort, server, upstreamPort, q);
             }
         }
+    }
+
+    /** Uses this nameserver instead of /etc/resolv.conf's (tests; before the network starts). */
+    void useUpstream(int ip, int port) {
+        upstream = ip;
+        upstreamPort = port;
+        upstreamRead = true;
     }
 
     void close() {

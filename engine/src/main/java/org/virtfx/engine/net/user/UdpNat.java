@@ -88,8 +88,8 @@ final class UdpNat {
     }
 
     /** A DNS query passed on unchanged to the host's nameserver; the answer comes back from 10.0.2.3:53. */
-    void forwardDns(int guestIp, int guestPort, int server, byte[] query) {
-        Flow flow = flow(new Key(guestIp, guestPort, UserNetwork.DNS, 53), server, 53);
+    void forwardDns(int guestIp, int guestPort, int server, int serverPort, byte[] query) {
+        Flow flow = flow(new Key(guestIp, guestPort, UserNetwork.DNS, 53), server, serverPort);
         if (flow != null) {
             flow.dns = true;
             flow.send(query, 0, query.length);

@@ -132,6 +132,29 @@ class UdpDnsTest {
     }
 
     @Test
+    void otherQueryTypesAreForwardedUnchangedToTheHostsNameserver() throws Exception {
+        network = new UserNetwork(List.of());
+        try (DatagramSocket resolver = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            network.dns.useUpstream(LOOPBACK_ADDRESS, resolver.getLocalPort());
+            network.start(guest);
+            byte[] q = dnsQuery(0x5151, "example.org", 16); // TXT
+            byte[] f = TestGuest.udp(TestGuest.IP, 33337, UserNetwork.DNS, 53, q);
+            network.transmit(f, 0, f.length);
+            DatagramPacket p = new DatagramPacket(new byte[600], 600);
+            resolver.setSoTimeout(5000);
+            resolver.receive(p);
+            assertArrayEquals(q, java.util.Arrays.copyOf(p.getData(), p.getLength()), "the query as the guest sent it");
+            byte[] answer = q.clone();
+            answer[2] |= (byte) 0x80;
+            resolver.send(new DatagramPacket(answer, answer.length, p.getSocketAddress()));
+            byte[] r = guest.next(x -> TestGuest.isUdpTo(x, 33337), 5000);
+            assertEquals(UserNetwork.DNS, i32(r, 26), "the answer comes from 10.0.2.3");
+            assertEquals(53, u16(r, 34));
+            assertArrayEquals(answer, java.util.Arrays.copyOfRange(r, 42, r.length));
+        }
+    }
+
+    @Test
     void framesHeldForAFullGuestAreDeliveredOnceItHasRoomEvenWithoutASignal() throws Exception {
         start(List.of());
         guest.full = true;
