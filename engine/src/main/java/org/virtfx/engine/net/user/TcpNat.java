@@ -79,7 +79,7 @@ final class TcpNat {
         SocketChannel ch;
         while ((ch = server.accept()) != null) {
             int guestIp = forward.guestAddress() != null ? ip(forward.guestAddress()) : network.guestIp();
-            if (guestIp == 0 || network.flowCount() >= UserNetwork.MAX_FLOWS) {
+            if (guestIp == 0 || network.flowsFull()) {
                 network.warnOnce("fwd refused " + (guestIp == 0), "user network: connection to " + forward
                         + " refused: " + (guestIp == 0 ? "the guest has no address yet" : "too many connections"));
                 ch.close();
@@ -154,8 +154,8 @@ final class TcpNat {
             reset(src, srcPort, dst, dstPort, 0, seq + 1, RST | ACK); // nobody else lives on the segment
             return;
         }
-        if (network.flowCount() >= UserNetwork.MAX_FLOWS) {
-            network.warnOnce("flows", "user network: " + UserNetwork.MAX_FLOWS
+        if (network.flowsFull()) {
+            network.warnOnce("flows", "user network: " + network.maxFlows()
                     + " connections and UDP flows are open; refusing new ones");
             reset(src, srcPort, dst, dstPort, 0, seq + 1, RST | ACK);
             return;

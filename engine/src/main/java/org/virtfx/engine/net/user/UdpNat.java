@@ -101,8 +101,8 @@ final class UdpNat {
         if (flow != null) {
             return flow;
         }
-        if (network.flowCount() >= UserNetwork.MAX_FLOWS) {
-            network.warnOnce("flows", "user network: " + UserNetwork.MAX_FLOWS
+        if (network.flowsFull()) {
+            network.warnOnce("flows", "user network: " + network.maxFlows()
                     + " connections and UDP flows are open; dropping new ones");
             return null;
         }
@@ -230,7 +230,7 @@ final class UdpNat {
                 }
                 ForwardPeer peer = peers.get(client);
                 if (peer == null || forwardPeers.get(peer.port) != peer) {
-                    if (network.flowCount() >= UserNetwork.MAX_FLOWS) {
+                    if (network.flowsFull()) {
                         continue;
                     }
                     peer = new ForwardPeer(this, client, freePeerPort());

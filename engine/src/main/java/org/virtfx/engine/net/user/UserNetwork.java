@@ -51,6 +51,7 @@ public final class UserNetwork implements NetworkBackend {
     private static final int TX_QUEUE_FRAMES = 1024;
     private static final int HELD_FRAMES = 256;
     private static final int ARP_WAITING_FRAMES = 64;
+    private static final int MAX_ARP_ENTRIES = 64;
     private static final long TICK_NS = 20_000_000L;
     private static final long SLOW_TICK_NS = 1_000_000_000L;
     private static final System.Logger LOG = System.getLogger(UserNetwork.class.getName());
@@ -73,6 +74,7 @@ public final class UserNetwork implements NetworkBackend {
     private final ArrayDeque<byte[]> held = new ArrayDeque<>();
     private final Set<Runnable> afterBatch = new HashSet<>();
     private final List<HostForward> forwards;
+    private final int maxFlows;
     private final Map<HostForward, Integer> boundPorts = new java.util.concurrent.ConcurrentHashMap<>();
     private final Object lifecycle = new Object();
 
@@ -91,6 +93,12 @@ public final class UserNetwork implements NetworkBackend {
     final TcpNat tcp;
 
     public UserNetwork(List<HostForward> forwards) {
+        this(forwards, MAX_FLOWS);
+    }
+
+    /** With another cap on open TCP connections plus UDP flows (tests reach it without a thousand sockets). */
+    UserNetwork(List<HostForward> forwards, int maxFlows) {
+        this.maxFlows = maxFlows;
         this.forwards = List.copyOf(Objects.requireNonNull(forwards, "forwards"));
         this.dhcp = new DhcpServer(this);
         this.dns = new DnsServer(this);
@@ -291,8 +299,12 @@ public final class UserNetwork implements NetworkBackend {
         return selector;
     }
 
-    int flowCount() {
-        return tcp.size() + udp.size();
+    boolean flowsFull() {
+        return tcp.size() + udp.size() >= maxFlows;
+    }
+
+    int maxFlows() {
+        return maxFlows;
     }
 
     int guestIp() {
@@ -372,12 +384,10 @@ public final class UserNetwork implements NetworkBackend {
         if (ip == GATEWAY || ip == DNS || ip == 0 || ip == -1) {
             return;
         }
-        Long old = arpTable.put(ip, mac);
-        if (old == null || old != mac) {
-            if (arpTable.size() > 64) {
-                arpTable.clear(); // a guest spraying addresses: forget, it answers ARP again
-                arpTable.put(ip, mac);
-            }
+        arpTable.put(ip, mac);
+        if (arpTable.size() > MAX_ARP_ENTRIES) {
+            arpTable.clear(); // a guest spraying addresses: forget them all, it answers ARP again
+            arpTable.put(ip, mac);
         }
         if (guestIp == 0) {
             guestIp = ip;

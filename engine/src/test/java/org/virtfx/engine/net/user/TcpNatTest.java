@@ -172,6 +172,28 @@ class TcpNatTest {
         }
     }
 
+    @Test
+    void connectionsBeyondTheFlowCapAreRefusedWithRst() throws Exception {
+        network = new UserNetwork(List.of(), 3);
+        network.start(guest);
+        try (ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            for (int i = 0; i < 3; i++) {
+                TestTcp tcp = new TestTcp(guest, network, 41000 + i, UserNetwork.GATEWAY, server.getLocalPort());
+                tcp.connect();
+                assertTrue(!tcp.reset, "connection " + i + " fits under the cap");
+            }
+            TestTcp fourth = new TestTcp(guest, network, 41003, UserNetwork.GATEWAY, server.getLocalPort());
+            fourth.connect();
+            assertTrue(fourth.reset, "the fourth is refused");
+            byte[] f = TestGuest.udp(TestGuest.IP, 41004, UserNetwork.GATEWAY, server.getLocalPort(), new byte[4]);
+            network.transmit(f, 0, f.length); // no UDP flow either: dropped, nothing comes back
+            byte[] ping = TestGuest.ipv4(PROTO_ICMP, TestGuest.IP, UserNetwork.GATEWAY, new byte[] {8, 0, (byte) 0xF7,
+                    (byte) 0xFF, 0, 0, 0, 0});
+            network.transmit(ping, 0, ping.length);
+            guest.next(x -> TestGuest.isIpv4(x, PROTO_ICMP), 5000); // the network itself still answers
+        }
+    }
+
     /** Several MB each way at once, with the guest losing every 29th frame and often out of receive buffers. */
     @Test
     void largeTransferBothWaysWithLossesIsByteExact() throws Exception {
