@@ -49,6 +49,8 @@ public final class UserNetwork implements NetworkBackend {
     /** TCP connections and UDP flows together: a guest cannot make the host open more sockets than this. */
     static final int MAX_FLOWS = 1024;
     private static final int TX_QUEUE_FRAMES = 1024;
+    /** Jumbo frames at most: the queue from the guest then holds at most 9 MiB. */
+    private static final int MAX_FRAME = 9018;
     private static final int HELD_FRAMES = 256;
     private static final int ARP_WAITING_FRAMES = 64;
     private static final int MAX_ARP_ENTRIES = 64;
@@ -145,6 +147,10 @@ public final class UserNetwork implements NetworkBackend {
     @Override
     public void transmit(byte[] frame, int offset, int length) {
         if (closed || offset < 0 || length < 0 || offset + length > frame.length) {
+            return;
+        }
+        if (length > MAX_FRAME) {
+            dropMalformed("frame longer than " + MAX_FRAME + " bytes");
             return;
         }
         if (fromGuest.offer(java.util.Arrays.copyOfRange(frame, offset, offset + length))) {

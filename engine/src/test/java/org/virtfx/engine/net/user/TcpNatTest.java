@@ -133,6 +133,31 @@ class TcpNatTest {
     }
 
     @Test
+    void hostForwardToAClosedGuestPortClosesTheHostConnection() throws Exception {
+        HostForward fwd = HostForward.parse("tcp:127.0.0.1:0-10.0.2.15:9999");
+        start(List.of(fwd));
+        try (Socket client = new Socket(InetAddress.getLoopbackAddress(), network.boundPort(fwd))) {
+            byte[] syn;
+            do {
+                syn = guest.next(x -> TestGuest.isIpv4(x, PROTO_TCP) || u16(x, 12) == ETHERTYPE_ARP, 5000);
+            } while (new TestTcp(guest, network, 0, 0, 0).answerArp(syn));
+            assertEquals(TestTcp.SYN, u8(syn, 47));
+            // The guest's kernel answers a SYN to a closed port with RST+ACK.
+            byte[] rst = TestGuest.tcp(TestGuest.IP, 9999, UserNetwork.GATEWAY, u16(syn, 34), 0, i32(syn, 38) + 1,
+                    TestTcp.RST | TestTcp.ACK, 0, 0, new byte[0], 0, 0);
+            network.transmit(rst, 0, rst.length);
+            client.setSoTimeout(5000);
+            int got;
+            try {
+                got = client.getInputStream().read();
+            } catch (java.net.SocketException e) {
+                got = -1; // reset
+            }
+            assertEquals(-1, got, "the host client's connection ends");
+        }
+    }
+
+    @Test
     void hostForwardWithoutAddressGoesToTheGuestsLearnedAddressAfterArp() throws Exception {
         HostForward fwd = HostForward.parse("tcp::0-:22");
         start(List.of(fwd));
