@@ -95,7 +95,8 @@ public final class E1000 extends PciDevice implements GuestPort {
     static final int CTRL_VME = 1 << 30;
     private static final int CTRL_RST = 1 << 26;
     private static final int CTRL_PHY_RST = 1 << 31;
-    private static final int STATUS_LINK_1000_FD = 0x1 | 0x2 | 0x80 | 0x200;   // FD, LU, speed 1000, ASDV 1000
+    private static final int STATUS_LU = 0x2;
+    private static final int STATUS_LINK_1000_FD = 0x1 | STATUS_LU | 0x80 | 0x200;   // FD, LU, speed 1000, ASDV 1000
 
     // interrupt causes
     static final int ICR_TXDW = 1 << 0;
@@ -131,9 +132,9 @@ public final class E1000 extends PciDevice implements GuestPort {
     private final PhysicalMemory dma;
     private final NetworkBackend backend;
     private final byte[] mac;
-    private final NetCounters counters = new NetCounters();
+    private final NetCounters counters;
     private final E1000Eeprom eeprom;
-    private final M88Phy phy = new M88Phy();
+    private final M88Phy phy;
     private final E1000Transmitter transmitter;
     private final int[] regs = new int[MMIO_SIZE >> 2];
     private final TimerService.Timer rxDelayTimer;
@@ -148,14 +149,18 @@ public final class E1000 extends PciDevice implements GuestPort {
     private long txAbsoluteDeadline = -1;
 
     /**
-     * @param mac     the address in the EEPROM (6 bytes, unicast)
-     * @param backend where transmitted frames go; the caller starts it with this card as its {@link GuestPort}
+     * @param mac      the address in the EEPROM (6 bytes, unicast)
+     * @param backend  where transmitted frames go; the caller starts it with this card as its {@link GuestPort}. Null:
+     *                 no cable, the link stays down and nothing is sent
+     * @param counters where this card's traffic is counted (may be shared with other cards)
      */
-    public E1000(MachineContext ctx, PhysicalMemory dma, byte[] mac, NetworkBackend backend) {
+    public E1000(MachineContext ctx, PhysicalMemory dma, byte[] mac, NetworkBackend backend, NetCounters counters) {
         super("e1000", VENDOR_ID, DEVICE_ID, 0x020000, 0x03);
         this.ctx = Objects.requireNonNull(ctx);
         this.dma = Objects.requireNonNull(dma);
-        this.backend = Objects.requireNonNull(backend);
+        this.backend = backend;
+        this.counters = Objects.requireNonNull(counters);
+        this.phy = new M88Phy(backend != null);
         if (mac.length != 6 || (mac[0] & 1) != 0) {
             throw new IllegalArgumentException("e1000 needs a 6-byte unicast MAC address");
         }
@@ -199,7 +204,7 @@ public final class E1000 extends PciDevice implements GuestPort {
     private void resetRegisters() {
         Arrays.fill(regs, 0);
         regs[CTRL >> 2] = 0x1 | 0x40 | 0x200;     // full duplex, set link up, 1000 Mb/s
-        regs[STATUS >> 2] = STATUS_LINK_1000_FD;
+        regs[STATUS >> 2] = backend != null ? STATUS_LINK_1000_FD : STATUS_LINK_1000_FD & ~STATUS_LU;
         regs[PBA >> 2] = 0x0030;                   // 48 KiB of packet buffer for receive
         regs[VET >> 2] = 0x8100;
         regs[RXCSUM >> 2] = 0x0300;
@@ -341,7 +346,7 @@ public final class E1000 extends PciDevice implements GuestPort {
             case RCTL -> {
                 boolean wasOn = (regs[RCTL >> 2] & RCTL_EN) != 0;
                 regs[RCTL >> 2] = value;
-                if (!wasOn && (value & RCTL_EN) != 0) {
+                if (!wasOn && (value & RCTL_EN) != 0 && backend != null) {
                     backend.guestCanReceive();
                 }
             }
@@ -350,7 +355,7 @@ public final class E1000 extends PciDevice implements GuestPort {
             case RDH, TDH -> regs[off >> 2] = value & 0xFFFF;
             case RDT -> {
                 regs[RDT >> 2] = value & 0xFFFF;
-                if (receiveRoom() > 0) {
+                if (backend != null && receiveRoom() > 0) {
                     backend.guestCanReceive();
                 }
             }
@@ -514,6 +519,9 @@ public final class E1000 extends PciDevice implements GuestPort {
 
     /** Hands a finished frame to the backend and counts it (as the card's statistics count it, with the FCS). */
     void send(byte[] frame, int length) {
+        if (backend == null) {
+            return;     // no cable: the frame leaves the card and goes nowhere
+        }
         if ((regs[TCTL >> 2] & TCTL_PSP) != 0 && length < 60) {
             frame = Arrays.copyOf(frame, 60);
             length = 60;

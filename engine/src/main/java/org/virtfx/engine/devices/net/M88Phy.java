@@ -8,7 +8,8 @@ import org.virtfx.engine.snapshot.StateWriter;
 /**
  * The Marvell 88E1011 copper PHY an 82540EM carries, at MDIO address 1, as the MAC's MDIC register reaches it. The
  * virtual cable is always plugged into a 1000BASE-T full-duplex partner: auto-negotiation completes the moment it is
- * (re)started, since nothing is gained by making a guest wait for a link that cannot fail.
+ * (re)started, since nothing is gained by making a guest wait for a link that cannot fail. A card without a network
+ * has no cable: link down.
  */
 final class M88Phy {
     static final int ADDRESS = 1;
@@ -34,8 +35,11 @@ final class M88Phy {
             | 1 << EXT_STATUS | 1 << SPEC_STATUS;
 
     private final int[] regs = new int[32];
+    private final boolean cable;
 
-    M88Phy() {
+    /** {@code cable}: a partner is connected (else link down and negotiation never completes). */
+    M88Phy(boolean cable) {
+        this.cable = cable;
         reset();
     }
 
@@ -54,6 +58,13 @@ final class M88Phy {
         regs[SPEC_CTRL] = 0x0068;
         regs[SPEC_STATUS] = 0xAC00; // 1000 Mb/s, full duplex, speed/duplex resolved, link up
         regs[EXT_SPEC_CTRL] = 0x0D60;
+        if (!cable) {
+            regs[BMSR] &= ~0x0024;      // no link, auto-negotiation not complete
+            regs[ANLPAR] = 0;
+            regs[ANER] = 0;
+            regs[GBSR] = 0;
+            regs[SPEC_STATUS] = 0;
+        }
     }
 
     int read(int reg) {

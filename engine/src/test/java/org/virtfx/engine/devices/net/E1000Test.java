@@ -16,6 +16,7 @@ import org.virtfx.engine.devices.TestContext;
 import org.virtfx.engine.memory.GuestMemory;
 import org.virtfx.engine.memory.PhysicalMemory;
 import org.virtfx.engine.net.GuestPort;
+import org.virtfx.engine.net.NetCounters;
 import org.virtfx.engine.net.NetworkBackend;
 import org.virtfx.engine.pci.PciBus;
 import org.virtfx.engine.snapshot.StateReader;
@@ -70,7 +71,7 @@ class E1000Test {
         ram = GuestMemory.allocate(4 << 20);
         mem = new PhysicalMemory(ram, mmio);
         mem.mapRam(0, 4 << 20, 0);
-        nic = attach(new E1000(ctx, mem, MAC, backend));
+        nic = attach(new E1000(ctx, mem, MAC, backend, new NetCounters()));
     }
 
     private E1000 attach(E1000 card) {
@@ -195,6 +196,14 @@ class E1000Test {
         assertTrue(irq);
         assertEquals(1 << 9, r(E1000.ICR));
         assertFalse(irq);
+    }
+
+    @Test
+    void withoutNetworkTheLinkIsDownAndFramesGoNowhere() {
+        E1000 unplugged = new E1000(ctx, mem, MAC, null, new NetCounters());
+        assertEquals(0, unplugged.readRegister(E1000.STATUS) & 0x2, "STATUS.LU clear");
+        unplugged.writeRegister(E1000.MDIC, 2 << 26 | 1 << 21 | 1 << 16);
+        assertEquals(0, unplugged.readRegister(E1000.MDIC) & 0x24, "BMSR: no link, negotiation incomplete");
     }
 
     // ------------------------------------------------------------------ transmit
@@ -552,7 +561,7 @@ class E1000Test {
         byte[] state = nic.saveState();
 
         RecordingBackend backend2 = new RecordingBackend();
-        E1000 copy = new E1000(ctx, mem, MAC, backend2);
+        E1000 copy = new E1000(ctx, mem, MAC, backend2, new NetCounters());
         new PciBus(new IoBus(ctx.lock), new MmioBus(ctx.lock)).attach(3, 0, copy);
         copy.loadState(new StateReader(state, copy.stateId(), 1));
         StateWriter again = new StateWriter(copy.stateId(), 1);
