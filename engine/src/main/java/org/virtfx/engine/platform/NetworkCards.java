@@ -12,6 +12,8 @@ import org.virtfx.engine.net.GuestPort;
 import org.virtfx.engine.net.NetCounters;
 import org.virtfx.engine.net.NetworkBackend;
 import org.virtfx.engine.pci.PciDevice;
+import org.virtfx.engine.virtio.VirtioNet;
+import org.virtfx.engine.virtio.VirtioPci;
 
 /**
  * The network card models a {@link PcBoard} can plug in, by the name {@link NicConfig#model()} gives, and the
@@ -38,10 +40,16 @@ public final class NetworkCards {
     }
 
     private static final Map<String, Model> MODELS = new TreeMap<>(Map.of(
-            "e1000", (ctx, mem, mac, backend, counters) -> { E1000 e = new E1000(ctx, mem, mac, backend, counters); return new Card(e, e); }
-    ));
+            "e1000", (ctx, mem, mac, backend, counters) -> { E1000 e = new E1000(ctx, mem, mac, backend, counters); return new Card(e, e); },
+            "virtio-net", NetworkCards::virtioNet));
 
     private NetworkCards() {
+    }
+
+    private static Card virtioNet(MachineContext ctx, PhysicalMemory memory, byte[] mac, NetworkBackend backend,
+                                  NetCounters counters) {
+        VirtioNet net = new VirtioNet(ctx, mac, backend, counters);
+        return new Card(new VirtioPci(ctx, memory, net), net);
     }
 
     /** The emulated models, sorted. */
