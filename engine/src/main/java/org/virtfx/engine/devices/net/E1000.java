@@ -48,6 +48,8 @@ public final class E1000 extends PciDevice implements GuestPort {
     private final TimerService.Timer txDelayTimer;
     private final TimerService.Timer throttleTimer;
     private int ioAddress;
+    /** The backend was refused (no room, receiver off) and not told since that room appeared. */
+    private boolean backendWaiting = true;
     private boolean irqAsserted;
     private long lastAssertNs = Long.MIN_VALUE / 2;
     /** When the absolute (RADV / TADV) delay of the oldest pending cause runs out; -1 when none is pending. */
@@ -251,20 +253,15 @@ public final class E1000 extends PciDevice implements GuestPort {
                 updateInterrupt();
             }
             case RCTL -> {
-                boolean wasOn = (regs[RCTL >> 2] & RCTL_EN) != 0;
                 regs[RCTL >> 2] = value;
-                if (!wasOn && (value & RCTL_EN) != 0 && backend != null) {
-                    backend.guestCanReceive();
-                }
+                wakeBackend();
             }
             case RDBAL, TDBAL -> regs[off >> 2] = value & ~0xF;      // 16-byte aligned rings
             case RDLEN, TDLEN -> regs[off >> 2] = value & 0xFFF80;   // multiples of 128 bytes, at most 1 MiB
             case RDH, TDH -> regs[off >> 2] = value & 0xFFFF;
             case RDT -> {
                 regs[RDT >> 2] = value & 0xFFFF;
-                if (backend != null && receiver.receiveRoom() > 0) {
-                    backend.guestCanReceive();
-                }
+                wakeBackend();
             }
             case TDT -> {
                 regs[TDT >> 2] = value & 0xFFFF;
@@ -494,7 +491,9 @@ public final class E1000 extends PciDevice implements GuestPort {
     public boolean canReceive() {
         ctx.deviceLock().lock();
         try {
-            return receiver.canReceive();
+            boolean room = receiver.canReceive();
+            backendWaiting |= !room;
+            return room;
         } finally {
             ctx.deviceLock().unlock();
         }
@@ -505,9 +504,22 @@ public final class E1000 extends PciDevice implements GuestPort {
         Objects.checkFromIndexSize(offset, length, frame.length);
         ctx.deviceLock().lock();
         try {
-            return receiver.receive(frame, offset, length);
+            boolean taken = receiver.receive(frame, offset, length);
+            backendWaiting |= !taken;
+            return taken;
         } finally {
             ctx.deviceLock().unlock();
+        }
+    }
+
+    /**
+     * Tells the backend that frames it held back may come now: only after it found no room (a wake-up costs the
+     * backend thread a system call, and Linux moves RDT every few frames).
+     */
+    private void wakeBackend() {
+        if (backend != null && backendWaiting && receiver.canReceive()) {
+            backendWaiting = false;
+            backend.guestCanReceive();
         }
     }
 

@@ -497,7 +497,11 @@ class E1000Test {
         w(E1000Registers.RDTR, 100 | 1 << 31);    // flush partial descriptor block: the pending RXT0 now
         assertTrue(irq);
         assertEquals(0x80, r(E1000Registers.ICR) & 0x80);
+        int wakeups = backend.wakeups;
         w(E1000Registers.RDT, 5);
+        assertEquals(wakeups + 1, backend.wakeups, "the refused backend is told when buffers are posted");
+        w(E1000Registers.RDT, 6);
+        assertEquals(wakeups + 1, backend.wakeups, "and only then");
         assertTrue(nic.canReceive());
     }
 
