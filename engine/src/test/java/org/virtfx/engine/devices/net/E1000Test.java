@@ -505,6 +505,84 @@ class E1000Test {
         assertTrue(nic.canReceive());
     }
 
+    @Test
+    void largeFrameSpreadsOverSmallBuffersWithEopOnTheLast() {
+        setUpRxRing(16, 15, 3 << 16);       // BSIZE 11: 256-byte buffers
+        byte[] f = toUs(1514, 6);
+        assertTrue(nic.receive(f, 0, f.length));
+        assertEquals(6, r(E1000Registers.RDH), "1518 bytes with the FCS need six 256-byte buffers");
+        byte[] got = new byte[1514];
+        for (int i = 0; i < 6; i++) {
+            long d = RX_RING + 16L * i;
+            assertEquals(i < 5 ? 256 : 1518 - 5 * 256, mem.read(d + 8, 2));
+            assertEquals(i < 5 ? 0x05 : 0x07, mem.read(d + 12, 1), "EOP on the last descriptor only");
+            int n = Math.min(256, 1514 - 256 * i);
+            mem.read(RX_BUF + 0x1000L * i, got, 256 * i, n);
+        }
+        assertArrayEquals(f, got);
+    }
+
+    @Test
+    void vlanTagInsertedOnTransmitAndStrippedOnReceive() {
+        w(E1000Registers.CTRL, r(E1000Registers.CTRL) | E1000Registers.CTRL_VME);
+        setUpTxRing(8);
+        byte[] a = frame(80, 1);
+        mem.write(TX_BUF, a, 0, a.length);
+        txDescriptor(0, TX_BUF, a.length, 0x4B, 0, 0);             // VLE | EOP | IFCS | RS
+        mem.write(TX_RING + 14, 2, 0x2005);                        // priority 1, VLAN 5
+        w(E1000Registers.TDT, 1);
+        byte[] out = backend.sent.get(0);
+        assertEquals(84, out.length);
+        assertArrayEquals(Arrays.copyOf(a, 12), Arrays.copyOf(out, 12));
+        assertArrayEquals(new byte[] {(byte) 0x81, 0x00, 0x20, 0x05}, Arrays.copyOfRange(out, 12, 16));
+        assertArrayEquals(Arrays.copyOfRange(a, 12, 80), Arrays.copyOfRange(out, 16, 84));
+
+        setUpRxRing(8, 7, 0);
+        byte[] tagged = toUs(84, 2);
+        tagged[12] = (byte) 0x81;
+        tagged[13] = 0;
+        tagged[14] = 0x20;
+        tagged[15] = 0x05;
+        assertTrue(nic.receive(tagged, 0, tagged.length));
+        assertEquals(0x0F, mem.read(RX_RING + 12, 1), "DD | EOP | IXSM | VP");
+        assertEquals(0x2005, mem.read(RX_RING + 14, 2), "the tag in the special field");
+        assertEquals(80 + 4, mem.read(RX_RING + 8, 2), "80 bytes without the tag, plus the FCS");
+        byte[] got = new byte[80];
+        mem.read(RX_BUF, got, 0, 80);
+        assertArrayEquals(Arrays.copyOfRange(tagged, 16, 84), Arrays.copyOfRange(got, 12, 80));
+    }
+
+    @Test
+    void interruptThrottleAndTransmitDelay() {
+        w(E1000Registers.IMS, E1000Registers.ICR_TXDW | 1 << 3);
+        w(E1000Registers.ITR, 1000);        // at most one assertion per 256 us
+        ctx.at(1_000_000);
+        w(E1000Registers.ICS, 1 << 3);
+        assertTrue(irq);
+        r(E1000Registers.ICR);
+        assertFalse(irq);
+        ctx.advance(100_000);
+        w(E1000Registers.ICS, 1 << 3);
+        assertFalse(irq, "held back until 256 us after the last assertion");
+        ctx.advance(200_000);
+        w(E1000Registers.ICS, 1 << 3);
+        assertTrue(irq, "allowed again once the interval has passed");
+        r(E1000Registers.ICR);
+        w(E1000Registers.ITR, 0);
+
+        setUpTxRing(8);
+        w(E1000Registers.TIDV, 64);
+        byte[] a = frame(60, 1);
+        mem.write(TX_BUF, a, 0, a.length);
+        txDescriptor(0, TX_BUF, a.length, 0x8B, 0, 0);             // IDE | EOP | IFCS | RS
+        w(E1000Registers.TDT, 1);
+        assertEquals(1, backend.sent.size());
+        assertFalse(irq, "TXDW waits for TIDV");
+        w(E1000Registers.TIDV, 64 | 1 << 31);                      // flush
+        assertTrue(irq);
+        assertEquals(E1000Registers.ICR_TXDW, r(E1000Registers.ICR) & E1000Registers.ICR_TXDW);
+    }
+
     // ------------------------------------------------------------------ guest errors
 
     @Test
