@@ -78,8 +78,11 @@ class E1000GuestTest {
             assertEquals("answered", console.value("ping -c 1 -W 10 10.0.2.2 >/dev/null && echo answered", 180),
                     console.tail(3000));
             String upload = "head -c " + BYTES + " /bin/busybox";
+            long start = System.nanoTime();
             assertEquals(md5(download), console.value(upload + " | nc 10.0.2.2 " + server.getLocalPort()
                     + " | md5sum | cut -d' ' -f1", 600), console.tail(3000));
+            System.out.printf("E1000GuestTest: %d KiB up and down over TCP in %.1f s (host wall time)%n", BYTES >> 10,
+                    (System.nanoTime() - start) / 1e9);
             assertEquals(console.value(upload + " | md5sum | cut -d' ' -f1", 120), uploaded.get(60, TimeUnit.SECONDS),
                     "what the host received is what the guest sent");
             assertEquals(0, network[0].malformedFrames(), "no frame with a bad checksum or length left the card");

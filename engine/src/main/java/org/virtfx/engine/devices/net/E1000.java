@@ -523,6 +523,22 @@ public final class E1000 extends PciDevice implements GuestPort {
         }
     }
 
+    /** The 16-bit ones' complement sum (RFC 1071) of big-endian words in {@code b[from, to)} plus {@code initial}. */
+    static int onesComplementSum(byte[] b, int from, int to, long initial) {
+        long sum = initial;
+        int i = from;
+        for (; i + 1 < to; i += 2) {
+            sum += (b[i] & 0xFF) << 8 | (b[i + 1] & 0xFF);
+        }
+        if (i < to) {
+            sum += (b[i] & 0xFF) << 8;
+        }
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+        }
+        return (int) sum;
+    }
+
     static long le64(byte[] b, int off) {
         long v = 0;
         for (int i = 7; i >= 0; i--) {

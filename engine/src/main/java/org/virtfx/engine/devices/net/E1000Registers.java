@@ -43,6 +43,8 @@ final class E1000Registers {
     static final int STATS_START = 0x4000;
     static final int STATS_END = 0x4100;
     static final int RXCSUM = 0x5000;
+    static final int RXCSUM_IPOFL = 1 << 8;
+    static final int RXCSUM_TUOFL = 1 << 9;
     static final int MTA = 0x5200;
     static final int RAL0 = 0x5400;
     static final int VFTA = 0x5600;
@@ -99,8 +101,12 @@ final class E1000Registers {
 
     static final int RXD_DD = 0x01;
     static final int RXD_EOP = 0x02;
-    static final int RXD_IXSM = 0x04;  // "ignore checksum indication": the guest's stack verifies checksums
+    static final int RXD_IXSM = 0x04;  // "ignore checksum indication": nothing was checked, the guest's stack does
     static final int RXD_VP = 0x08;
+    static final int RXD_TCPCS = 0x20;  // TCP/UDP checksum computed
+    static final int RXD_IPCS = 0x40;   // IPv4 header checksum computed
+    static final int RXE_TCPE = 0x20;   // errors byte: TCP/UDP checksum wrong
+    static final int RXE_IPE = 0x40;    // errors byte: IPv4 header checksum wrong
     static final int MAX_GATHER = 0x40000;
 
     private E1000Registers() {

@@ -283,18 +283,7 @@ final class E1000Transmitter {
                     + ") outside a " + len + "-byte frame: checksum not inserted");
             return;
         }
-        long sum = extra;
-        int i = start;
-        for (; i + 1 < stop; i += 2) {
-            sum += (b[i] & 0xFF) << 8 | (b[i + 1] & 0xFF);
-        }
-        if (i < stop) {
-            sum += (b[i] & 0xFF) << 8;
-        }
-        while ((sum >>> 16) != 0) {
-            sum = (sum & 0xFFFF) + (sum >>> 16);
-        }
-        putBe16(b, offset, ~(int) sum);
+        putBe16(b, offset, ~E1000.onesComplementSum(b, start, stop, extra));
     }
 
     /** Inserts the VLAN tag (VLE with CTRL.VME) after the MAC addresses and sends. */

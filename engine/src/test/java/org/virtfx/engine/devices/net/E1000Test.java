@@ -583,6 +583,43 @@ class E1000Test {
         assertEquals(E1000Registers.ICR_TXDW, r(E1000Registers.ICR) & E1000Registers.ICR_TXDW);
     }
 
+    /** A TCP/IPv4 frame to our MAC with both checksums right. */
+    private static byte[] checkedTcpFrame() {
+        byte[] p = tcpPacket(frame(100, 8), false);
+        System.arraycopy(MAC, 0, p, 0, 6);
+        int ip = ~fold(sum(p, 14, 34)) & 0xFFFF;
+        p[24] = (byte) (ip >> 8);
+        p[25] = (byte) ip;
+        p[50] = 0;
+        p[51] = 0;
+        int tcp = ~fold(sum(p, 26, 34) + 6 + (p.length - 34) + sum(p, 34, p.length)) & 0xFFFF;
+        p[50] = (byte) (tcp >> 8);
+        p[51] = (byte) tcp;
+        assertTcpChecksumsValid(p);
+        return p;
+    }
+
+    @Test
+    void receiveChecksumOffloadReportsVerifiedAndBadChecksums() {
+        setUpRxRing(8, 7, 0);
+        byte[] good = checkedTcpFrame();
+        nic.receive(good, 0, good.length);
+        assertEquals(0x63, mem.read(RX_RING + 12, 1), "DD | EOP | TCPCS | IPCS");
+        assertEquals(0, mem.read(RX_RING + 13, 1), "no errors");
+        byte[] badTcp = checkedTcpFrame();
+        badTcp[60] ^= 1;
+        nic.receive(badTcp, 0, badTcp.length);
+        assertEquals(0x63, mem.read(RX_RING + 16 + 12, 1));
+        assertEquals(0x20, mem.read(RX_RING + 16 + 13, 1), "TCPE");
+        byte[] badIp = checkedTcpFrame();
+        badIp[22] = 63;     // TTL changed, header checksum not
+        nic.receive(badIp, 0, badIp.length);
+        assertEquals(0x40, mem.read(RX_RING + 32 + 13, 1), "IPE only: the TTL is not in the TCP pseudo-header");
+        w(E1000Registers.RXCSUM, 0);
+        nic.receive(good, 0, good.length);
+        assertEquals(0x07, mem.read(RX_RING + 48 + 12, 1), "offload off: IXSM, nothing checked");
+    }
+
     // ------------------------------------------------------------------ guest errors
 
     @Test
