@@ -191,7 +191,7 @@ public final class E1000 extends PciDevice implements GuestPort {
         public void ioWrite(int port, int size, int value) {
             int off = (int) (port - barAddress(1)) & (IO_SIZE - 1);
             if (size != 4 || (off & 3) != 0) {
-                ctx.warnOnce("e1000: I/O window accessed with " + size + "-byte access at +" + off + " (ignored)");
+                ctx.warnOnce("e1000: I/O window accessed other than by aligned 32-bit IOADDR/IODATA (ignored)");
                 return;
             }
             if (off == 0) {
@@ -412,7 +412,7 @@ public final class E1000 extends PciDevice implements GuestPort {
         long end = address + len - 1;
         if (len <= 0 || address < 0 || end < address || dma.kindOf(address) != PhysicalMemory.Kind.RAM
                 || dma.kindOf(end) != PhysicalMemory.Kind.RAM) {
-            ctx.warnOnce(String.format("e1000: DMA to %#x+%d outside RAM (dropped)", address, len));
+            ctx.warnOnce("e1000: descriptor ring or buffer outside RAM (DMA dropped)");
             return false;
         }
         return true;

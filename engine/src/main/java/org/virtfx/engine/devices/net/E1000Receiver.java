@@ -32,7 +32,7 @@ final class E1000Receiver {
         int tail = regs[RDT >> 2];
         if (n == 0 || head >= n || tail >= n) {
             if (n != 0) {
-                card.warnOnce("receive head " + head + " or tail " + tail + " beyond the " + n + "-descriptor ring");
+                card.warnOnce("receive head or tail beyond the end of the descriptor ring (receiver stalled)");
             }
             return 0;
         }

@@ -79,7 +79,7 @@ final class E1000Transmitter {
             return;
         }
         if (head >= n || tail >= n) {
-            card.warnOnce("transmit head " + head + " or tail " + tail + " beyond the " + n + "-descriptor ring");
+            card.warnOnce("transmit head or tail beyond the end of the descriptor ring (transmitter stalled)");
             return;
         }
         long base = E1000.ringBase(regs, TDBAL);
@@ -132,7 +132,7 @@ final class E1000Transmitter {
             return;
         }
         if (type != 1) {
-            card.warnOnce("transmit descriptor of unknown type " + type + " skipped");
+            card.warnOnce("transmit descriptor of an unknown type skipped");
             return;
         }
         if (!started) {
@@ -202,7 +202,7 @@ final class E1000Transmitter {
             return false;
         }
         if (length < 14) {
-            card.warnOnce("transmit packet of " + length + " bytes (shorter than an Ethernet header) dropped");
+            card.warnOnce("transmit packet shorter than an Ethernet header dropped");
             return false;
         }
         return true;
@@ -230,8 +230,7 @@ final class E1000Transmitter {
         int hdr = hdrLen;
         if (mss == 0 || hdr > length || ipcss + (ipv4 ? 20 : 40) > tucss || tucss + (tcp ? 20 : 8) > hdr
                 || tucso + 2 > hdr || ipv4 && ipcso + 2 > hdr) {
-            card.warnOnce("TSO context does not fit the packet (header " + hdr + ", MSS " + mss + ", IP at " + ipcss
-                    + ", L4 at " + tucss + "): packet dropped");
+            card.warnOnce("TSO context (header length, MSS, IP/TCP offsets) does not fit the packet: packet dropped");
             return;
         }
         long seq = tcp ? be32(packet, tucss + 4) : 0;
@@ -279,8 +278,7 @@ final class E1000Transmitter {
     private void insertChecksum(byte[] b, int len, int start, int offset, int end, int extra) {
         int stop = end == 0 ? len : Math.min(end + 1, len);
         if (start >= stop || offset + 2 > len) {
-            card.warnOnce("checksum offsets (start " + start + ", offset " + offset + ", end " + end
-                    + ") outside a " + len + "-byte frame: checksum not inserted");
+            card.warnOnce("checksum offsets outside the frame: checksum not inserted");
             return;
         }
         putBe16(b, offset, ~E1000.onesComplementSum(b, start, stop, extra));
