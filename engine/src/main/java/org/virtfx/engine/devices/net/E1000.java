@@ -16,7 +16,6 @@ import org.virtfx.engine.pci.PciDevice;
 import org.virtfx.engine.snapshot.SnapshotFormatException;
 import org.virtfx.engine.snapshot.StateReader;
 import org.virtfx.engine.snapshot.StateWriter;
-import org.virtfx.engine.time.TimerService;
 
 /**
  * The Intel 82540EM gigabit Ethernet controller (8086:100E), QEMU's {@code e1000}: BAR0 is the 128 KiB register file,
@@ -27,13 +26,9 @@ import org.virtfx.engine.time.TimerService;
  * one array indexed by offset/4; most are plain storage, those with side effects are handled in
  * {@link #writeRegister} and {@link #readRegister}.
  *
- * <p>Interrupt moderation: RDTR/RADV delay RXT0 and TIDV/TADV delay TXDW (descriptors with IDE) on the virtual clock,
- * and ITR spaces interrupt assertions at least ITR x 256 ns apart, as on the card.
+ * <p>Interrupts and their moderation (RDTR/RADV, TIDV/TADV, ITR on the virtual clock) are {@link E1000Interrupts}.
  */
 public final class E1000 extends PciDevice implements GuestPort {
-    /** RDTR, RADV, TIDV and TADV count in units of 1.024 us. */
-    private static final long DELAY_UNIT_NS = 1024;
-
     private final MachineContext ctx;
     private final PhysicalMemory dma;
     private final NetworkBackend backend;
@@ -44,17 +39,10 @@ public final class E1000 extends PciDevice implements GuestPort {
     private final E1000Transmitter transmitter;
     private final E1000Receiver receiver;
     private final int[] regs = new int[MMIO_SIZE >> 2];
-    private final TimerService.Timer rxDelayTimer;
-    private final TimerService.Timer txDelayTimer;
-    private final TimerService.Timer throttleTimer;
+    private final E1000Interrupts interrupts;
     private int ioAddress;
     /** The backend was refused (no room, receiver off) and not told since that room appeared. */
     private boolean backendWaiting = true;
-    private boolean irqAsserted;
-    private long lastAssertNs = Long.MIN_VALUE / 2;
-    /** When the absolute (RADV / TADV) delay of the oldest pending cause runs out; -1 when none is pending. */
-    private long rxAbsoluteDeadline = -1;
-    private long txAbsoluteDeadline = -1;
 
     /**
      * @param mac      the address in the EEPROM (6 bytes, unicast)
@@ -80,15 +68,7 @@ public final class E1000 extends PciDevice implements GuestPort {
         setInterruptPin(1);
         declareMemoryBar(0, MMIO_SIZE, false, false, new Registers());
         declareIoBar(1, IO_SIZE, new IoWindow());
-        rxDelayTimer = ctx.timers().newTimer("e1000 rx delay", () -> {
-            rxAbsoluteDeadline = -1;
-            raise(ICR_RXT0);
-        });
-        txDelayTimer = ctx.timers().newTimer("e1000 tx delay", () -> {
-            txAbsoluteDeadline = -1;
-            raise(ICR_TXDW);
-        });
-        throttleTimer = ctx.timers().newTimer("e1000 itr", this::updateInterrupt);
+        interrupts = new E1000Interrupts(ctx, regs, this::setIrq);
         resetRegisters();
     }
 
@@ -122,14 +102,8 @@ public final class E1000 extends PciDevice implements GuestPort {
         regs[(RAL0 + 4) >> 2] = eeprom.word(2) | 1 << 31;
         eeprom.reset();
         transmitter.reset();
-        rxDelayTimer.cancel();
-        txDelayTimer.cancel();
-        throttleTimer.cancel();
-        rxAbsoluteDeadline = -1;
-        txAbsoluteDeadline = -1;
         ioAddress = 0;
-        irqAsserted = false;
-        setIrq(false);
+        interrupts.reset();
     }
 
     // ------------------------------------------------------------------ register access
@@ -217,7 +191,7 @@ public final class E1000 extends PciDevice implements GuestPort {
             case ICR -> {
                 int v = regs[ICR >> 2];
                 regs[ICR >> 2] = 0;
-                updateInterrupt();
+                interrupts.update();
                 yield v;
             }
             case ICS, IMC -> 0;     // write-only
@@ -237,20 +211,20 @@ public final class E1000 extends PciDevice implements GuestPort {
             case MDIC -> writeMdic(value);
             case ICR -> {
                 regs[ICR >> 2] &= ~value;   // write 1 to clear
-                updateInterrupt();
+                interrupts.update();
             }
             case ICS -> raise(value);
             case IMS -> {
                 regs[IMS >> 2] |= value & 0x1FFFF;
-                updateInterrupt();
+                interrupts.update();
             }
             case IMC -> {
                 regs[IMS >> 2] &= ~value;
-                updateInterrupt();
+                interrupts.update();
             }
             case ITR -> {
                 regs[ITR >> 2] = value & 0xFFFF;
-                updateInterrupt();
+                interrupts.update();
             }
             case RCTL -> {
                 regs[RCTL >> 2] = value;
@@ -273,18 +247,14 @@ public final class E1000 extends PciDevice implements GuestPort {
             }
             case RDTR -> {
                 regs[RDTR >> 2] = value & 0xFFFF;
-                if (value < 0 && rxDelayTimer.armed()) {  // FPD: flush the pending receive interrupt now
-                    rxDelayTimer.cancel();
-                    rxAbsoluteDeadline = -1;
-                    raise(ICR_RXT0);
+                if (value < 0) {
+                    interrupts.flushReceive();
                 }
             }
             case TIDV -> {
                 regs[TIDV >> 2] = value & 0xFFFF;
-                if (value < 0 && txDelayTimer.armed()) {
-                    txDelayTimer.cancel();
-                    txAbsoluteDeadline = -1;
-                    raise(ICR_TXDW);
+                if (value < 0) {
+                    interrupts.flushTransmit();
                 }
             }
             case RADV, TADV -> regs[off >> 2] = value & 0xFFFF;
@@ -332,57 +302,11 @@ public final class E1000 extends PciDevice implements GuestPort {
     // ------------------------------------------------------------------ interrupts
 
     void raise(int causes) {
-        regs[ICR >> 2] |= causes;
-        updateInterrupt();
+        interrupts.raise(causes);
     }
 
-    private void updateInterrupt() {
-        boolean level = (regs[ICR >> 2] & regs[IMS >> 2]) != 0;
-        if (level && !irqAsserted) {
-            long gap = (regs[ITR >> 2] & 0xFFFFL) * 256;
-            long now = ctx.clock().nanos();
-            if (gap > 0 && now - lastAssertNs < gap) {
-                if (!throttleTimer.armed()) {
-                    throttleTimer.armAt(lastAssertNs + gap);
-                }
-                return;
-            }
-            lastAssertNs = now;
-        }
-        if (level != irqAsserted) {
-            irqAsserted = level;
-            setIrq(level);
-        }
-    }
-
-    /** A transmit descriptor with RS was written back: TXDW now, or after TIDV/TADV when the descriptor had IDE. */
-    void transmitWrittenBack(boolean delayed) {
-        int tidv = regs[TIDV >> 2] & 0xFFFF;
-        if (!delayed || tidv == 0) {
-            raise(ICR_TXDW);
-            return;
-        }
-        txAbsoluteDeadline = delayDeadline(tidv, regs[TADV >> 2] & 0xFFFF, txAbsoluteDeadline);
-        txDelayTimer.armAt(Math.min(txAbsoluteDeadline, ctx.clock().nanos() + tidv * DELAY_UNIT_NS));
-    }
-
-    /** A frame was written back: RXT0 now, or after RDTR of quiet (at most RADV after the first). */
-    void frameReceived() {
-        int rdtr = regs[RDTR >> 2] & 0xFFFF;
-        if (rdtr == 0) {
-            raise(ICR_RXT0);
-            return;
-        }
-        rxAbsoluteDeadline = delayDeadline(rdtr, regs[RADV >> 2] & 0xFFFF, rxAbsoluteDeadline);
-        rxDelayTimer.armAt(Math.min(rxAbsoluteDeadline, ctx.clock().nanos() + rdtr * DELAY_UNIT_NS));
-    }
-
-    /** The absolute deadline of a delayed cause: set by the first event of a burst, unlimited without RADV/TADV. */
-    private long delayDeadline(int delay, int absolute, long current) {
-        if (current >= 0) {
-            return current;
-        }
-        return absolute == 0 ? Long.MAX_VALUE : ctx.clock().nanos() + absolute * DELAY_UNIT_NS;
+    E1000Interrupts interrupts() {
+        return interrupts;
     }
 
     // ------------------------------------------------------------------ DMA and helpers for the transmitter
@@ -559,11 +483,8 @@ public final class E1000 extends PciDevice implements GuestPort {
     public void saveState(StateWriter out) throws IOException {
         super.saveState(out);
         out.writeInts(regs);
-        out.writeInt(ioAddress).writeBoolean(irqAsserted).writeLong(lastAssertNs);
-        out.writeLong(rxAbsoluteDeadline).writeLong(txAbsoluteDeadline);
-        out.writeLong(rxDelayTimer.armed() ? rxDelayTimer.deadline() : -1);
-        out.writeLong(txDelayTimer.armed() ? txDelayTimer.deadline() : -1);
-        out.writeLong(throttleTimer.armed() ? throttleTimer.deadline() : -1);
+        out.writeInt(ioAddress);
+        interrupts.save(out);
         eeprom.save(out);
         phy.save(out);
         transmitter.save(out);
@@ -578,24 +499,9 @@ public final class E1000 extends PciDevice implements GuestPort {
         }
         System.arraycopy(r, 0, regs, 0, regs.length);
         ioAddress = in.readInt() & 0x1FFFC;
-        irqAsserted = in.readBoolean();
-        lastAssertNs = in.readLong();
-        rxAbsoluteDeadline = in.readLong();
-        txAbsoluteDeadline = in.readLong();
-        rearm(rxDelayTimer, in.readLong());
-        rearm(txDelayTimer, in.readLong());
-        rearm(throttleTimer, in.readLong());
+        interrupts.load(in);
         eeprom.load(in);
         phy.load(in);
         transmitter.load(in);
-        setIrq(irqAsserted);
-    }
-
-    private static void rearm(TimerService.Timer timer, long deadline) {
-        if (deadline >= 0) {
-            timer.armAt(deadline);
-        } else {
-            timer.cancel();
-        }
     }
 }

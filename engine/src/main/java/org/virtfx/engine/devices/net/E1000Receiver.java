@@ -151,7 +151,7 @@ final class E1000Receiver {
         if (receiveRoom() <= threshold) {
             card.raise(ICR_RXDMT0);
         }
-        card.frameReceived();
+        card.interrupts().frameReceived();
         return true;
     }
 

@@ -103,7 +103,7 @@ final class E1000Transmitter {
             regs[TDH >> 2] = head;
         }
         if (report) {
-            card.transmitWrittenBack(!reportNow);
+            card.interrupts().transmitWrittenBack(!reportNow);
         }
         if (head == tail) {
             card.raise(ICR_TXQE);
