@@ -20,6 +20,7 @@ import org.virtfx.engine.display.KeyboardInput;
 import org.virtfx.engine.display.PointerInput;
 import org.virtfx.engine.display.ScreenTextSource;
 import org.virtfx.engine.display.ScreenshotSource;
+import org.virtfx.engine.library.MacAddresses;
 import org.virtfx.engine.library.VmDefinition;
 import org.virtfx.engine.library.VmLibrary;
 import org.virtfx.engine.machine.BoardFactory;
@@ -28,6 +29,9 @@ import org.virtfx.engine.machine.MachineConfig;
 import org.virtfx.engine.machine.MachineEvent;
 import org.virtfx.engine.machine.MachineListener;
 import org.virtfx.engine.machine.MachineState;
+import org.virtfx.engine.machine.NicConfig;
+import org.virtfx.engine.net.HostForward;
+import org.virtfx.engine.platform.NetworkCards;
 import org.virtfx.engine.platform.PcBoardFactory;
 import org.virtfx.engine.storage.DiskImages;
 import org.virtfx.engine.vnc.VncServer;
@@ -82,6 +86,14 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
             description = "Disk image on the IDE bus (repeatable; any format `virtfx img` reads; format=raw|qcow2|"
                     + "vdi|vmdk|vpc|vhdx skips probing, which a raw disk should always give).")
     List<String> disks = new ArrayList<>();
+
+    @Option(names = "--nic", paramLabel = "user|none[,model=M][,mac=MAC][,hostfwd=RULE]",
+            description = "A network card (repeatable; none by default). user: NAT through the host's sockets (guest "
+                    + "10.0.2.15 by DHCP, host and gateway 10.0.2.2, DNS 10.0.2.3); none: no card. model=virtio-net "
+                    + "(default); mac= default 52:54:00:12:34:56 counting up per card; hostfwd=[tcp|udp]:[HOSTADDR]:"
+                    + "HOSTPORT-[GUESTADDR]:GUESTPORT forwards a host port (127.0.0.1 unless HOSTADDR) to the guest, "
+                    + "repeatable.")
+    List<String> nics = new ArrayList<>();
 
     @Option(names = "--serial", paramLabel = "stdio|file:PATH|none", defaultValue = "stdio",
             description = "Where the first serial port goes.")
@@ -228,7 +240,55 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         }
         return new MachineConfig("run", mem, cpus, bios, kernel, initrdPath, append, cdrom, diskFiles, exitDevice,
                 onTripleFault.equals("reset") ? MachineConfig.TripleFaultAction.RESET : MachineConfig.TripleFaultAction.CRASH,
-                diskFormats);
+                diskFormats, parseNics(nics));
+    }
+
+    /**
+     * The cards of the --nic options, QEMU's {@code -nic} syntax: a network type first, then key=value options. "none"
+     * adds no card (as QEMU's {@code -nic none}); the model is checked by the board when the machine starts.
+     */
+    static List<NicConfig> parseNics(List<String> specs) {
+        List<NicConfig> out = new ArrayList<>();
+        for (String spec : specs) {
+            String[] parts = spec.split(",", -1);
+            String network = parts[0].strip();
+            if (network.equals("none")) {
+                if (parts.length > 1) {
+                    throw new UsageException("--nic " + spec + ": 'none' takes no options");
+                }
+                continue;
+            }
+            if (!network.equals(NicConfig.USER)) {
+                throw new UsageException("--nic " + spec + ": expected user or none first, got '" + network + "'");
+            }
+            String model = NetworkCards.DEFAULT_MODEL;
+            String mac = NicConfig.defaultMac(out.size());
+            List<HostForward> forwards = new ArrayList<>();
+            for (int i = 1; i < parts.length; i++) {
+                String p = parts[i].strip();
+                int eq = p.indexOf('=');
+                String key = eq < 0 ? p : p.substring(0, eq);
+                String value = eq < 0 ? "" : p.substring(eq + 1);
+                if (eq < 0 || value.isEmpty()) {
+                    throw new UsageException("--nic " + spec + ": expected KEY=VALUE, got '" + p + "'");
+                }
+                try {
+                    switch (key) {
+                        case "model" -> model = value;
+                        case "mac" -> mac = MacAddresses.parse(value);
+                        case "hostfwd" -> forwards.add(HostForward.parse(value));
+                        default -> throw new UsageException("--nic " + spec + ": unknown option '" + key
+                                + "' (known: model, mac, hostfwd)");
+                    }
+                } catch (UsageException e) {
+                    throw e;
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--nic " + spec + ": " + e.getMessage());
+                }
+            }
+            out.add(new NicConfig(model, mac, NicConfig.USER, forwards));
+        }
+        return out;
     }
 
     /** The configuration of library machine NAME; every message names the machine or the file. */

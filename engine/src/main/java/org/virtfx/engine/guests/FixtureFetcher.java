@@ -27,11 +27,11 @@ import java.util.stream.Stream;
 public final class FixtureFetcher {
     /** Modules the initramfs carries (with their dependencies) when the kernel has them as modules. */
     private static final List<String> MODULES = List.of(
-            "virtio_pci", "virtio_blk", "virtio_net", "virtio_console", "virtio_rng", "virtio_input", "virtio_balloon",
+            "virtio_pci", "virtio_blk", "virtio_net", "e1000", "virtio_console", "virtio_rng", "virtio_input", "virtio_balloon",
             "ata_piix", "ata_generic", "sd_mod", "sr_mod", "ext4", "ext2", "vfat", "isofs", "nls_cp437",
             "nls_iso8859_1", "nls_ascii", "crc32c_generic", "bochs", "serio_raw", "psmouse", "rtc_cmos");
     /** Bumped whenever what goes into the initramfs or ISO changes, so existing caches are rebuilt. */
-    private static final String RECIPE = "5";
+    private static final String RECIPE = "6";
 
     private final Path cache;
     private final PrintStream log;
@@ -262,6 +262,36 @@ public final class FixtureFetcher {
                 """.formatted(GuestFixtures.MARKER);
     }
 
+    /**
+     * What busybox udhcpc runs on a lease ({@code bound}, {@code renew}) or before asking ({@code deconfig}): the
+     * address, the default route and the name servers it was given, set with {@code ip}. udhcpc's {@code mask} is the
+     * prefix length.
+     */
+    static String udhcpcScript() {
+        return """
+                #!/bin/sh
+                case "$1" in
+                  deconfig)
+                    ip -4 addr flush dev "$interface"
+                    ip link set "$interface" up
+                    ;;
+                  bound|renew)
+                    ip -4 addr flush dev "$interface"
+                    ip addr add "$ip/${mask:-24}" ${broadcast:+broadcast "$broadcast"} dev "$interface"
+                    if [ -n "$router" ]; then
+                      while ip route del default dev "$interface" 2>/dev/null; do :; done
+                      set -- $router
+                      ip route add default via "$1" dev "$interface"
+                    fi
+                    : > /etc/resolv.conf
+                    [ -n "$domain" ] && echo "search $domain" >> /etc/resolv.conf
+                    for d in $dns; do echo "nameserver $d" >> /etc/resolv.conf; done
+                    ;;
+                esac
+                exit 0
+                """;
+    }
+
     private void writeInitramfs(Path target, byte[] busybox, Path modulesRoot) throws IOException, InterruptedException {
         log.println("virtfx guests: building " + target + "...");
         List<String> order = moduleLoadOrder(modulesRoot);
@@ -271,7 +301,7 @@ public final class FixtureFetcher {
              // the few extra megabytes cost nothing to load.
              Cpio cpio = new Cpio(new java.io.BufferedOutputStream(fileOut, 1 << 16))) {
             for (String d : List.of("bin", "sbin", "etc", "etc/init.d", "proc", "sys", "dev", "tmp", "mnt", "root",
-                    "lib", "lib/modules")) {
+                    "lib", "lib/modules", "usr", "usr/share", "usr/share/udhcpc")) {
                 cpio.directory(d, 0755);
             }
             cpio.file("bin/busybox", 0755, busybox);
@@ -282,6 +312,7 @@ public final class FixtureFetcher {
             cpio.symlink("init", "bin/busybox");
             cpio.symlink("sbin/init", "../bin/busybox");
             cpio.file("etc/init.d/rcS", 0755, rcScript().getBytes(StandardCharsets.UTF_8));
+            cpio.file("usr/share/udhcpc/default.script", 0755, udhcpcScript().getBytes(StandardCharsets.UTF_8));
             cpio.file("etc/inittab", 0644, """
                     ::sysinit:/bin/busybox --install -s /bin
                     ::sysinit:/etc/init.d/rcS

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import org.virtfx.engine.machine.MachineConfig;
+import org.virtfx.engine.machine.NicConfig;
 
 /**
  * A virtual machine as the library stores it: one JSON file per machine. Paths are kept as strings so the file says
@@ -25,8 +26,8 @@ import org.virtfx.engine.machine.MachineConfig;
  * @param exitDevice     whether the isa-debug-exit device is present
  * @param onTripleFault  "crash" or "reset"
  * @param notes          free text shown in the overview
- * @param nics           network interfaces (model, MAC address, network); MAC addresses are kept unique in the
- *                       library (new cards and clones get fresh ones)
+ * @param nics           network interfaces (model, MAC address, network), in PCI slot order; MAC addresses are kept
+ *                       unique in the library (new cards and clones get fresh ones)
  * @param serialPorts    serial ports beyond COM1 and where their output goes
  * @param inputs         input devices beyond the always-present PS/2 keyboard and mouse
  */
@@ -192,7 +193,8 @@ public record VmDefinition(int formatVersion, String name, String os, long memor
         }
         return new MachineConfig(name, memoryMiB * MachineConfig.MIB, cpus, path(bios), path(kernel), path(initrd),
                 append, path(cdrom), disks.stream().map(Path::of).toList(), exitDevice,
-                onTripleFault.equals("reset") ? MachineConfig.TripleFaultAction.RESET : MachineConfig.TripleFaultAction.CRASH);
+                onTripleFault.equals("reset") ? MachineConfig.TripleFaultAction.RESET : MachineConfig.TripleFaultAction.CRASH,
+                null, nics.stream().map(n -> new NicConfig(n.model(), n.mac(), n.network())).toList());
     }
 
     private static Path path(String s) {

@@ -23,10 +23,11 @@ import java.util.Objects;
  * @param onTripleFault what a triple fault does
  * @param diskFormats   image format of each disk, in the order of {@code disks} ("raw", "qcow2"...; null: probed);
  *                      empty means every format is probed
+ * @param nics          network cards, in PCI slot order (slot 3 onwards, as QEMU places them)
  */
 public record MachineConfig(String name, long memoryBytes, int cpus, Path bios, Path kernel, Path initrd, String append,
                             Path cdrom, List<Path> disks, boolean exitDevice, TripleFaultAction onTripleFault,
-                            List<String> diskFormats) {
+                            List<String> diskFormats, List<NicConfig> nics) {
 
     public static final long MIB = 1L << 20;
     public static final int MAX_CPUS = 64;
@@ -54,12 +55,28 @@ public record MachineConfig(String name, long memoryBytes, int cpus, Path bios, 
         } else {
             diskFormats = Collections.unmodifiableList(new ArrayList<>(diskFormats)); // null entries allowed
         }
+        nics = List.copyOf(nics == null ? List.of() : nics);
+    }
+
+    /** A machine without network cards. */
+    public MachineConfig(String name, long memoryBytes, int cpus, Path bios, Path kernel, Path initrd, String append,
+                         Path cdrom, List<Path> disks, boolean exitDevice, TripleFaultAction onTripleFault,
+                         List<String> diskFormats) {
+        this(name, memoryBytes, cpus, bios, kernel, initrd, append, cdrom, disks, exitDevice, onTripleFault, diskFormats,
+                List.of());
     }
 
     /** A machine whose disk formats are all probed. */
     public MachineConfig(String name, long memoryBytes, int cpus, Path bios, Path kernel, Path initrd, String append,
                          Path cdrom, List<Path> disks, boolean exitDevice, TripleFaultAction onTripleFault) {
-        this(name, memoryBytes, cpus, bios, kernel, initrd, append, cdrom, disks, exitDevice, onTripleFault, null);
+        this(name, memoryBytes, cpus, bios, kernel, initrd, append, cdrom, disks, exitDevice, onTripleFault, null,
+                List.of());
+    }
+
+    /** The same machine with these network cards. */
+    public MachineConfig withNics(List<NicConfig> newNics) {
+        return new MachineConfig(name, memoryBytes, cpus, bios, kernel, initrd, append, cdrom, disks, exitDevice,
+                onTripleFault, diskFormats, newNics);
     }
 
     public static MachineConfig minimal(String name, long memoryBytes, int cpus) {

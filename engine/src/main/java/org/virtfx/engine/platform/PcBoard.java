@@ -47,8 +47,11 @@ import org.virtfx.engine.guests.GuestFixtures;
 import org.virtfx.engine.machine.Board;
 import org.virtfx.engine.machine.MachineConfig;
 import org.virtfx.engine.machine.MachineContext;
+import org.virtfx.engine.machine.NicConfig;
 import org.virtfx.engine.memory.GuestMemory;
 import org.virtfx.engine.memory.PhysicalMemory;
+import org.virtfx.engine.net.NetCounters;
+import org.virtfx.engine.net.NetworkBackend;
 import org.virtfx.engine.pci.I440fxHostBridge;
 import org.virtfx.engine.pci.PciBus;
 import org.virtfx.engine.pci.Piix3IsaBridge;
@@ -74,6 +77,10 @@ public final class PcBoard implements Board {
     public static final int MAX_BIOS_SIZE = 16 << 20;
     /** PCI slot of the std VGA (00:02.0), where QEMU puts it too. */
     public static final int VGA_SLOT = 2;
+    /** PCI slot of the first network card (00:03.0, as QEMU's first -nic); further cards take the next slots. */
+    public static final int FIRST_NIC_SLOT = 3;
+    /** Slots 3..31 are free for cards. */
+    public static final int MAX_NICS = 32 - FIRST_NIC_SLOT;
     /** System property: enter 64-bit Linux kernels in long mode (needs a CPU with long mode). */
     public static final String LONG_MODE_PROPERTY = "virtfx.boot.longMode";
 
@@ -112,6 +119,9 @@ public final class PcBoard implements Board {
     private final Hpet hpet;
     private final PiixIde ide;
     private final List<BlockDevice> openedDisks = new ArrayList<>();
+    private final List<NetworkBackend> openedBackends = new ArrayList<>();
+    /** Traffic of all network cards together (what the GUI graphs per machine). */
+    private final NetCounters netCounters = new NetCounters();
     /** Where the tables for a firmware-less boot go: ACPI in the reserved 0xE0000 window, MP in the EBDA KiB. */
     static final long ACPI_BASE = 0xE0000, MP_BASE = 0x9FC00;
     /** OpenFirmware path of the PIIX IDE function (00:01.1) as SeaBIOS matches bootorder entries. */
@@ -123,6 +133,14 @@ public final class PcBoard implements Board {
      * @throws IllegalArgumentException when the configuration does not fit this board
      */
     public PcBoard(MachineConfig config, MachineContext ctx, Function<CpuHost, X86Cpu> cpuFactory) throws IOException {
+        this(config, ctx, cpuFactory, NetworkCards.DEFAULT_BACKENDS);
+    }
+
+    /**
+     * @param backends opens the network backend of each card ({@link NetworkCards#DEFAULT_BACKENDS} for the real ones)
+     */
+    public PcBoard(MachineConfig config, MachineContext ctx, Function<CpuHost, X86Cpu> cpuFactory,
+                   NetworkCards.Backends backends) throws IOException {
         this.config = Objects.requireNonNull(config);
         this.ctx = Objects.requireNonNull(ctx);
         Objects.requireNonNull(cpuFactory);
@@ -201,6 +219,7 @@ public final class PcBoard implements Board {
             ide = new PiixIde(ctx, memory, isaIrqs.input(14), isaIrqs.input(15), openDrives(config), ideCdromPositions(config));
             pci.attach(1, 1, ide);
             ide.mapLegacyPorts(io);
+            List<NetworkCards.Card> cards = plugNetworkCards(config, backends);
 
             fillCmos();
             fillFwCfg();
@@ -209,6 +228,10 @@ public final class PcBoard implements Board {
             components.addAll(Arrays.asList(uarts));
             components.addAll(apics.parts());
             components.addAll(List.of(hpet, ide));
+            if (!cards.isEmpty()) {
+                components.add(netCounters);
+                cards.forEach(c -> components.add(c.device()));
+            }
 
             directBoot = config.kernel() == null || kernelViaFirmware ? null : loadKernel(config);
             if (kernelViaFirmware) {
@@ -229,13 +252,65 @@ public final class PcBoard implements Board {
                 apics.attachCpu(i, cpu);
                 vcpus.add(i == 0 && directBoot != null ? new BootstrapVcpu(cpu, directBoot) : cpu);
             }
+            for (int i = 0; i < cards.size(); i++) {
+                NetworkBackend backend = openedBackends.get(i);
+                if (backend != null) {
+                    try {
+                        backend.start(cards.get(i).port());
+                    } catch (IOException e) {
+                        throw new IOException("network card " + (i + 1) + " (" + config.nics().get(i).model() + "): "
+                                + e.getMessage(), e);
+                    }
+                }
+            }
             done = true;
         } finally {
             if (!done) {
+                closeBackends();
                 ram.close();
                 closeDisks();
             }
         }
+    }
+
+    /**
+     * Plugs the configured network cards into slots 3, 4 ... (QEMU's order), each with its backend opened but not yet
+     * started. Every model is checked before any backend opens host sockets.
+     */
+    private List<NetworkCards.Card> plugNetworkCards(MachineConfig c, NetworkCards.Backends backends) throws IOException {
+        if (c.nics().size() > MAX_NICS) {
+            throw new IllegalArgumentException("at most " + MAX_NICS + " network cards fit on the PCI bus, not "
+                    + c.nics().size());
+        }
+        List<NetworkCards.Model> models = new ArrayList<>();
+        for (NicConfig nic : c.nics()) {
+            models.add(NetworkCards.model(nic.model()));
+        }
+        List<NetworkCards.Card> cards = new ArrayList<>();
+        for (int i = 0; i < models.size(); i++) {
+            NicConfig nic = c.nics().get(i);
+            NetworkBackend backend;
+            try {
+                backend = backends.open(nic);
+            } catch (IOException e) {
+                throw new IOException("network card " + (i + 1) + " (" + nic.model() + ", network " + nic.network()
+                        + "): " + e.getMessage(), e);
+            }
+            openedBackends.add(backend);
+            NetworkCards.Card card = models.get(i).create(ctx, memory, nic.macBytes(), backend, netCounters);
+            pci.attach(FIRST_NIC_SLOT + i, 0, card.device());
+            cards.add(card);
+        }
+        return cards;
+    }
+
+    private void closeBackends() {
+        for (NetworkBackend b : openedBackends) {
+            if (b != null) {
+                b.close();
+            }
+        }
+        openedBackends.clear();
     }
 
     /** IDE positions: --disk images fill primary master, primary slave, secondary slave; --cdrom is secondary master. */
@@ -291,13 +366,17 @@ public final class PcBoard implements Board {
         pm.configWrite(Piix4Pm.PMBASE, 4, 0xB001);
         pm.configWrite(Piix4Pm.PMREGMISC, 1, 1);
         io.write(pm.pmBase() + 4, 2, io.read(pm.pmBase() + 4, 2) | 1);
-        List<Integer> slots = List.of(1, 2, 3, 4, 5, 6);
+        List<Integer> slots = new ArrayList<>();
+        for (int slot = 1; slot <= Math.max(6, FIRST_NIC_SLOT + config.nics().size() - 1); slot++) {
+            slots.add(slot);
+        }
         long holeStart = ramBelow4g <= 0x8000_0000L ? 0x8000_0000L : ramBelow4g;
         AcpiTables.Image acpi = AcpiTables.build(new AcpiTables.Config(config.cpus(), pm.pmBase(), 9, true,
                 slots, holeStart), ACPI_BASE);
         memory.write(ACPI_BASE, acpi.bytes(), 0, acpi.bytes().length);
         if (config.cpus() <= 20) {
-            byte[] mp = MpTable.build(config.cpus(), 0, slots, 9, MP_BASE);
+            // The MP table lives in the 1 KiB EBDA: it names the first slots only (ACPI's _PRT has them all).
+            byte[] mp = MpTable.build(config.cpus(), 0, slots.subList(0, Math.min(slots.size(), 8)), 9, MP_BASE);
             memory.write(MP_BASE, mp, 0, mp.length);
         }
     }
@@ -565,6 +644,7 @@ public final class PcBoard implements Board {
 
     @Override
     public void close() {
+        closeBackends();   // first: no more frames arrive from host threads
         vga.close();
         closeDisks();
         ram.close();

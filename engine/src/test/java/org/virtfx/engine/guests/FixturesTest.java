@@ -55,6 +55,8 @@ class FixturesTest {
             assertTrue(s.contains(GuestFixtures.MARKER), arch + ": marker");
             assertTrue(s.contains("ata_piix.ko\0"), arch + ": IDE driver module");
             assertTrue(s.contains("virtio_blk.ko\0"), arch + ": virtio module");
+            assertTrue(s.contains("virtio_net.ko\0"), arch + ": virtio network driver");
+            assertTrue(s.contains("usr/share/udhcpc/default.script\0"), arch + ": udhcpc configures the lease");
             assertTrue(GuestFixtures.present(GuestFixtures.grubIso(arch)));
             assertTrue(GuestFixtures.present(GuestFixtures.kernel(arch)));
         }

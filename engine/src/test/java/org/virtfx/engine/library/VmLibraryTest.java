@@ -15,6 +15,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.virtfx.engine.machine.MachineConfig;
+import org.virtfx.engine.machine.NicConfig;
 
 class VmLibraryTest {
     @TempDir
@@ -116,6 +117,11 @@ class VmLibraryTest {
         assertEquals(List.of(Path.of("/img/a.qcow2"), Path.of("/img/b.raw")), c.disks());
         assertNull(c.bios());
         assertThrows(IllegalArgumentException.class, () -> sample("m").withMemoryMiB(0).toMachineConfig());
+        assertEquals(List.of(), c.nics());
+        MachineConfig networked = sample("m").withNics(List.of(new VmDefinition.Nic("virtio-net", "52:54:00:AB:CD:EF", "user"),
+                new VmDefinition.Nic("e1000", "52:54:00:00:00:02", "none"))).toMachineConfig();
+        assertEquals(List.of(new NicConfig("virtio-net", "52:54:00:ab:cd:ef", NicConfig.USER),
+                new NicConfig("e1000", "52:54:00:00:00:02", NicConfig.NONE)), networked.nics());
     }
 
     @Test
