@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.virtfx.engine.devices.net.E1000;
 import org.virtfx.engine.machine.MachineContext;
 import org.virtfx.engine.machine.NicConfig;
 import org.virtfx.engine.memory.PhysicalMemory;
@@ -39,6 +40,7 @@ public final class NetworkCards {
     }
 
     private static final Map<String, Model> MODELS = new TreeMap<>(Map.of(
+            "e1000", (ctx, mem, mac, backend, counters) -> { E1000 e = new E1000(ctx, mem, mac, backend, counters); return new Card(e, e); },
             "virtio-net", NetworkCards::virtioNet));
 
     private NetworkCards() {
