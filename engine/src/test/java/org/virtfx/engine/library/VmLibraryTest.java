@@ -108,6 +108,11 @@ class VmLibraryTest {
     }
 
     @Test
+    void theModelsADefinitionOffersAreTheCardsTheBoardPlugs() {
+        assertEquals(java.util.Set.copyOf(org.virtfx.engine.platform.NetworkCards.models()), java.util.Set.copyOf(VmDefinition.Nic.MODELS));
+    }
+
+    @Test
     void convertsToMachineConfig() {
         MachineConfig c = sample("m").toMachineConfig();
         assertEquals(768L << 20, c.memoryBytes());
