@@ -31,7 +31,7 @@ public final class FixtureFetcher {
             "ata_piix", "ata_generic", "sd_mod", "sr_mod", "ext4", "ext2", "vfat", "isofs", "nls_cp437",
             "nls_iso8859_1", "nls_ascii", "crc32c_generic", "bochs", "serio_raw", "psmouse", "rtc_cmos");
     /** Bumped whenever what goes into the initramfs or ISO changes, so existing caches are rebuilt. */
-    private static final String RECIPE = "6";
+    private static final String RECIPE = "7";
 
     private final Path cache;
     private final PrintStream log;
@@ -301,7 +301,7 @@ public final class FixtureFetcher {
              // the few extra megabytes cost nothing to load.
              Cpio cpio = new Cpio(new java.io.BufferedOutputStream(fileOut, 1 << 16))) {
             for (String d : List.of("bin", "sbin", "etc", "etc/init.d", "proc", "sys", "dev", "tmp", "mnt", "root",
-                    "lib", "lib/modules", "usr", "usr/share", "usr/share/udhcpc")) {
+                    "lib", "lib/modules", "usr", "usr/share", "usr/share/udhcpc", "etc/udhcpc")) {
                 cpio.directory(d, 0755);
             }
             cpio.file("bin/busybox", 0755, busybox);
@@ -313,6 +313,8 @@ public final class FixtureFetcher {
             cpio.symlink("sbin/init", "../bin/busybox");
             cpio.file("etc/init.d/rcS", 0755, rcScript().getBytes(StandardCharsets.UTF_8));
             cpio.file("usr/share/udhcpc/default.script", 0755, udhcpcScript().getBytes(StandardCharsets.UTF_8));
+            // Debian builds busybox with the script in /etc/udhcpc (upstream: /usr/share/udhcpc)
+            cpio.symlink("etc/udhcpc/default.script", "../../usr/share/udhcpc/default.script");
             cpio.file("etc/inittab", 0644, """
                     ::sysinit:/bin/busybox --install -s /bin
                     ::sysinit:/etc/init.d/rcS

@@ -11,6 +11,7 @@ import org.virtfx.engine.memory.PhysicalMemory;
 import org.virtfx.engine.net.GuestPort;
 import org.virtfx.engine.net.NetCounters;
 import org.virtfx.engine.net.NetworkBackend;
+import org.virtfx.engine.net.user.UserNetwork;
 import org.virtfx.engine.pci.PciDevice;
 import org.virtfx.engine.virtio.VirtioNet;
 import org.virtfx.engine.virtio.VirtioPci;
@@ -68,10 +69,6 @@ public final class NetworkCards {
     }
 
     /** The backends of a real machine: the user-mode network for "user", none for "none". */
-    public static final Backends DEFAULT_BACKENDS = nic -> {
-        if (!NicConfig.USER.equals(nic.network())) {
-            return null;
-        }
-        throw new IOException("the user network is not available in this build");
-    };
+    public static final Backends DEFAULT_BACKENDS = nic ->
+            NicConfig.USER.equals(nic.network()) ? new UserNetwork(nic.forwards()) : null;
 }

@@ -57,6 +57,7 @@ class FixturesTest {
             assertTrue(s.contains("virtio_blk.ko\0"), arch + ": virtio module");
             assertTrue(s.contains("virtio_net.ko\0"), arch + ": virtio network driver");
             assertTrue(s.contains("usr/share/udhcpc/default.script\0"), arch + ": udhcpc configures the lease");
+            assertTrue(s.contains("etc/udhcpc/default.script\0"), arch + ": where Debian's udhcpc looks");
             assertTrue(GuestFixtures.present(GuestFixtures.grubIso(arch)));
             assertTrue(GuestFixtures.present(GuestFixtures.kernel(arch)));
         }
