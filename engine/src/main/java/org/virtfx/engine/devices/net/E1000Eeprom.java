@@ -50,10 +50,10 @@ final class E1000Eeprom {
         words[0x08] = 0x2000;       // printed board assembly number, words 8-9 (the driver logs it)
         words[0x09] = 0x1234;
         words[0x0A] = 0x4000;       // initialization control 1: bits 15:14 = 01, "this EEPROM is valid"
-        words[0x0B] = E1000.SUBSYSTEM_ID;
-        words[0x0C] = E1000.VENDOR_ID;
-        words[0x0D] = E1000.DEVICE_ID;
-        words[0x0E] = E1000.VENDOR_ID;
+        words[0x0B] = E1000Registers.SUBSYSTEM_ID;
+        words[0x0C] = E1000Registers.VENDOR_ID;
+        words[0x0D] = E1000Registers.DEVICE_ID;
+        words[0x0E] = E1000Registers.VENDOR_ID;
         words[0x0F] = 0x0000;       // initialization control 2: no pause frames (bits 13:12 = 00), the link is virtual
         int sum = 0;
         for (int i = 0; i < CHECKSUM_WORD; i++) {

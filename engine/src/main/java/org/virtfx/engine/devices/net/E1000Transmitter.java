@@ -1,5 +1,7 @@
 package org.virtfx.engine.devices.net;
 
+import static org.virtfx.engine.devices.net.E1000Registers.*;
+
 import java.io.IOException;
 import java.util.Arrays;
 import org.virtfx.engine.snapshot.SnapshotFormatException;
@@ -67,12 +69,12 @@ final class E1000Transmitter {
     /** Processes descriptors from TDH up to TDT (called on TDT and TCTL writes). */
     void run() {
         int[] regs = card.registers();
-        if ((regs[E1000.TCTL >> 2] & E1000.TCTL_EN) == 0) {
+        if ((regs[TCTL >> 2] & TCTL_EN) == 0) {
             return;
         }
-        int n = regs[E1000.TDLEN >> 2] >>> 4;
-        int head = regs[E1000.TDH >> 2];
-        int tail = regs[E1000.TDT >> 2];
+        int n = regs[TDLEN >> 2] >>> 4;
+        int head = regs[TDH >> 2];
+        int tail = regs[TDT >> 2];
         if (n == 0 || head == tail) {
             return;
         }
@@ -80,7 +82,7 @@ final class E1000Transmitter {
             card.warnOnce("transmit head " + head + " or tail " + tail + " beyond the " + n + "-descriptor ring");
             return;
         }
-        long base = E1000.ringBase(regs, E1000.TDBAL);
+        long base = E1000.ringBase(regs, TDBAL);
         byte[] d = new byte[16];
         boolean report = false;
         boolean reportNow = false;
@@ -98,13 +100,13 @@ final class E1000Transmitter {
                 reportNow |= (cmd & CMD_IDE) == 0;
             }
             head = (head + 1) % n;
-            regs[E1000.TDH >> 2] = head;
+            regs[TDH >> 2] = head;
         }
         if (report) {
             card.transmitWrittenBack(!reportNow);
         }
         if (head == tail) {
-            card.raise(E1000.ICR_TXQE);
+            card.raise(ICR_TXQE);
         }
     }
 
@@ -267,7 +269,7 @@ final class E1000Transmitter {
             pos += chunk;
             index++;
         } while (pos < length);
-        card.count(E1000.TSCTC, 1);
+        card.count(TSCTC, 1);
     }
 
     /**
@@ -297,10 +299,10 @@ final class E1000Transmitter {
 
     /** Inserts the VLAN tag (VLE with CTRL.VME) after the MAC addresses and sends. */
     private void emit(byte[] frame, int len, int cmd, int special) {
-        if ((cmd & CMD_VLE) != 0 && (card.reg(E1000.CTRL) & E1000.CTRL_VME) != 0) {
+        if ((cmd & CMD_VLE) != 0 && (card.reg(CTRL) & CTRL_VME) != 0) {
             byte[] tagged = new byte[len + 4];
             System.arraycopy(frame, 0, tagged, 0, 12);
-            putBe16(tagged, 12, card.reg(E1000.VET));
+            putBe16(tagged, 12, card.reg(VET));
             putBe16(tagged, 14, special);
             System.arraycopy(frame, 12, tagged, 16, len - 12);
             card.send(tagged, len + 4);

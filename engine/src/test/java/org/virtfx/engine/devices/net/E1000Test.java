@@ -102,19 +102,19 @@ class E1000Test {
 
     /** e1000_read_eeprom for a Microwire part: REQ/GNT, CS, opcode 110, 6 address bits, 16 data bits. */
     private int eepromRead(int address) {
-        w(E1000.EECD, 0x40);
-        assertNotEquals(0, r(E1000.EECD) & 0x80, "grant follows request");
-        int eecd = (r(E1000.EECD) & ~(E1000Eeprom.EECD_SK | E1000Eeprom.EECD_DI)) | E1000Eeprom.EECD_CS;
-        w(E1000.EECD, eecd);
+        w(E1000Registers.EECD, 0x40);
+        assertNotEquals(0, r(E1000Registers.EECD) & 0x80, "grant follows request");
+        int eecd = (r(E1000Registers.EECD) & ~(E1000Eeprom.EECD_SK | E1000Eeprom.EECD_DI)) | E1000Eeprom.EECD_CS;
+        w(E1000Registers.EECD, eecd);
         eecd = shiftOut(eecd, 0b110, 3);
         eecd = shiftOut(eecd, address, 6);
         int data = 0;
         for (int i = 0; i < 16; i++) {
-            w(E1000.EECD, eecd | E1000Eeprom.EECD_SK);
-            data = data << 1 | ((r(E1000.EECD) & E1000Eeprom.EECD_DO) != 0 ? 1 : 0);
-            w(E1000.EECD, eecd);
+            w(E1000Registers.EECD, eecd | E1000Eeprom.EECD_SK);
+            data = data << 1 | ((r(E1000Registers.EECD) & E1000Eeprom.EECD_DO) != 0 ? 1 : 0);
+            w(E1000Registers.EECD, eecd);
         }
-        w(E1000.EECD, 0);
+        w(E1000Registers.EECD, 0);
         return data;
     }
 
@@ -122,26 +122,26 @@ class E1000Test {
         for (int mask = 1 << (count - 1); mask != 0; mask >>>= 1) {
             int di = (value & mask) != 0 ? E1000Eeprom.EECD_DI : 0;
             eecd = (eecd & ~E1000Eeprom.EECD_DI) | di;
-            w(E1000.EECD, eecd);
-            w(E1000.EECD, eecd | E1000Eeprom.EECD_SK);
-            w(E1000.EECD, eecd);
+            w(E1000Registers.EECD, eecd);
+            w(E1000Registers.EECD, eecd | E1000Eeprom.EECD_SK);
+            w(E1000Registers.EECD, eecd);
         }
         return eecd;
     }
 
     @Test
     void resetThroughIoWindowThenEepromHoldsMacAndChecksum() {
-        w(E1000.IMS, 0xFF);
-        w(E1000.RCTL, 0x2);
+        w(E1000Registers.IMS, 0xFF);
+        w(E1000Registers.RCTL, 0x2);
         // Linux resets an 82540 through the I/O BAR: IOADDR = CTRL, IODATA = CTRL | RST
-        io.write(BAR1, 4, E1000.CTRL);
-        io.write(BAR1 + 4, 4, r(E1000.CTRL) | 1 << 26);
-        assertEquals(0, r(E1000.CTRL) & 1 << 26, "RST clears itself");
-        assertEquals(0, r(E1000.IMS));
-        assertEquals(0, r(E1000.RCTL));
-        io.write(BAR1, 4, E1000.STATUS);
-        assertEquals(r(E1000.STATUS), io.read(BAR1 + 4, 4));
-        int status = r(E1000.STATUS);
+        io.write(BAR1, 4, E1000Registers.CTRL);
+        io.write(BAR1 + 4, 4, r(E1000Registers.CTRL) | 1 << 26);
+        assertEquals(0, r(E1000Registers.CTRL) & 1 << 26, "RST clears itself");
+        assertEquals(0, r(E1000Registers.IMS));
+        assertEquals(0, r(E1000Registers.RCTL));
+        io.write(BAR1, 4, E1000Registers.STATUS);
+        assertEquals(r(E1000Registers.STATUS), io.read(BAR1 + 4, 4));
+        int status = r(E1000Registers.STATUS);
         assertEquals(0x3, status & 0x3, "link up, full duplex");
         assertEquals(0x80, status & 0xC0, "1000 Mb/s");
 
@@ -158,19 +158,19 @@ class E1000Test {
         assertEquals(0x100E, words[0x0D]);
         // EERD (iPXE's way) gives the same words
         for (int i : new int[] {0, 1, 2, 0x3F}) {
-            w(E1000.EERD, i << 8 | 1);
-            int eerd = r(E1000.EERD);
+            w(E1000Registers.EERD, i << 8 | 1);
+            int eerd = r(E1000Registers.EERD);
             assertNotEquals(0, eerd & 0x10, "done");
             assertEquals(words[i], eerd >>> 16);
         }
         // receive address 0 loaded from the EEPROM and valid
-        assertEquals(0x12005452, r(E1000.RAL0));
-        assertEquals(0x80005634, r(E1000.RAL0 + 4));
+        assertEquals(0x12005452, r(E1000Registers.RAL0));
+        assertEquals(0x80005634, r(E1000Registers.RAL0 + 4));
     }
 
     private int mdic(int op, int phy, int reg, int data) {
-        w(E1000.MDIC, op << 26 | phy << 21 | reg << 16 | data);
-        int v = r(E1000.MDIC);
+        w(E1000Registers.MDIC, op << 26 | phy << 21 | reg << 16 | data);
+        int v = r(E1000Registers.MDIC);
         assertNotEquals(0, v & 1 << 28, "ready");
         return v;
     }
@@ -191,30 +191,30 @@ class E1000Test {
         // no PHY at address 2: error bit
         assertNotEquals(0, mdic(2, 2, 1, 0) & 1 << 30);
         // MDIC with interrupt enable raises MDAC
-        w(E1000.IMS, 1 << 9);
-        w(E1000.MDIC, 1 << 29 | 2 << 26 | 1 << 21 | 1 << 16);
+        w(E1000Registers.IMS, 1 << 9);
+        w(E1000Registers.MDIC, 1 << 29 | 2 << 26 | 1 << 21 | 1 << 16);
         assertTrue(irq);
-        assertEquals(1 << 9, r(E1000.ICR));
+        assertEquals(1 << 9, r(E1000Registers.ICR));
         assertFalse(irq);
     }
 
     @Test
     void withoutNetworkTheLinkIsDownAndFramesGoNowhere() {
         E1000 unplugged = new E1000(ctx, mem, MAC, null, new NetCounters());
-        assertEquals(0, unplugged.readRegister(E1000.STATUS) & 0x2, "STATUS.LU clear");
-        unplugged.writeRegister(E1000.MDIC, 2 << 26 | 1 << 21 | 1 << 16);
-        assertEquals(0, unplugged.readRegister(E1000.MDIC) & 0x24, "BMSR: no link, negotiation incomplete");
+        assertEquals(0, unplugged.readRegister(E1000Registers.STATUS) & 0x2, "STATUS.LU clear");
+        unplugged.writeRegister(E1000Registers.MDIC, 2 << 26 | 1 << 21 | 1 << 16);
+        assertEquals(0, unplugged.readRegister(E1000Registers.MDIC) & 0x24, "BMSR: no link, negotiation incomplete");
     }
 
     // ------------------------------------------------------------------ transmit
 
     private void setUpTxRing(int descriptors) {
-        w(E1000.TDBAL, (int) TX_RING);
-        w(E1000.TDBAH, 0);
-        w(E1000.TDLEN, descriptors * 16);
-        w(E1000.TDH, 0);
-        w(E1000.TDT, 0);
-        w(E1000.TCTL, E1000.TCTL_EN | E1000.TCTL_PSP);
+        w(E1000Registers.TDBAL, (int) TX_RING);
+        w(E1000Registers.TDBAH, 0);
+        w(E1000Registers.TDLEN, descriptors * 16);
+        w(E1000Registers.TDH, 0);
+        w(E1000Registers.TDT, 0);
+        w(E1000Registers.TCTL, E1000Registers.TCTL_EN | E1000Registers.TCTL_PSP);
     }
 
     private void txDescriptor(int index, long buffer, int length, int cmd, int byte10, int byte13) {
@@ -241,7 +241,7 @@ class E1000Test {
     @Test
     void legacyTransmitOfTwoFramesReachesBackendByteExactWithInterrupt() {
         setUpTxRing(8);
-        w(E1000.IMS, E1000.ICR_TXDW);
+        w(E1000Registers.IMS, E1000Registers.ICR_TXDW);
         byte[] a = frame(100, 1);
         byte[] b = frame(1514, 2);
         mem.write(TX_BUF, a, 0, a.length);
@@ -251,20 +251,20 @@ class E1000Test {
         txDescriptor(0, TX_BUF, a.length, 0x0B, 0, 0);             // EOP | IFCS | RS
         txDescriptor(1, TX_BUF + 0x1000, 600, 0x02, 0, 0);
         txDescriptor(2, TX_BUF + 0x2000, b.length - 600, 0x0B, 0, 0);
-        w(E1000.TDT, 3);
+        w(E1000Registers.TDT, 3);
         assertEquals(2, backend.sent.size());
         assertArrayEquals(a, backend.sent.get(0));
         assertArrayEquals(b, backend.sent.get(1));
-        assertEquals(3, r(E1000.TDH));
+        assertEquals(3, r(E1000Registers.TDH));
         assertEquals(1, mem.read(TX_RING + 12, 1) & 1, "DD written back");
         assertEquals(1, mem.read(TX_RING + 32 + 12, 1) & 1);
         assertTrue(irq);
-        int icr = r(E1000.ICR);
-        assertEquals(E1000.ICR_TXDW, icr & E1000.ICR_TXDW);
+        int icr = r(E1000Registers.ICR);
+        assertEquals(E1000Registers.ICR_TXDW, icr & E1000Registers.ICR_TXDW);
         assertFalse(irq, "reading ICR clears it and drops the line");
-        assertEquals(0, r(E1000.ICR));
-        assertEquals(2, r(E1000.GPTC));
-        assertEquals(0, r(E1000.GPTC), "statistics clear on read");
+        assertEquals(0, r(E1000Registers.ICR));
+        assertEquals(2, r(E1000Registers.GPTC));
+        assertEquals(0, r(E1000Registers.GPTC), "statistics clear on read");
         assertEquals(2, nic.counters().txFrames());
         assertEquals(a.length + b.length, nic.counters().txBytes());
     }
@@ -350,7 +350,7 @@ class E1000Test {
         contextDescriptor(0, 0x01 | 0x02, 0, 0, 0);
         // data descriptor: DTYP 1, DCMD DEXT|EOP|IFCS|RS, POPTS IXSM|TXSM
         txDescriptor(1, TX_BUF, p.length, 0x2B, 0x10, 0x03);
-        w(E1000.TDT, 2);
+        w(E1000Registers.TDT, 2);
         assertEquals(1, backend.sent.size());
         byte[] out = backend.sent.get(0);
         assertEquals(p.length, out.length);
@@ -368,7 +368,7 @@ class E1000Test {
         contextDescriptor(0, 0x01 | 0x02 | 0x04, payload.length, 54, 1448);
         txDescriptor(1, TX_BUF, 1000, 0x24 | 0x20, 0x10, 0x03);                    // TSE|DEXT, not EOP
         txDescriptor(2, TX_BUF + 0x10000, p.length - 1000, 0x2F, 0x10, 0x03);       // TSE|DEXT|EOP|IFCS|RS
-        w(E1000.TDT, 3);
+        w(E1000Registers.TDT, 3);
         assertEquals(3, backend.sent.size());
         byte[] joined = new byte[0];
         long seq = 0x01020304L;
@@ -387,7 +387,7 @@ class E1000Test {
             joined = grown;
         }
         assertArrayEquals(payload, joined);
-        assertEquals(1, r(E1000.TSCTC));
+        assertEquals(1, r(E1000Registers.TSCTC));
     }
 
     // ------------------------------------------------------------------ receive
@@ -397,12 +397,12 @@ class E1000Test {
             mem.write(RX_RING + 16L * i, 8, RX_BUF + 0x1000L * i);
             mem.write(RX_RING + 16L * i + 8, 8, 0);
         }
-        w(E1000.RDBAL, (int) RX_RING);
-        w(E1000.RDBAH, 0);
-        w(E1000.RDLEN, descriptors * 16);
-        w(E1000.RDH, 0);
-        w(E1000.RDT, tail);
-        w(E1000.RCTL, 0x2 | 1 << 15 | rctlExtra);     // EN, BAM, 2048-byte buffers
+        w(E1000Registers.RDBAL, (int) RX_RING);
+        w(E1000Registers.RDBAH, 0);
+        w(E1000Registers.RDLEN, descriptors * 16);
+        w(E1000Registers.RDH, 0);
+        w(E1000Registers.RDT, tail);
+        w(E1000Registers.RCTL, 0x2 | 1 << 15 | rctlExtra);     // EN, BAM, 2048-byte buffers
     }
 
     private byte[] toUs(int length, int seed) {
@@ -413,7 +413,7 @@ class E1000Test {
 
     @Test
     void receiveWritesFramesWithFcsAndDescriptorsAndRaisesRxt0() {
-        w(E1000.IMS, 0x80 | 0x10);
+        w(E1000Registers.IMS, 0x80 | 0x10);
         int wakeupsBefore = backend.wakeups;
         setUpRxRing(8, 7, 0);
         assertTrue(backend.wakeups > wakeupsBefore, "RDT and RCTL.EN tell the backend");
@@ -431,7 +431,7 @@ class E1000Test {
         crc.update(got, 0, 60);
         int fcs = (got[60] & 0xFF) | (got[61] & 0xFF) << 8 | (got[62] & 0xFF) << 16 | (got[63] & 0xFF) << 24;
         assertEquals((int) crc.getValue(), fcs);
-        assertEquals(0x80, r(E1000.ICR) & 0x80);
+        assertEquals(0x80, r(E1000Registers.ICR) & 0x80);
         assertFalse(irq);
 
         byte[] big = toUs(1514, 4);
@@ -442,9 +442,9 @@ class E1000Test {
         byte[] got2 = new byte[1514];
         mem.read(RX_BUF + 0x1000, got2, 0, 1514);
         assertArrayEquals(big, got2);
-        assertEquals(2, r(E1000.RDH));
-        assertEquals(2, r(E1000.GPRC));
-        assertEquals(64 + 1518, r(E1000.GORCL));
+        assertEquals(2, r(E1000Registers.RDH));
+        assertEquals(2, r(E1000Registers.GPRC));
+        assertEquals(64 + 1518, r(E1000Registers.GORCL));
         assertEquals(2, nic.counters().rxFrames());
     }
 
@@ -454,51 +454,133 @@ class E1000Test {
         byte[] other = frame(60, 1);
         System.arraycopy(new byte[] {0x52, 0x54, 0, 0, 0, 1}, 0, other, 0, 6);
         assertTrue(nic.receive(other, 0, 60), "filtered frames are consumed, not refused");
-        assertEquals(0, r(E1000.RDH));
+        assertEquals(0, r(E1000Registers.RDH));
         byte[] bcast = frame(60, 2);
         Arrays.fill(bcast, 0, 6, (byte) 0xFF);
         nic.receive(bcast, 0, 60);
-        assertEquals(1, r(E1000.RDH));
+        assertEquals(1, r(E1000Registers.RDH));
         byte[] mcast = frame(60, 3);
         System.arraycopy(new byte[] {0x01, 0x00, 0x5E, 0x00, 0x00, 0x01}, 0, mcast, 0, 6);
         nic.receive(mcast, 0, 60);
-        assertEquals(1, r(E1000.RDH), "multicast without its hash bit is dropped");
+        assertEquals(1, r(E1000Registers.RDH), "multicast without its hash bit is dropped");
         int hash = (0x00 >>> 4 | 0x01 << 4) & 0xFFF;        // MO = 0: address bits 47:36
-        w(E1000.MTA + 4 * (hash >>> 5), 1 << (hash & 31));
+        w(E1000Registers.MTA + 4 * (hash >>> 5), 1 << (hash & 31));
         nic.receive(mcast, 0, 60);
-        assertEquals(2, r(E1000.RDH));
-        w(E1000.RAL0 + 8, 0x00005452);                       // second exact address 52:54:00:00:00:01
-        w(E1000.RAL0 + 12, 0x80000100);
+        assertEquals(2, r(E1000Registers.RDH));
+        w(E1000Registers.RAL0 + 8, 0x00005452);                       // second exact address 52:54:00:00:00:01
+        w(E1000Registers.RAL0 + 12, 0x80000100);
         nic.receive(other, 0, 60);
-        assertEquals(3, r(E1000.RDH));
-        w(E1000.RAL0 + 12, 0);
-        w(E1000.RCTL, r(E1000.RCTL) | 1 << 3);               // unicast promiscuous
+        assertEquals(3, r(E1000Registers.RDH));
+        w(E1000Registers.RAL0 + 12, 0);
+        w(E1000Registers.RCTL, r(E1000Registers.RCTL) | 1 << 3);               // unicast promiscuous
         nic.receive(other, 0, 60);
-        assertEquals(4, r(E1000.RDH));
-        w(E1000.RCTL, r(E1000.RCTL) & ~(1 << 15 | 1 << 3));  // no broadcast
+        assertEquals(4, r(E1000Registers.RDH));
+        w(E1000Registers.RCTL, r(E1000Registers.RCTL) & ~(1 << 15 | 1 << 3));  // no broadcast
         nic.receive(bcast, 0, 60);
-        assertEquals(4, r(E1000.RDH));
+        assertEquals(4, r(E1000Registers.RDH));
     }
 
     @Test
     void fullRingRefusesFramesAndDelayedInterruptFlushesOnFpd() {
-        w(E1000.IMS, 0x80 | 0x40);
+        w(E1000Registers.IMS, 0x80 | 0x40);
         setUpRxRing(8, 2, 0);
-        w(E1000.RDTR, 100);     // RXT0 held back for 100 x 1.024 us of quiet
+        w(E1000Registers.RDTR, 100);     // RXT0 held back for 100 x 1.024 us of quiet
         assertTrue(nic.receive(toUs(60, 1), 0, 60));
         assertFalse(irq, "receive timer delays the interrupt");
         assertTrue(nic.receive(toUs(60, 2), 0, 60));
         assertFalse(nic.canReceive());
         assertFalse(nic.receive(toUs(60, 3), 0, 60), "no descriptor left");
         assertTrue(irq, "RXO is not delayed");
-        assertEquals(0x40, r(E1000.ICR) & 0xC0);
-        assertEquals(1, r(E1000.MPC));
+        assertEquals(0x40, r(E1000Registers.ICR) & 0xC0);
+        assertEquals(1, r(E1000Registers.MPC));
         assertEquals(1, nic.counters().rxDropped());
-        w(E1000.RDTR, 100 | 1 << 31);    // flush partial descriptor block: the pending RXT0 now
+        w(E1000Registers.RDTR, 100 | 1 << 31);    // flush partial descriptor block: the pending RXT0 now
         assertTrue(irq);
-        assertEquals(0x80, r(E1000.ICR) & 0x80);
-        w(E1000.RDT, 5);
+        assertEquals(0x80, r(E1000Registers.ICR) & 0x80);
+        int wakeups = backend.wakeups;
+        w(E1000Registers.RDT, 5);
+        assertEquals(wakeups + 1, backend.wakeups, "the refused backend is told when buffers are posted");
+        w(E1000Registers.RDT, 6);
+        assertEquals(wakeups + 1, backend.wakeups, "and only then");
         assertTrue(nic.canReceive());
+    }
+
+    @Test
+    void largeFrameSpreadsOverSmallBuffersWithEopOnTheLast() {
+        setUpRxRing(16, 15, 3 << 16);       // BSIZE 11: 256-byte buffers
+        byte[] f = toUs(1514, 6);
+        assertTrue(nic.receive(f, 0, f.length));
+        assertEquals(6, r(E1000Registers.RDH), "1518 bytes with the FCS need six 256-byte buffers");
+        byte[] got = new byte[1514];
+        for (int i = 0; i < 6; i++) {
+            long d = RX_RING + 16L * i;
+            assertEquals(i < 5 ? 256 : 1518 - 5 * 256, mem.read(d + 8, 2));
+            assertEquals(i < 5 ? 0x05 : 0x07, mem.read(d + 12, 1), "EOP on the last descriptor only");
+            int n = Math.min(256, 1514 - 256 * i);
+            mem.read(RX_BUF + 0x1000L * i, got, 256 * i, n);
+        }
+        assertArrayEquals(f, got);
+    }
+
+    @Test
+    void vlanTagInsertedOnTransmitAndStrippedOnReceive() {
+        w(E1000Registers.CTRL, r(E1000Registers.CTRL) | E1000Registers.CTRL_VME);
+        setUpTxRing(8);
+        byte[] a = frame(80, 1);
+        mem.write(TX_BUF, a, 0, a.length);
+        txDescriptor(0, TX_BUF, a.length, 0x4B, 0, 0);             // VLE | EOP | IFCS | RS
+        mem.write(TX_RING + 14, 2, 0x2005);                        // priority 1, VLAN 5
+        w(E1000Registers.TDT, 1);
+        byte[] out = backend.sent.get(0);
+        assertEquals(84, out.length);
+        assertArrayEquals(Arrays.copyOf(a, 12), Arrays.copyOf(out, 12));
+        assertArrayEquals(new byte[] {(byte) 0x81, 0x00, 0x20, 0x05}, Arrays.copyOfRange(out, 12, 16));
+        assertArrayEquals(Arrays.copyOfRange(a, 12, 80), Arrays.copyOfRange(out, 16, 84));
+
+        setUpRxRing(8, 7, 0);
+        byte[] tagged = toUs(84, 2);
+        tagged[12] = (byte) 0x81;
+        tagged[13] = 0;
+        tagged[14] = 0x20;
+        tagged[15] = 0x05;
+        assertTrue(nic.receive(tagged, 0, tagged.length));
+        assertEquals(0x0F, mem.read(RX_RING + 12, 1), "DD | EOP | IXSM | VP");
+        assertEquals(0x2005, mem.read(RX_RING + 14, 2), "the tag in the special field");
+        assertEquals(80 + 4, mem.read(RX_RING + 8, 2), "80 bytes without the tag, plus the FCS");
+        byte[] got = new byte[80];
+        mem.read(RX_BUF, got, 0, 80);
+        assertArrayEquals(Arrays.copyOfRange(tagged, 16, 84), Arrays.copyOfRange(got, 12, 80));
+    }
+
+    @Test
+    void interruptThrottleAndTransmitDelay() {
+        w(E1000Registers.IMS, E1000Registers.ICR_TXDW | 1 << 3);
+        w(E1000Registers.ITR, 1000);        // at most one assertion per 256 us
+        ctx.at(1_000_000);
+        w(E1000Registers.ICS, 1 << 3);
+        assertTrue(irq);
+        r(E1000Registers.ICR);
+        assertFalse(irq);
+        ctx.advance(100_000);
+        w(E1000Registers.ICS, 1 << 3);
+        assertFalse(irq, "held back until 256 us after the last assertion");
+        ctx.advance(200_000);
+        w(E1000Registers.ICS, 1 << 3);
+        assertTrue(irq, "allowed again once the interval has passed");
+        r(E1000Registers.ICR);
+        w(E1000Registers.ITR, 0);
+
+        setUpTxRing(8);
+        w(E1000Registers.TIDV, 64);
+        byte[] a = frame(60, 1);
+        mem.write(TX_BUF, a, 0, a.length);
+        txDescriptor(0, TX_BUF, a.length, 0x8B, 0, 0);             // IDE | EOP | IFCS | RS
+        w(E1000Registers.TDT, 1);
+        assertEquals(1, backend.sent.size());
+        assertFalse(irq, "TXDW waits for TIDV");
+        w(E1000Registers.TIDV, 64 | 1 << 31);                      // flush
+        assertTrue(irq);
+        assertEquals(E1000Registers.ICR_TXDW, r(E1000Registers.ICR) & E1000Registers.ICR_TXDW);
     }
 
     // ------------------------------------------------------------------ guest errors
@@ -506,37 +588,37 @@ class E1000Test {
     @Test
     void badRingValuesWarnInsteadOfThrowing() {
         setUpTxRing(8);
-        w(E1000.TDT, 200);     // beyond the ring
+        w(E1000Registers.TDT, 200);     // beyond the ring
         assertTrue(ctx.warnings.stream().anyMatch(m -> m.contains("beyond")));
-        w(E1000.TDT, 0);
+        w(E1000Registers.TDT, 0);
         txDescriptor(0, 0xFFFF_FFF0_0000L, 100, 0x0B, 0, 0);      // buffer outside RAM
-        w(E1000.TDT, 1);
+        w(E1000Registers.TDT, 1);
         assertTrue(ctx.warnings.stream().anyMatch(m -> m.contains("outside RAM")));
         assertEquals(0, backend.sent.size());
-        assertEquals(1, r(E1000.TDH), "the descriptor is still consumed");
+        assertEquals(1, r(E1000Registers.TDH), "the descriptor is still consumed");
         // a TSO context whose header is longer than the packet
         byte[] p = tcpPacket(new byte[10], true);
         mem.write(TX_BUF, p, 0, p.length);
         contextDescriptor(1, 0x07, 10, 200, 1448);
         txDescriptor(2, TX_BUF, p.length, 0x2F, 0x10, 0x03);
-        w(E1000.TDT, 3);
+        w(E1000Registers.TDT, 3);
         assertTrue(ctx.warnings.stream().anyMatch(m -> m.contains("TSO")));
         assertEquals(0, backend.sent.size());
         // checksum offsets past the frame
         mem.write(TX_RING + 48, 8, TX_BUF);
         txDescriptor(3, TX_BUF, 20, 0x0F, 200, 10);                // legacy IC with CSO 200
-        w(E1000.TDT, 4);
+        w(E1000Registers.TDT, 4);
         assertEquals(1, backend.sent.size());
         assertTrue(ctx.warnings.stream().anyMatch(m -> m.contains("checksum offsets")));
         // receive ring with its ring base outside RAM and a bogus tail
-        w(E1000.RDBAL, 0xFFFFF000);
-        w(E1000.RDBAH, 0x7);
-        w(E1000.RDLEN, 0x80);
-        w(E1000.RDT, 0x1234);
-        w(E1000.RCTL, 0x2);
+        w(E1000Registers.RDBAL, 0xFFFFF000);
+        w(E1000Registers.RDBAH, 0x7);
+        w(E1000Registers.RDLEN, 0x80);
+        w(E1000Registers.RDT, 0x1234);
+        w(E1000Registers.RCTL, 0x2);
         assertFalse(nic.canReceive());
         assertFalse(nic.receive(toUs(60, 0), 0, 60));
-        w(E1000.RDT, 3);
+        w(E1000Registers.RDT, 3);
         assertFalse(nic.receive(toUs(60, 0), 0, 60));
         // runts, unaligned and out-of-range accesses
         assertTrue(nic.receive(new byte[5], 0, 5));
@@ -555,7 +637,7 @@ class E1000Test {
     void snapshotRoundTripKeepsRegistersRingsAndEeprom() throws IOException {
         setUpRxRing(8, 6, 0);
         setUpTxRing(8);
-        w(E1000.IMS, 0x80);
+        w(E1000Registers.IMS, 0x80);
         mdic(1, 1, 4, 0x01E1);
         nic.receive(toUs(80, 1), 0, 80);
         byte[] state = nic.saveState();
@@ -567,12 +649,12 @@ class E1000Test {
         StateWriter again = new StateWriter(copy.stateId(), 1);
         copy.saveState(again);
         assertArrayEquals(state, again.toByteArray());
-        assertEquals(nic.readRegister(E1000.RDH), copy.readRegister(E1000.RDH));
-        assertEquals(nic.readRegister(E1000.IMS), copy.readRegister(E1000.IMS));
-        assertEquals(0x01E1, copy.readRegister(E1000.MDIC) & 0xFFFF);
+        assertEquals(nic.readRegister(E1000Registers.RDH), copy.readRegister(E1000Registers.RDH));
+        assertEquals(nic.readRegister(E1000Registers.IMS), copy.readRegister(E1000Registers.IMS));
+        assertEquals(0x01E1, copy.readRegister(E1000Registers.MDIC) & 0xFFFF);
         // the restored card goes on receiving where the first stopped
         assertTrue(copy.receive(toUs(70, 2), 0, 70));
-        assertEquals(2, copy.readRegister(E1000.RDH));
+        assertEquals(2, copy.readRegister(E1000Registers.RDH));
         assertEquals(74, mem.read(RX_RING + 16 + 8, 2));
     }
 }
