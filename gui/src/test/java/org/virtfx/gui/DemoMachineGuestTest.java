@@ -29,8 +29,6 @@ import org.virtfx.engine.library.DemoMachine;
 import org.virtfx.engine.library.VmDefinition;
 import org.virtfx.engine.library.VmLibrary;
 import org.virtfx.engine.machine.MachineState;
-import org.virtfx.engine.machine.NicConfig;
-import org.virtfx.engine.net.user.UserNetwork;
 import org.virtfx.engine.platform.PcBoardFactory;
 import org.virtfx.gui.graphs.PerformanceGraph;
 import org.virtfx.gui.manager.ManagerWindow;
@@ -67,10 +65,7 @@ class DemoMachineGuestTest {
             library.update(demo.name(), demo.withBoot(demo.bios(), demo.kernel(), demo.initrd(),
                     "console=tty0 console=ttyS0 " + GuestFixtures.FAST_BOOT_ARGS));
         }
-        // The engine's user-mode network behind "user" cards, named here so the test does not depend on which
-        // backends the board's defaults have.
-        var board = new PcBoardFactory(null, nic -> NicConfig.USER.equals(nic.network()) ? new UserNetwork(nic.forwards()) : null);
-        services = new AppServices(library, TestBoardFactory.recording(board), dir.resolve("settings.json"));
+        services = new AppServices(library, TestBoardFactory.recording(new PcBoardFactory()), dir.resolve("settings.json"));
         services.reload();
         services.startSampling();
         manager = new ManagerWindow(stage, services);
