@@ -288,6 +288,10 @@ class GuiTest {
         @SuppressWarnings("unchecked")
         ListView<Object> list = robot.lookup("#hardwareList").queryAs(ListView.class);
         waitFor(10, () -> WaitForAsyncUtils.asyncFx(() -> list.getItems().stream().noneMatch(p -> p.toString().equals("NIC 1"))).get());
+        robot.interact(() -> w.details().select("Performance"));
+        waitFor(10, () -> robot.lookup("#graphNetwork").tryQuery().isPresent());
+        assertEquals("no network card", robot.lookup("#graphNetwork").queryAs(org.virtfx.gui.graphs.PerformanceGraph.class).getEmptyText(),
+                "nothing to graph without a card");
     }
 
     // ------------------------------------------------------------------ VM window
