@@ -1,5 +1,7 @@
 package org.virtfx.gui;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -28,6 +30,7 @@ import org.virtfx.engine.library.VmDefinition;
 import org.virtfx.engine.library.VmLibrary;
 import org.virtfx.engine.machine.MachineState;
 import org.virtfx.engine.platform.PcBoardFactory;
+import org.virtfx.gui.graphs.PerformanceGraph;
 import org.virtfx.gui.manager.ManagerWindow;
 import org.virtfx.gui.model.AppServices;
 import org.virtfx.gui.model.VmSession;
@@ -35,8 +38,9 @@ import org.virtfx.gui.vmwindow.VmWindow;
 
 /**
  * The first-run experience on the real PC board: the demo machine created from the guest fixtures starts from the
- * manager, its console shows changing pixels, its serial console shows the fixtures' ready marker, and keys typed
- * into the console reach the board's keyboard. Skipped where the fixtures or the PC board/CPU are missing.
+ * manager, its console shows changing pixels, its serial console shows the fixtures' ready marker, keys typed into
+ * the console reach the board's keyboard, and its virtio-net card gets a DHCP lease from the user-mode network while
+ * the network graph shows the traffic both ways. Skipped where the fixtures or the PC board/CPU are missing.
  */
 @Tag("guest")
 @ExtendWith(ApplicationExtension.class)
@@ -110,6 +114,24 @@ class DemoMachineGuestTest {
         robot.push(KeyCode.ENTER);
         GuiTest.waitFor(60, () -> out.getText().contains("typed-42"));
         assertTrue(vm.cpu.size() > 0, "the sampler followed the machine");
+
+        // The demo's virtio-net card on the user network: a DHCP lease from the engine's NAT and a ping to the gateway,
+        // which the sampler sees as received and sent bytes.
+        assertEquals(0, vm.netRx.max() + vm.netTx.max(), "no traffic before the guest uses the card");
+        robot.interact(() -> robot.lookup("#serialInput").queryTextInputControl()
+                .setText("udhcpc -i eth0 -n -q -t 10 -T 2 && ping -c 3 10.0.2.2"));
+        robot.push(KeyCode.ENTER);
+        GuiTest.waitFor(180, () -> out.getText().contains("lease of 10.0.2.15 obtained"));
+        GuiTest.waitFor(60, () -> out.getText().contains("3 packets received"));
+        GuiTest.waitFor(30, () -> vm.netRx.max() > 0 && vm.netTx.max() > 0);   // the next sample after the exchange
+        robot.interact(() -> {
+            w.tabs().getSelectionModel().select(1);
+            w.details().select("Performance");
+        });
+        GuiTest.waitFor(10, () -> robot.lookup("#graphNetwork").tryQuery().isPresent());   // shown on a pulse
+        PerformanceGraph graph = robot.lookup("#graphNetwork").queryAs(PerformanceGraph.class);
+        assertNull(graph.getEmptyText(), "the demo machine has a card: a graph");
+        assertTrue(graph.samples() > 0);
         robot.interact(vm::forceOff);
         GuiTest.waitFor(30, () -> vm.state() == MachineState.SHUT_OFF);
     }

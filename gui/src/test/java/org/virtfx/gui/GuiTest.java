@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import javafx.scene.Node;
 import javafx.scene.control.Button;
+import javafx.scene.control.ChoiceBox;
 import javafx.scene.control.DialogPane;
 import javafx.scene.control.Label;
 import javafx.scene.control.ListView;
@@ -63,16 +64,19 @@ class GuiTest {
         dir = Files.createTempDirectory("virtfx-gui-test");
         library = new VmLibrary(dir.resolve("machines"));
         library.create(machine("Web server", "debian12", 256));
-        library.create(machine("Build box", "ubuntu24.04", 384));
-        library.create(machine("Old desktop", "win10", 512));
+        library.create(machine("Build box", "ubuntu24.04", 384).withNics(java.util.List.of(new VmDefinition.Nic("virtio-net", BUILD_BOX_MAC, "user"))));
+        library.create(machine("Old desktop", "win10", 512).withNics(java.util.List.of(new VmDefinition.Nic("e1000", OLD_DESKTOP_MAC, "user"))));
         Files.write(library.directory().resolve("Half written.json"), BROKEN);
         services = new AppServices(library, TestBoardFactory.recording(TestBoardFactory.testBoard()), dir.resolve("settings.json"));
         services.settings().graphIntervalMillis = 200;
+        services.settings().showNetworkColumn = true;
         services.reload();
         services.startSampling();
         manager = new ManagerWindow(stage, services);
         manager.show();
     }
+
+    private static final String BUILD_BOX_MAC = "52:54:00:00:00:b1", OLD_DESKTOP_MAC = "52:54:00:00:00:0d";
 
     private static VmDefinition machine(String name, String os, long mib) {
         return VmDefinition.create(name, os, mib, 1);
@@ -230,6 +234,13 @@ class GuiTest {
                 .anyMatch(l -> "12 MiB of 384 MiB".equals(l.getText())));
         assertTrue(robot.lookup(".graph-value").queryAllAs(Label.class).stream().anyMatch(l -> "512 MiB".equals(l.getText())),
                 "a stopped machine shows what it will be given");
+        // Network: the board's counters as rates, received and sent apart; only a machine without a card says so.
+        waitFor(10, () -> vm.netRx.last() > 0 && vm.netTx.last() > 0);
+        assertTrue(vm.netRx.last() > vm.netTx.last(), "the stand-in guest receives five times what it sends");
+        waitFor(10, () -> robot.lookup(".graph-value").queryAllAs(Label.class).stream().map(Label::getText)
+                .anyMatch(t -> t.matches("↓ [1-9][0-9.]* (B|KiB|MiB)/s  ↑ [1-9][0-9.]* (B|KiB|MiB)/s")));
+        assertEquals(1, robot.lookup(".graph-value").queryAllAs(Label.class).stream().filter(l -> "no network".equals(l.getText())).count(),
+                "Web server has no card; Old desktop has one and is stopped");
         VmWindow w = openWindow(robot, "Build box");
         robot.interact(() -> {
             w.tabs().getSelectionModel().select(1);
@@ -239,6 +250,48 @@ class GuiTest {
         Node graph = robot.lookup("#graphCpu").query();
         assertNotNull(graph);
         assertTrue(((org.virtfx.gui.graphs.PerformanceGraph) graph).samples() >= 3);
+        var network = robot.lookup("#graphNetwork").queryAs(org.virtfx.gui.graphs.PerformanceGraph.class);
+        assertEquals(null, network.getEmptyText(), "the machine has a card: a graph, not a note");
+        assertTrue(network.samples() >= 3);
+        waitFor(10, () -> network.headline().matches("Network I/O:  received [1-9][0-9.]* (B|KiB|MiB)/s   sent [1-9][0-9.]* (B|KiB|MiB)/s"));
+    }
+
+    @Test
+    void nicPageEditsTheCardRefusesATakenAddressAndRemovesIt(FxRobot robot) throws IOException {
+        VmWindow w = openWindow(robot, "Build box");
+        robot.interact(() -> {
+            w.tabs().getSelectionModel().select(1);
+            w.details().select("NIC 1");
+        });
+        waitFor(10, () -> robot.lookup("#hwNicModel").tryQuery().isPresent());   // the page is shown on a pulse
+        assertEquals(BUILD_BOX_MAC, robot.lookup("#hwNicMac").queryTextInputControl().getText());
+        assertTrue(robot.lookup("#applyButton").queryButton().isVisible(), "a card can be edited");
+        @SuppressWarnings("unchecked")
+        ChoiceBox<String> model = robot.lookup("#hwNicModel").queryAs(ChoiceBox.class);
+        assertEquals(VmDefinition.Nic.MODELS, model.getItems(), "only the cards the engine emulates");
+        robot.interact(() -> model.setValue("e1000"));
+        robot.clickOn("#applyButton");
+        waitFor(10, () -> library.find("Build box").orElseThrow().nics().getFirst().model().equals("e1000"));
+        assertEquals(BUILD_BOX_MAC, library.find("Build box").orElseThrow().nics().getFirst().mac(), "only the model changed");
+
+        robot.interact(() -> robot.lookup("#hwNicMac").queryTextInputControl().setText(OLD_DESKTOP_MAC));
+        robot.clickOn("#applyButton");
+        Label error = robot.lookup("#detailsError").queryAs(Label.class);
+        assertEquals("Another network card in the library has " + OLD_DESKTOP_MAC + ".", error.getText());
+        assertFalse(Files.readString(library.fileFor("Build box")).contains(OLD_DESKTOP_MAC));
+        robot.clickOn("#revertButton");
+        assertEquals(BUILD_BOX_MAC, robot.lookup("#hwNicMac").queryTextInputControl().getText());
+
+        robot.clickOn("#nicRemove");
+        robot.clickOn("#applyButton");
+        waitFor(10, () -> library.find("Build box").orElseThrow().nics().isEmpty());
+        @SuppressWarnings("unchecked")
+        ListView<Object> list = robot.lookup("#hardwareList").queryAs(ListView.class);
+        waitFor(10, () -> WaitForAsyncUtils.asyncFx(() -> list.getItems().stream().noneMatch(p -> p.toString().equals("NIC 1"))).get());
+        robot.interact(() -> w.details().select("Performance"));
+        waitFor(10, () -> robot.lookup("#graphNetwork").tryQuery().isPresent());
+        assertEquals("no network card", robot.lookup("#graphNetwork").queryAs(org.virtfx.gui.graphs.PerformanceGraph.class).getEmptyText(),
+                "nothing to graph without a card");
     }
 
     // ------------------------------------------------------------------ VM window

@@ -16,11 +16,12 @@ import org.virtfx.engine.machine.MachineContext;
 import org.virtfx.engine.bus.MmioBus;
 import org.virtfx.engine.memory.GuestMemory;
 import org.virtfx.engine.memory.PhysicalMemory;
+import org.virtfx.engine.net.NetCounters;
 import org.virtfx.engine.storage.IoCounters;
 
 /**
  * Test-only boards for the GUI tests. {@link #testBoard()}: a stand-in PC whose "guest" animates a 320x200 screen,
- * echoes serial input, counts disk reads and powers off on the ACPI button, for machines where the real CPU is not
+ * echoes serial input, counts disk reads and network traffic and powers off on the ACPI button, for machines where the real CPU is not
  * built yet. {@link #recording(BoardFactory)} wraps any factory (the real PC board included) so tests can see every
  * key and pointer event the GUI delivered.
  */
@@ -101,6 +102,8 @@ final class TestBoardFactory {
     /** Pages of RAM the stand-in guest writes, 48 per frame for 64 frames: its memory in use (3072 pages = 12 MiB). */
     static final int PAGES_PER_FRAME = 48;
     static final int TOUCHED_PAGES = 64 * PAGES_PER_FRAME;
+    /** Bytes the stand-in guest receives and sends per frame (one frame every 30 ms or so). */
+    static final int RX_FRAME = 1500, TX_FRAME = 300;
 
     /** The stand-in board. */
     static final class TestBoard implements Board {
@@ -108,6 +111,7 @@ final class TestBoardFactory {
         private final TestVcpu vcpu = new TestVcpu();
         private final Surface surface = new Surface();
         private final IoCounters io = new IoCounters();
+        private final NetCounters net = new NetCounters();
         private final PhysicalMemory memory;
         final java.util.concurrent.atomic.AtomicInteger resets = new java.util.concurrent.atomic.AtomicInteger();
         private final Thread refresh;
@@ -127,6 +131,8 @@ final class TestBoardFactory {
                 while (!closed) {
                     surface.draw(frame++);
                     io.countRead(4096);
+                    net.countReceived(RX_FRAME);   // the "guest" downloads more than it sends, as most do
+                    net.countTransmitted(TX_FRAME);
                     for (int i = 0; i < PAGES_PER_FRAME && frame * PAGES_PER_FRAME <= TOUCHED_PAGES; i++) {
                         long page = (long) (frame - 1) * PAGES_PER_FRAME + i;
                         memory.ram().write32(page * GuestMemory.PAGE_SIZE, frame);   // the "guest" uses RAM
@@ -168,6 +174,9 @@ final class TestBoardFactory {
             }
             if (type == IoCounters.class) {
                 return Optional.of(type.cast(io));
+            }
+            if (type == NetCounters.class) {
+                return Optional.of(type.cast(net));
             }
             if (type == PhysicalMemory.class || type == TestBoard.class) {
                 return Optional.of(type.cast(type == TestBoard.class ? this : memory));

@@ -141,6 +141,11 @@ class WizardsTest {
         waitFor(5, () -> disabled(robot, "#finishButton"));
         assertTrue(robot.lookup("#finishMessage").queryAs(Label.class).getText().contains("'/'"));
         type(robot, "#vmName", "Grub VM");
+        @SuppressWarnings("unchecked")
+        javafx.scene.control.ChoiceBox<String> network = robot.lookup("#networkChoice").queryAs(javafx.scene.control.ChoiceBox.class);
+        assertEquals(List.of("User-mode NAT (virtio-net)", "None"),
+                network.getItems().stream().map(network.getConverter()::toString).toList());
+        assertEquals("user", network.getValue(), "NAT is the default");
         waitFor(5, () -> !disabled(robot, "#finishButton"));
         robot.clickOn("#finishButton");
         waitFor(20, () -> !w.stage().isShowing());
@@ -149,6 +154,9 @@ class WizardsTest {
         assertEquals(iso.toAbsolutePath().toString(), def.cdrom());
         assertFalse(def.os().isEmpty(), "OS detected from the medium");
         assertEquals(1, def.nics().size(), "user-mode NAT by default");
+        assertEquals("virtio-net", def.nics().getFirst().model());
+        assertEquals("user", def.nics().getFirst().network());
+        assertTrue(def.nics().getFirst().mac().startsWith("52:54:00:"), def.nics().getFirst().mac());
         Path disk = dir.resolve("images/Grub VM.qcow2");
         assertEquals(List.of(disk.toAbsolutePath().toString()), def.disks());
         try (DiskImage img = DiskImages.open(disk, true)) {
@@ -232,7 +240,8 @@ class WizardsTest {
 
     @Test
     void cloneCancelledDuringTheCopyLeavesNothingAndAFinishedOneIsComplete(FxRobot robot) throws IOException {
-        VmDefinition src = machineWithData("Big", 256);
+        machineWithData("Big", 256);
+        VmDefinition src = new VmOperations(new VmLibrary(dir.resolve("machines"))).addNic("Big", "e1000", "user", "52:54:00:00:00:42");
         Map<String, String> before = tree(dir);
         AtomicReference<CloneDialog> d = new AtomicReference<>();
         robot.interact(() -> {
@@ -259,6 +268,9 @@ class WizardsTest {
             assertNotNull(img.backing(), "a linked clone reads through to the original");
             assertEquals(Path.of(src.disks().get(0)).toRealPath(), img.backing().file().toRealPath());
         }
+        assertEquals(1, clone.nics().size(), "the clone keeps its card");
+        assertEquals("e1000", clone.nics().getFirst().model());
+        assertFalse(clone.nics().getFirst().mac().equals("52:54:00:00:00:42"), "with a new MAC address");
     }
 
     @Test
@@ -299,6 +311,7 @@ class WizardsTest {
         robot.clickOn("#hwFinish");
         waitFor(20, () -> !hw.get().stage().isShowing());
         assertEquals(1, lib.find("A").orElseThrow().nics().size());
+        assertEquals("virtio-net", lib.find("A").orElseThrow().nics().getFirst().model(), "the default card");
 
         AtomicReference<DeleteDialog> del = new AtomicReference<>();
         robot.interact(() -> {

@@ -9,7 +9,8 @@ import org.virtfx.engine.osinfo.OsDetector;
 
 /**
  * The machine the library starts with, so that a first run shows something that works at once: the guest fixtures'
- * Linux kernel and busybox initramfs booted directly, or their GRUB ISO when only that is there.
+ * Linux kernel and busybox initramfs booted directly, or their GRUB ISO when only that is there. It has a virtio-net
+ * card on the user-mode NAT network, so the guest can reach the host (10.0.2.2) out of the box.
  */
 public final class DemoMachine {
     public static final String NAME = "Demo Linux";
@@ -24,15 +25,22 @@ public final class DemoMachine {
                 return Optional.of(VmDefinition.create(NAME, detectOs(GuestFixtures.kernel(arch)), 256, 1)
                         .withBoot(null, GuestFixtures.kernel(arch).toString(), GuestFixtures.initramfs(arch).toString(),
                                 "console=ttyS0 console=tty0 " + GuestFixtures.FAST_BOOT_ARGS)
-                        .withNotes("Debian " + arch.dir() + " kernel with a busybox initramfs from the guest fixtures."));
+                        .withNotes("Debian " + arch.dir() + " kernel with a busybox initramfs from the guest fixtures.")
+                        .withNics(natCard()));
             }
             if (GuestFixtures.present(GuestFixtures.grubIso(arch))) {
                 return Optional.of(VmDefinition.create(NAME, detectOs(GuestFixtures.grubIso(arch)), 256, 1)
                         .withCdrom(GuestFixtures.grubIso(arch).toString())
-                        .withNotes("GRUB ISO from the guest fixtures, booting a Debian " + arch.dir() + " kernel."));
+                        .withNotes("GRUB ISO from the guest fixtures, booting a Debian " + arch.dir() + " kernel.")
+                        .withNics(natCard()));
             }
         }
         return Optional.empty();
+    }
+
+    /** One virtio-net card on the user-mode network; the demo is made only in an empty library, so any address is free. */
+    private static List<VmDefinition.Nic> natCard() {
+        return List.of(new VmDefinition.Nic(VmDefinition.Nic.MODELS.getFirst(), MacAddresses.random(List.of()), "user"));
     }
 
     /** The OS short id the New VM wizard would detect for {@code medium} ("linux" when nothing more is known). */

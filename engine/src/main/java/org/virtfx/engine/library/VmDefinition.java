@@ -26,8 +26,8 @@ import org.virtfx.engine.machine.NicConfig;
  * @param exitDevice     whether the isa-debug-exit device is present
  * @param onTripleFault  "crash" or "reset"
  * @param notes          free text shown in the overview
- * @param nics           network interfaces (model, MAC address, network), in PCI slot order; MACs kept unique by
- *                       clones
+ * @param nics           network interfaces (model, MAC address, network), in PCI slot order; MAC addresses are kept
+ *                       unique in the library (new cards and clones get fresh ones)
  * @param serialPorts    serial ports beyond COM1 and where their output goes
  * @param inputs         input devices beyond the always-present PS/2 keyboard and mouse
  */
@@ -45,17 +45,19 @@ public record VmDefinition(int formatVersion, String name, String os, long memor
     /**
      * A network interface.
      *
-     * @param model   the card the guest would see ("e1000", "rtl8139", "virtio-net")
+     * @param model   the card the guest sees: one of {@link #MODELS}, the cards the engine emulates
      * @param mac     its MAC address, {@code 52:54:00:xx:xx:xx} (see {@link MacAddresses})
      * @param network "user" (NAT through the host) or "none" (cable unplugged)
      */
     public record Nic(String model, String mac, String network) {
-        public static final List<String> MODELS = List.of("e1000", "rtl8139", "virtio-net");
+        /** The emulated cards; the first is what new cards get (the fastest, and what Linux guests drive). */
+        public static final List<String> MODELS = List.of("virtio-net", "e1000");
         public static final List<String> NETWORKS = List.of("user", "none");
 
         public Nic {
             if (!MODELS.contains(model)) {
-                throw new IllegalArgumentException("unknown network card model '" + model + "' (known: " + MODELS + ")");
+                throw new IllegalArgumentException("network card model '" + model + "' is not emulated by VirtFX (it has "
+                        + String.join(" and ", MODELS) + ")");
             }
             if (!NETWORKS.contains(network)) {
                 throw new IllegalArgumentException("unknown network '" + network + "' (known: " + NETWORKS + ")");

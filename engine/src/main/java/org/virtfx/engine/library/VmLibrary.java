@@ -99,6 +99,10 @@ public final class VmLibrary {
                         + " is not supported by this VirtFX (it reads version " + VmDefinition.FORMAT_VERSION + ")");
             }
             return new LibraryEntry(file, json.treeToValue(root, VmDefinition.class), null);
+        } catch (com.fasterxml.jackson.databind.exc.ValueInstantiationException e) {
+            // A part the definition's own checks refused (an unknown card model, a bad MAC): their message says it.
+            Throwable why = e.getCause() instanceof IllegalArgumentException ? e.getCause() : e;
+            return new LibraryEntry(file, null, file + ": " + (why == e ? e.getOriginalMessage() : why.getMessage()));
         } catch (JsonProcessingException e) {
             return new LibraryEntry(file, null, file + ": " + e.getOriginalMessage());
         } catch (IOException e) {

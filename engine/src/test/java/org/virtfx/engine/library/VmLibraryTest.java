@@ -94,6 +94,25 @@ class VmLibraryTest {
     }
 
     @Test
+    void aCardModelTheEngineDoesNotEmulateMakesTheDefinitionBrokenNamingTheModel() throws IOException {
+        VmLibrary lib = new VmLibrary(dir);
+        lib.create(sample("old").withNics(List.of(new VmDefinition.Nic("e1000", "52:54:00:12:34:56", "user"))));
+        Path file = dir.resolve("old.json");
+        byte[] stored = Files.readString(file).replace("\"e1000\"", "\"rtl8139\"").getBytes(StandardCharsets.UTF_8);
+        Files.write(file, stored);
+        LibraryEntry entry = lib.list().getFirst();
+        assertTrue(entry.broken());
+        assertEquals(file + ": network card model 'rtl8139' is not emulated by VirtFX (it has virtio-net and e1000)",
+                entry.error());
+        assertArrayEquals(stored, Files.readAllBytes(file), "a broken file is left as it was");
+    }
+
+    @Test
+    void theModelsADefinitionOffersAreTheCardsTheBoardPlugs() {
+        assertEquals(java.util.Set.copyOf(org.virtfx.engine.platform.NetworkCards.models()), java.util.Set.copyOf(VmDefinition.Nic.MODELS));
+    }
+
+    @Test
     void convertsToMachineConfig() {
         MachineConfig c = sample("m").toMachineConfig();
         assertEquals(768L << 20, c.memoryBytes());
@@ -127,6 +146,9 @@ class VmLibraryTest {
         if (fixtures) {
             VmDefinition demo = lib.find(DemoMachine.NAME).orElseThrow();
             assertTrue(demo.kernel() != null || demo.cdrom() != null);
+            assertEquals(1, demo.nics().size(), "the demo guest has a network");
+            assertEquals("virtio-net", demo.nics().getFirst().model());
+            assertEquals("user", demo.nics().getFirst().network());
             assertFalse(DemoMachine.createIfEmpty(lib), "a second call must not add another demo");
         }
     }

@@ -62,7 +62,7 @@ public final class PerformanceGraph extends CrispCanvas {
         intervalSeconds = s;
     }
 
-    /** Text shown instead of a graph (e.g. "no network devices"); null to graph again. */
+    /** Text shown instead of a graph (e.g. "no network card"); null to graph again. */
     public void setEmptyText(String text) {
         emptyText = text;
         redraw();
@@ -80,6 +80,18 @@ public final class PerformanceGraph extends CrispCanvas {
         return title;
     }
 
+    /** The title line: the title and each series' name and newest value with its unit ("Disk I/O:  read 4.0 KiB/s ..."). */
+    public String headline() {
+        StringBuilder head = new StringBuilder(title);
+        if (emptyText == null) {
+            for (int s = 0; s < series.length; s++) {
+                head.append(s == 0 ? ":  " : "   ").append(seriesNames.length > s && !seriesNames[s].isEmpty()
+                        ? seriesNames[s] + " " : "").append(format.apply(series[s].last()));
+            }
+        }
+        return head.toString();
+    }
+
     public int samples() {
         return series.length == 0 ? 0 : series[0].size();
     }
@@ -94,14 +106,7 @@ public final class PerformanceGraph extends CrispCanvas {
         g.setFill(Color.web("#222"));
         g.setTextAlign(TextAlignment.LEFT);
         g.setTextBaseline(VPos.TOP);
-        StringBuilder head = new StringBuilder(title);
-        if (emptyText == null) {
-            for (int s = 0; s < series.length; s++) {
-                head.append(s == 0 ? ":  " : "   ").append(seriesNames.length > s && !seriesNames[s].isEmpty()
-                        ? seriesNames[s] + " " : "").append(format.apply(series[s].last()));
-            }
-        }
-        g.fillText(head.toString(), 8, 5);
+        g.fillText(headline(), 8, 5);
         double left = 76, top = 24, right = w - 10, bottom = h - 20;
         if (emptyText != null) {
             g.setFont(small);

@@ -117,21 +117,15 @@ public final class ManagerController implements AppServices.Notifier {
         nameColumn.setCellFactory(c -> new NameCell());
         osColumn.setCellValueFactory(c -> Bindings.createStringBinding(() -> osName(c.getValue()), c.getValue().definitionProperty()));
         cpuColumn.setCellValueFactory(c -> new SimpleObjectProperty<>(c.getValue()));
-        cpuColumn.setCellFactory(c -> new GraphCell(vm -> vm.cpu, vm -> 100, vm -> activeText(vm, PerformanceGraph.percent(vm.cpu.last()))));
+        cpuColumn.setCellFactory(c -> new GraphCell(vm -> List.of(vm.cpu), vm -> 100, vm -> activeText(vm, PerformanceGraph.percent(vm.cpu.last()))));
         memoryColumn.setCellValueFactory(c -> new SimpleObjectProperty<>(c.getValue()));
-        memoryColumn.setCellFactory(c -> new GraphCell(vm -> vm.memory, ManagerController::allocatedMiB, ManagerController::memoryText));
+        memoryColumn.setCellFactory(c -> new GraphCell(vm -> List.of(vm.memory), ManagerController::allocatedMiB, ManagerController::memoryText));
         memoryColumn.setComparator(java.util.Comparator.comparingLong(ManagerController::allocatedMiB));
         diskColumn.setCellValueFactory(c -> new SimpleObjectProperty<>(c.getValue()));
-        diskColumn.setCellFactory(c -> new GraphCell(vm -> vm.diskRead, vm -> 0, vm -> activeText(vm, PerformanceGraph.bytesPerSecond(vm.diskRead.last()))));
+        diskColumn.setCellFactory(c -> new GraphCell(vm -> List.of(vm.diskRead), vm -> 0, vm -> activeText(vm, PerformanceGraph.bytesPerSecond(vm.diskRead.last()))));
         networkColumn.setCellValueFactory(c -> new SimpleObjectProperty<>(c.getValue()));
-        networkColumn.setCellFactory(c -> new TableCell<>() {
-            @Override
-            protected void updateItem(VmSession item, boolean empty) {
-                super.updateItem(item, empty);
-                setText(empty || item == null ? null : "no network devices");
-                getStyleClass().add("vm-subtitle");
-            }
-        });
+        networkColumn.setCellFactory(c -> new GraphCell(vm -> hasNetwork(vm) ? List.of(vm.netRx, vm.netTx) : List.of(),
+                vm -> 0, ManagerController::networkText));
 
         var s = services.settings();
         bindColumn(menuShowMemory, memoryColumn, s.showMemoryColumn, v -> s.showMemoryColumn = v);
@@ -611,13 +605,32 @@ public final class ManagerController implements AppServices.Notifier {
                 : PerformanceGraph.mib(allocated);
     }
 
+    private static boolean hasNetwork(VmSession vm) {
+        return vm.definition() != null && !vm.definition().nics().isEmpty();
+    }
+
+    /**
+     * The network column: what a running machine's cards receive and send per second (↓ received, ↑ sent, as the
+     * graph's two lines); "no network" only for a machine without a card.
+     */
+    static String networkText(VmSession vm) {
+        if (!hasNetwork(vm)) {
+            return "no network";
+        }
+        return activeText(vm, "↓ " + PerformanceGraph.bytesPerSecond(vm.netRx.last()) + "  ↑ "
+                + PerformanceGraph.bytesPerSecond(vm.netTx.last()));
+    }
+
     private static String activeText(VmSession vm, String value) {
         return vm.state().isActive() ? value : "";
     }
 
-    /** A sparkline of one metric and its current value as text (refreshed on every sample). */
+    /**
+     * A sparkline of one metric (or two on one scale, network received and sent) and its current value as text
+     * (refreshed on every sample); no sparkline when the machine has no such metric (no network card).
+     */
     private static final class GraphCell extends TableCell<VmSession, VmSession> {
-        private final java.util.function.Function<VmSession, org.virtfx.gui.graphs.RingBuffer> metric;
+        private final java.util.function.Function<VmSession, List<org.virtfx.gui.graphs.RingBuffer>> metric;
         private final java.util.function.ToDoubleFunction<VmSession> max;
         private final java.util.function.Function<VmSession, String> text;
         private final Sparkline spark = new Sparkline(80, 22);
@@ -628,7 +641,7 @@ public final class ManagerController implements AppServices.Notifier {
          * @param max  the value at the graph's top edge (0: the largest sample)
          * @param text the value label's text
          */
-        GraphCell(java.util.function.Function<VmSession, org.virtfx.gui.graphs.RingBuffer> metric,
+        GraphCell(java.util.function.Function<VmSession, List<org.virtfx.gui.graphs.RingBuffer>> metric,
                   java.util.function.ToDoubleFunction<VmSession> max, java.util.function.Function<VmSession, String> text) {
             this.metric = metric;
             this.max = max;
@@ -644,9 +657,12 @@ public final class ManagerController implements AppServices.Notifier {
                 setGraphic(null);
                 return;
             }
-            var data = metric.apply(vm);
             value.setUserData((Runnable) () -> {
-                spark.show(data, max.applyAsDouble(vm));   // the top can change (memory Applied while running)
+                // Both can change while shown: the top (memory Applied while running), the series (a card added).
+                var data = metric.apply(vm);
+                spark.show(max.applyAsDouble(vm), data.toArray(org.virtfx.gui.graphs.RingBuffer[]::new));
+                spark.setVisible(!data.isEmpty());
+                spark.setManaged(!data.isEmpty());
                 value.setText(text.apply(vm));
             });
             ((Runnable) value.getUserData()).run();

@@ -19,6 +19,7 @@ import org.virtfx.engine.machine.MachineEvent;
 import org.virtfx.engine.machine.MachineListener;
 import org.virtfx.engine.machine.MachineState;
 import org.virtfx.engine.memory.PhysicalMemory;
+import org.virtfx.engine.net.NetCounters;
 import org.virtfx.engine.storage.IoCounters;
 import org.virtfx.gui.graphs.RingBuffer;
 
@@ -46,7 +47,10 @@ public final class VmSession {
     public final RingBuffer memory;
     public final RingBuffer diskRead;
     public final RingBuffer diskWrite;
-    private long lastCpuNanos = -1, lastWall, lastRead = -1, lastWrite = -1;
+    /** Bytes per second the guest received and sent over all its network cards. */
+    public final RingBuffer netRx;
+    public final RingBuffer netTx;
+    private long lastCpuNanos = -1, lastWall, lastRead = -1, lastWrite = -1, lastRx = -1, lastTx = -1;
     private Machine lastSampled;
 
     // Serial output: guest bytes appended on device threads, read by the serial console on the FX thread.
@@ -62,6 +66,8 @@ public final class VmSession {
         memory = new RingBuffer(samples);
         diskRead = new RingBuffer(samples);
         diskWrite = new RingBuffer(samples);
+        netRx = new RingBuffer(samples);
+        netTx = new RingBuffer(samples);
     }
 
     public String name() {
@@ -257,14 +263,16 @@ public final class VmSession {
             memory.add(0);
             diskRead.add(0);
             diskWrite.add(0);
+            netRx.add(0);
+            netTx.add(0);
             lastCpuNanos = -1;
-            lastRead = lastWrite = -1;
+            lastRead = lastWrite = lastRx = lastTx = -1;
             return;
         }
         if (m != lastSampled) {
             lastSampled = m;
             lastCpuNanos = -1;
-            lastRead = lastWrite = -1;
+            lastRead = lastWrite = lastRx = lastTx = -1;
         }
         long cpuNanos = m.vcpuCpuNanos();
         double seconds = (wallNanos - lastWall) / 1e9;
@@ -279,16 +287,32 @@ public final class VmSession {
         Optional<IoCounters> io = m.board().flatMap(b -> b.lookup(IoCounters.class));
         if (io.isPresent()) {
             long r = io.get().readBytes(), w = io.get().writeBytes();
-            diskRead.add(lastRead >= 0 && seconds > 0 ? Math.max(0, (r - lastRead) / seconds) : 0);
-            diskWrite.add(lastWrite >= 0 && seconds > 0 ? Math.max(0, (w - lastWrite) / seconds) : 0);
+            diskRead.add(rate(r, lastRead, seconds));
+            diskWrite.add(rate(w, lastWrite, seconds));
             lastRead = r;
             lastWrite = w;
         } else {
             diskRead.add(0);
             diskWrite.add(0);
         }
+        Optional<NetCounters> net = m.board().flatMap(b -> b.lookup(NetCounters.class));
+        if (net.isPresent()) {
+            long rx = net.get().rxBytes(), tx = net.get().txBytes();
+            netRx.add(rate(rx, lastRx, seconds));
+            netTx.add(rate(tx, lastTx, seconds));
+            lastRx = rx;
+            lastTx = tx;
+        } else {
+            netRx.add(0);
+            netTx.add(0);
+        }
         lastCpuNanos = cpuNanos;
         lastWall = wallNanos;
+    }
+
+    /** Per second since the last sample of a growing counter; 0 for the first sample (no previous value, -1). */
+    private static double rate(long now, long before, double seconds) {
+        return before >= 0 && seconds > 0 ? Math.max(0, (now - before) / seconds) : 0;
     }
 
     void resizeGraphs(int samples) {
@@ -296,6 +320,8 @@ public final class VmSession {
         memory.resize(samples);
         diskRead.resize(samples);
         diskWrite.resize(samples);
+        netRx.resize(samples);
+        netTx.resize(samples);
     }
 
     @Override

@@ -36,7 +36,8 @@ final class DetailsPages {
         pages.add(new DevicePage<>("CD-ROM", CdromEditor.attached(), VmDefinition::cdrom, VmDefinition::withCdrom));
         for (int i = 0; i < def.nics().size(); i++) {
             int index = i;
-            pages.add(new DevicePage<>("NIC " + (i + 1), NicEditor.attached(), d -> d.nics().get(index), null));
+            pages.add(new DevicePage<>("NIC " + (i + 1), NicEditor.attached(() -> otherMacs(services, vm, index)),
+                    d -> index < d.nics().size() ? d.nics().get(index) : null, (d, nic) -> withNic(d, index, nic)));
         }
         pages.add(new DisplayPage(vm));
         String release = VmWindow.parseReleaseKeys(services.settings().releaseKeys).toString();
@@ -62,6 +63,35 @@ final class DetailsPages {
     static List<Object> deviceSet(VmDefinition def) {
         return List.of(def.disks().size(), def.nics().size(), def.inputs(), def.serialPorts().stream()
                 .map(VmDefinition.SerialPort::port).toList());
+    }
+
+    /** The MAC addresses of every card in the library except card {@code index} of {@code vm}. */
+    private static List<String> otherMacs(AppServices services, VmSession vm, int index) {
+        List<String> macs = new ArrayList<>();
+        for (VmSession s : services.sessions()) {
+            VmDefinition d = s.definition();
+            for (int k = 0; d != null && k < d.nics().size(); k++) {
+                if (s != vm || k != index) {
+                    macs.add(d.nics().get(k).mac());
+                }
+            }
+        }
+        return macs;
+    }
+
+    /** The definition with card {@code index} replaced, or removed when {@code nic} is null. */
+    private static VmDefinition withNic(VmDefinition def, int index, VmDefinition.Nic nic) {
+        List<VmDefinition.Nic> nics = new ArrayList<>(def.nics());
+        if (index < nics.size()) {
+            if (nic == null) {
+                nics.remove(index);
+            } else {
+                nics.set(index, nic);
+            }
+        } else if (nic != null) {
+            nics.add(nic);
+        }
+        return def.withNics(nics);
     }
 
     /** The definition with disk {@code index} replaced, or removed when {@code path} is null. */

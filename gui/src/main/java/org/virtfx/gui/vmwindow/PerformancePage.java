@@ -26,6 +26,7 @@ final class PerformancePage extends DetailsPage {
         graphCpu.setSeries(new String[] {""}, vm.cpu);
         graphMemory.setSeries(new String[] {""}, vm.memory);
         graphDisk.setSeries(new String[] {"read", "write"}, vm.diskRead, vm.diskWrite);
+        graphNetwork.setSeries(new String[] {"received", "sent"}, vm.netRx, vm.netTx);
         graphHostCpu.setSeries(new String[] {""}, services.hostCpu);
         graphHostMemory.setSeries(new String[] {""}, services.hostMemory);
         double interval = services.settings().graphIntervalMillis / 1000.0;
@@ -47,6 +48,8 @@ final class PerformancePage extends DetailsPage {
     void fill(VmDefinition def) {
         // Memory in use can grow up to the allocated size: that is the top of the axis.
         graphMemory.setFixedMax(def.memoryMiB());
+        // Totals over all cards; a machine without one has nothing to graph.
+        graphNetwork.setEmptyText(def.nics().isEmpty() ? "no network card" : null);
     }
 
     @Override

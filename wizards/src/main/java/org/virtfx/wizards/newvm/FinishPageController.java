@@ -48,7 +48,7 @@ final class FinishPageController implements WizardPage {
         networkChoice.setConverter(new StringConverter<>() {
             @Override
             public String toString(String s) {
-                return s == null ? "" : s.equals("user") ? "User-mode NAT (e1000 card, new MAC address)" : "No network";
+                return s == null ? "" : s.equals("user") ? "User-mode NAT (" + NewVmModel.NIC_MODEL + ")" : "None";
             }
 
             @Override
@@ -57,8 +57,10 @@ final class FinishPageController implements WizardPage {
             }
         });
         networkChoice.valueProperty().bindBidirectional(model.network);
-        networkNote.setText("Only user-mode NAT exists so far. The card and its MAC address are kept in the definition; "
-                + "this build of the engine does not emulate network cards yet, so the guest sees none.");
+        networkNote.textProperty().bind(javafx.beans.binding.Bindings.createStringBinding(() -> "user".equals(model.network.get())
+                ? "A " + NewVmModel.NIC_MODEL + " card with a new MAC address, behind NAT through the host (as QEMU's user "
+                        + "network: the guest gets 10.0.2.15 by DHCP). Details can change the card later."
+                : "No network card. Add Hardware can add one later.", model.network));
         customizeBox.selectedProperty().bindBidirectional(model.customize);
         validation.error(nameField, model::nameProblem);
         message.textProperty().bind(validation.message());

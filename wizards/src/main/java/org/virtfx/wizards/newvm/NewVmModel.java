@@ -55,7 +55,10 @@ public final class NewVmModel {
     public final StringProperty diskFormat = new SimpleStringProperty("qcow2");
     public final ObjectProperty<Path> existingDisk = new SimpleObjectProperty<>();
     public final StringProperty name = new SimpleStringProperty("");
+    /** "user": a {@link #NIC_MODEL} card on the user-mode NAT network; "none": no card. */
     public final StringProperty network = new SimpleStringProperty("user");
+    /** The card a new machine gets: the first emulated model (virtio-net). */
+    public static final String NIC_MODEL = VmDefinition.Nic.MODELS.getFirst();
     public final BooleanProperty customize = new SimpleBooleanProperty(false);
     /** Whether the user typed a name (then an OS change no longer renames the machine). */
     boolean nameEdited;
@@ -294,7 +297,7 @@ public final class NewVmModel {
         }
         d = d.withDisks(disks);
         if ("user".equals(network.get())) {
-            d = d.withNics(List.of(new VmDefinition.Nic("e1000", MacAddresses.random(context.operations().macsInUse()), "user")));
+            d = d.withNics(List.of(new VmDefinition.Nic(NIC_MODEL, MacAddresses.random(context.operations().macsInUse()), "user")));
         }
         return d;
     }

@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicReference;
 import javafx.scene.Scene;
+import javafx.scene.control.CheckBox;
+import javafx.scene.control.ChoiceBox;
 import javafx.scene.control.Label;
 import javafx.scene.layout.VBox;
 import javafx.stage.Stage;
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
 import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
+import org.virtfx.engine.library.VmDefinition;
 import org.virtfx.engine.storage.CreateOptions;
 import org.virtfx.engine.storage.DiskImages;
 
@@ -86,6 +89,48 @@ class DeviceEditorsTest {
         robot.interact(() -> cd.load(null));
         assertNull(cd.value(), "null loads an empty drive");
         assertFalse(cd.changedProperty().get());
+    }
+
+    @Test
+    void nicEditorEditsTheCardKeepsItsAddressUniqueAndCanRemoveIt(FxRobot robot) {
+        java.util.List<String> others = new java.util.ArrayList<>(java.util.List.of("52:54:00:aa:bb:cc"));
+        NicEditor nic = show(robot, () -> NicEditor.attached(() -> others));
+        robot.interact(() -> nic.load(new VmDefinition.Nic("virtio-net", "52:54:00:12:34:56", "user")));
+        assertTrue(nic.editable());
+        assertFalse(nic.changedProperty().get(), "loading is not an edit");
+        assertNull(nic.problem());
+        assertTrue(robot.lookup("#hwNicModelInfo").queryAs(Label.class).getText().startsWith("Paravirtual card"));
+        assertFalse(robot.lookup((Label l) -> l.getText() != null && l.getText().contains("not emulate")).tryQuery().isPresent());
+
+        @SuppressWarnings("unchecked")
+        ChoiceBox<String> model = robot.lookup("#hwNicModel").queryAs(ChoiceBox.class);
+        assertEquals(VmDefinition.Nic.MODELS, model.getItems());
+        robot.interact(() -> {
+            model.setValue("e1000");
+            robot.lookup("#hwNicNetwork").queryAs(ChoiceBox.class).setValue("none");
+        });
+        assertTrue(nic.changedProperty().get());
+        assertEquals(new VmDefinition.Nic("e1000", "52:54:00:12:34:56", "none"), nic.value());
+        assertTrue(robot.lookup("#hwNicModelInfo").queryAs(Label.class).getText().startsWith("Intel 82540EM"));
+        assertEquals("The card is there but nothing is connected to it.", robot.lookup("#hwNicNetworkInfo").queryAs(Label.class).getText());
+
+        robot.interact(() -> robot.lookup("#hwNicMac").queryTextInputControl().setText("52:54:00:AA:BB:CC"));
+        assertEquals("Another network card in the library has 52:54:00:aa:bb:cc.", nic.problem());
+        robot.interact(() -> robot.lookup("#hwNicMac").queryTextInputControl().setText("01:00:5e:00:00:01"));
+        assertTrue(nic.problem().contains("multicast"), nic.problem());
+        robot.clickOn("#hwNicGenerate");
+        String generated = robot.lookup("#hwNicMac").queryTextInputControl().getText();
+        assertNull(nic.problem(), generated);
+        assertTrue(generated.startsWith("52:54:00:") && !others.contains(generated), generated);
+        others.add(generated);   // another card took it meanwhile: checked when asked, not when opened
+        assertEquals("Another network card in the library has " + generated + ".", nic.problem());
+
+        robot.clickOn("#nicRemove");
+        assertNull(nic.value(), "a ticked Remove stores no card");
+        assertNull(nic.problem(), "the address of a card being removed does not matter");
+        robot.interact(() -> nic.load(new VmDefinition.Nic("e1000", "52:54:00:12:34:56", "user")));
+        assertFalse(robot.lookup("#nicRemove").queryAs(CheckBox.class).isSelected(), "Revert unticks Remove");
+        assertEquals("e1000", nic.value().model());
     }
 
     @Test

@@ -58,6 +58,9 @@ class NewVmModelTest {
         m.diskSizeGiB.set(1);
         assertTrue(m.storageWarning().contains("recommends"), m.storageWarning());
         m.name.set("Direct");
+        VmDefinition.Nic nic = m.definition().nics().getFirst();
+        assertEquals("virtio-net", nic.model(), "user-mode NAT on a virtio-net card by default");
+        assertEquals("user", nic.network());
         m.network.set("none");
         VmDefinition d = m.definition();
         assertEquals(notKernel.toAbsolutePath().toString(), d.kernel());
