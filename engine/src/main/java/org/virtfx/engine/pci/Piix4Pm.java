@@ -26,6 +26,21 @@ public final class Piix4Pm extends PciDevice {
     public static final int PM1_TMR = 0x0001, PM1_GBL = 0x0020, PM1_PWRBTN = 0x0100, PM1_RTC = 0x0400,
             PM1_WAK = 0x8000;
     private static final int CNT_SCI_EN = 0x0001, CNT_SLP_EN = 0x2000;
+    /** GPE0 block (status, enable) and PCI hotplug registers (up, down, eject, removable, bus) of SeaBIOS's tables. */
+    static final int GPE0_BLOCK = 0xAFE0, PCI_HOTPLUG = 0xAE00;
+    private static final PortDevice NOTHING_PENDING = new PortDevice() {
+        @Override
+        public int ioRead(int port, int size) {
+            return 0;
+        }
+
+        @Override
+        public void ioWrite(int port, int size, int value) {
+            // enables and eject requests: there are no hot-plug events to enable or slots to eject
+        }
+    };
+    /** SMI command values of SeaBIOS's FADT (and QEMU's). */
+    static final int ACPI_ENABLE = 0xF1, ACPI_DISABLE = 0xF0;
     private static final int PM_BLOCK_SIZE = 64;
     private static final long NS = 1_000_000_000L;
 
@@ -68,6 +83,14 @@ public final class Piix4Pm extends PciDevice {
             if (port == 0xB2) {
                 apmControl = value & 0xFF;
                 apmStatus = 0;   // no SMI handler: the "SMI" completes immediately
+                // The FADT SeaBIOS builds names 0xB2 as SMI_CMD with ACPI_ENABLE 0xF1 / ACPI_DISABLE 0xF0. What its SMI
+                // handler would do, done here as QEMU's PIIX4 does: toggle SCI_EN. Without it Linux finds "Hardware did
+                // not enter ACPI mode", disables the interpreter and has no _PRT to route PCI interrupts with.
+                if (apmControl == ACPI_ENABLE) {
+                    writeControl(pm1Control | CNT_SCI_EN);
+                } else if (apmControl == ACPI_DISABLE) {
+                    writeControl(pm1Control & ~CNT_SCI_EN);
+                }
             } else {
                 apmStatus = value & 0xFF;
             }
@@ -96,6 +119,11 @@ public final class Piix4Pm extends PciDevice {
         this.io = io;
         bus.attach(1, 3, this);
         io.register(0xB2, 2, "apm", apmPorts);
+        // The GPE0 block and QEMU's PCI hotplug registers that SeaBIOS's ACPI tables name. Nothing is ever hot-plugged,
+        // so they read as zero: unclaimed ports would read all ones, every GPE would look pending, and the _E01
+        // handler would read "every slot went down" and have Linux eject every PCI device.
+        io.register(GPE0_BLOCK, 4, "acpi-gpe0", NOTHING_PENDING);
+        io.register(PCI_HOTPLUG, 0x14, "pci-hotplug", NOTHING_PENDING);
     }
 
     private void resetRegisters() {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
@@ -19,20 +20,23 @@ import org.virtfx.engine.virtio.AnsweringBackend;
 /**
  * Debian's amd64 cloud kernel (whose only network driver is virtio_net) drives the virtio-net card through the virtio
  * 1.x PCI transport: the MAC from the configuration space, a DHCP discover on the wire, and a ping answered by a test
- * backend that plays the host at 10.0.2.2 — transmit, receive and the interrupt in one boot.
+ * backend that plays the host at 10.0.2.2 — transmit, receive and the interrupt in one boot. The guest boots the way
+ * installed systems do, SeaBIOS and GRUB from the fixture ISO, so the card's BAR and INTx routing come from the
+ * firmware's PCI set-up and ACPI tables (UserNetworkGuestTest covers direct boot).
  */
 @Tag("guest")
 class VirtioNetGuestTest {
     private static final String MAC = "52:54:00:12:34:56";
 
     @Test
-    void amd64GuestSendsDhcpDiscoverAndPingsThroughVirtioNet() throws Exception {
-        assumeTrue(GuestFixtures.present(GuestFixtures.kernel(GuestFixtures.Arch.AMD64)), "run 'virtfx guests fetch' first");
+    void amd64GuestThroughSeabiosSendsDhcpDiscoverAndPingsThroughVirtioNet() throws Exception {
+        Path iso = GuestFixtures.grubIso(GuestFixtures.Arch.AMD64);
+        assumeTrue(GuestFixtures.present(iso) && GuestFixtures.present(GuestFixtures.seabios()),
+                "run 'virtfx guests fetch' first");
         AnsweringBackend backend = new AnsweringBackend();
-        MachineConfig config = new MachineConfig("virtio-net-guest-test", 256 * MachineConfig.MIB, 1, null,
-                GuestFixtures.kernel(GuestFixtures.Arch.AMD64), GuestFixtures.initramfs(GuestFixtures.Arch.AMD64),
-                "console=ttyS0 quiet " + GuestFixtures.FAST_BOOT_ARGS, null, List.of(), false,
-                MachineConfig.TripleFaultAction.CRASH, null, List.of(new NicConfig("virtio-net", MAC, NicConfig.USER)));
+        MachineConfig config = new MachineConfig("virtio-net-guest-test", 256 * MachineConfig.MIB, 1,
+                GuestFixtures.seabios(), null, null, "", iso, List.of(), false, MachineConfig.TripleFaultAction.CRASH,
+                null, List.of(new NicConfig("virtio-net", MAC, NicConfig.USER)));
         try (Machine m = new Machine(config, new PcBoardFactory(null, nic -> backend))) {
             GuestConsole console = new GuestConsole(m);
             m.start();

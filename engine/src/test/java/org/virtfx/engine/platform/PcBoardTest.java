@@ -154,6 +154,11 @@ class PcBoardTest {
             io.write(0xB3, 1, 0x01);
             io.write(0xB2, 1, 0x00);
             assertEquals(0, io.read(0xB3, 1), "APM 'SMI' completes at once");
+            io.write(0xB004, 2, 0x0000);
+            io.write(0xB2, 1, 0xF1);       // the FADT's ACPI_ENABLE through SMI_CMD
+            assertEquals(1, io.read(0xB004, 2) & 1, "SCI_EN: the guest is in ACPI mode");
+            io.write(0xB2, 1, 0xF0);       // ACPI_DISABLE
+            assertEquals(0, io.read(0xB004, 2) & 1);
             io.write(0xCF9, 1, 0x06);
             assertEquals(1, ctx.resets);
         }
