@@ -12,7 +12,11 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.virtfx.engine.guests.GuestFixtures;
@@ -24,14 +28,15 @@ import org.virtfx.engine.net.NetCounters;
 import org.virtfx.engine.platform.PcBoardFactory;
 
 /**
- * What a user of `--nic user` does first, in one boot of Debian's amd64 cloud kernel on virtio-net: DHCP gives
- * 10.0.2.15, the gateway answers ping, a file comes from an HTTP server on the host's 127.0.0.1 (10.0.2.2 to the
- * guest), and a host port forward reaches a web server in the guest.
+ * What a user of `--nic user` does, in one boot of Debian's amd64 cloud kernel on virtio-net: DHCP gives 10.0.2.15,
+ * the gateway answers ping, a name is looked up through 10.0.2.3, files come from and go to an HTTP server on the
+ * host's 127.0.0.1 (10.0.2.2 to the guest; megabytes both ways, checked by md5), and a host port forward reaches a
+ * web server in the guest.
  */
 @Tag("guest")
 class UserNetworkGuestTest {
     @Test
-    void amd64GuestLeasesPingsFetchesAndIsReachedThroughAForward() throws Exception {
+    void amd64GuestLeasesPingsResolvesMovesMegabytesAndIsReachedThroughAForward() throws Exception {
         assumeTrue(GuestFixtures.present(GuestFixtures.kernel(GuestFixtures.Arch.AMD64)), "run 'virtfx guests fetch' first");
         String fileText = "virtfx-host-file-" + Long.toHexString(System.nanoTime());
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -41,7 +46,23 @@ class UserNetworkGuestTest {
             exchange.getResponseBody().write(body);
             exchange.close();
         });
+        byte[] payload = new byte[3 << 20];
+        new Random(7).nextBytes(payload);
+        String payloadMd5 = md5(payload);
+        AtomicReference<byte[]> uploaded = new AtomicReference<>();
+        server.createContext("/data", ex -> {
+            ex.sendResponseHeaders(200, payload.length);
+            ex.getResponseBody().write(payload);
+            ex.close();
+        });
+        server.createContext("/upload", ex -> {
+            uploaded.set(ex.getRequestBody().readAllBytes());
+            ex.sendResponseHeaders(200, 2);
+            ex.getResponseBody().write("ok".getBytes(StandardCharsets.US_ASCII));
+            ex.close();
+        });
         server.start();
+        int port = server.getAddress().getPort();
         int hostPort = freePort();
         NicConfig nic = new NicConfig("virtio-net", NicConfig.defaultMac(0), NicConfig.USER,
                 List.of(HostForward.parse("tcp::" + hostPort + "-:8080")));
@@ -62,8 +83,24 @@ class UserNetworkGuestTest {
             assertEquals("10.0.2.3", console.value("grep -o '10\\.0\\.2\\.3' /etc/resolv.conf", 60), "DNS from the lease");
             assertEquals("answered", console.value("ping -c 1 -W 10 10.0.2.2 >/dev/null && echo answered", 120),
                     console.tail(3000));
-            assertEquals(fileText, console.value("wget -q -O - http://10.0.2.2:" + server.getAddress().getPort()
-                    + "/file", 180), console.tail(3000));
+            assertEquals(fileText, console.value("wget -q -O - http://10.0.2.2:" + port + "/file", 180),
+                    console.tail(3000));
+            String lookup = console.run("nslookup localhost 10.0.2.3 2>&1", 120);
+            assertTrue(lookup.contains("127.0.0.1"), lookup);
+
+            long t0 = System.nanoTime();
+            assertEquals(payloadMd5, console.value("wget -q -O /tmp/data http://10.0.2.2:" + port
+                    + "/data && md5sum /tmp/data | cut -d' ' -f1", 600), console.tail(3000));
+            long t1 = System.nanoTime();
+            // busybox wget posts a file as a C string, so the upload is text: the download in base64 (4 MiB).
+            String upMd5 = console.value("base64 /tmp/data > /tmp/up && md5sum /tmp/up | cut -d' ' -f1", 300);
+            assertEquals("ok", console.value("wget -q -O - --post-file /tmp/up http://10.0.2.2:" + port
+                    + "/upload", 600), console.tail(3000));
+            long t2 = System.nanoTime();
+            System.out.printf("user network guest: 3 MiB wget download + md5sum %.1f s, base64 + md5sum + 4 MiB upload"
+                    + " %.1f s (software CPU)%n", (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+            assertTrue(uploaded.get().length > payload.length * 4 / 3, "upload size " + uploaded.get().length);
+            assertEquals(upMd5, md5(uploaded.get()), "upload arrived byte-exact");
 
             String page = "virtfx-guest-page-" + Long.toHexString(System.nanoTime());
             assertEquals("serving", console.value("mkdir -p /www && echo " + page + " > /www/index.html && httpd -p 8080 "
@@ -77,6 +114,10 @@ class UserNetworkGuestTest {
         } finally {
             server.stop(0);
         }
+    }
+
+    private static String md5(byte[] data) throws java.security.NoSuchAlgorithmException {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(data));
     }
 
     private static int freePort() throws IOException {

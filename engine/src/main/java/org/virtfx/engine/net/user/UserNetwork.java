@@ -368,20 +368,7 @@ public final class UserNetwork implements NetworkBackend {
             learn(senderIp, senderMac);
         }
         if (op == 1 && (targetIp == GATEWAY || targetIp == DNS)) {
-            byte[] r = new byte[ETH_HEADER + 28];
-            putMac(r, 0, senderMac);
-            putMac(r, 6, GATEWAY_MAC);
-            put16(r, 12, ETHERTYPE_ARP);
-            put16(r, a, 1);
-            put16(r, a + 2, ETHERTYPE_IPV4);
-            r[a + 4] = 6;
-            r[a + 5] = 4;
-            put16(r, a + 6, 2);
-            putMac(r, a + 8, GATEWAY_MAC);
-            put32(r, a + 14, targetIp);
-            putMac(r, a + 18, senderMac);
-            put32(r, a + 24, senderIp);
-            deliverOrHold(r);
+            deliverOrHold(arpFrame(2, senderMac, targetIp, senderMac, senderIp));
         }
     }
 
@@ -592,20 +579,29 @@ public final class UserNetwork implements NetworkBackend {
     }
 
     private void sendArpRequest(int target) {
+        deliverOrHold(arpFrame(1, BROADCAST_MAC, GATEWAY, 0, target));
+    }
+
+    /**
+     * An ARP request (op 1) or reply (op 2) from the gateway's MAC for Ethernet/IPv4: sender {@code senderIp} at the
+     * gateway MAC, target {@code targetMac} (0 in a request: unknown) at {@code targetIp}, sent to {@code destination}.
+     */
+    private static byte[] arpFrame(int op, long destination, int senderIp, long targetMac, int targetIp) {
         byte[] r = new byte[ETH_HEADER + 28];
         int a = ETH_HEADER;
-        putMac(r, 0, BROADCAST_MAC);
+        putMac(r, 0, destination);
         putMac(r, 6, GATEWAY_MAC);
         put16(r, 12, ETHERTYPE_ARP);
         put16(r, a, 1);
         put16(r, a + 2, ETHERTYPE_IPV4);
         r[a + 4] = 6;
         r[a + 5] = 4;
-        put16(r, a + 6, 1);
+        put16(r, a + 6, op);
         putMac(r, a + 8, GATEWAY_MAC);
-        put32(r, a + 14, GATEWAY);
-        put32(r, a + 24, target);
-        deliverOrHold(r);
+        put32(r, a + 14, senderIp);
+        putMac(r, a + 18, targetMac);
+        put32(r, a + 24, targetIp);
+        return r;
     }
 
     /** Repeats unanswered ARP requests each second; gives up on frames after five tries. */

@@ -9,24 +9,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** DHCP as udhcpc, the kernel's ipconfig and dhclient use it, with BOOTP messages built byte by byte. */
-class DhcpServerTest {
-    private final TestGuest guest = new TestGuest();
-    private UserNetwork network;
+class DhcpServerTest extends UserNetworkTestBase {
 
     @BeforeEach
     void start() throws IOException {
-        network = new UserNetwork(List.of());
-        network.start(guest);
-    }
-
-    @AfterEach
-    void close() {
-        network.close();
+        start(List.of());
     }
 
     /** A client message: op 1, xid, flags, ciaddr, chaddr, cookie, then the options given as {code, bytes...}. */

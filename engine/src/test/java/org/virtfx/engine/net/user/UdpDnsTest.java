@@ -11,24 +11,11 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.virtfx.engine.net.HostForward;
 
 /** UDP NAT (10.0.2.2 = the host's loopback), UDP host forwards with ARP, and the DNS server at 10.0.2.3. */
-class UdpDnsTest {
-    private final TestGuest guest = new TestGuest();
-    private UserNetwork network;
-
-    private void start(List<HostForward> forwards) throws IOException {
-        network = new UserNetwork(forwards);
-        network.start(guest);
-    }
-
-    @AfterEach
-    void close() {
-        network.close();
-    }
+class UdpDnsTest extends UserNetworkTestBase {
 
     @Test
     void udpEchoThroughAHostSocketComesBackFromTheGateway() throws Exception {

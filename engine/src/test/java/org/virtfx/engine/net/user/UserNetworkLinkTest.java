@@ -9,24 +9,15 @@ import static org.virtfx.engine.net.user.Packets.*;
 import java.io.IOException;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Ethernet, ARP, IPv4 checks and ICMP echo of the user network, with frames built byte by byte. */
-class UserNetworkLinkTest {
-    private final TestGuest guest = new TestGuest();
-    private UserNetwork network;
+class UserNetworkLinkTest extends UserNetworkTestBase {
 
     @BeforeEach
     void start() throws IOException {
-        network = new UserNetwork(List.of());
-        network.start(guest);
-    }
-
-    @AfterEach
-    void close() {
-        network.close();
+        start(List.of());
     }
 
     @Test
