@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.virtfx.engine.boot.KernelImage;
+import org.virtfx.engine.display.AbsolutePointerInput;
 import org.virtfx.engine.display.DisplaySurface;
 import org.virtfx.engine.display.KeyCombos;
 import org.virtfx.engine.display.KeyboardInput;
@@ -34,6 +35,7 @@ import org.virtfx.engine.net.HostForward;
 import org.virtfx.engine.platform.NetworkCards;
 import org.virtfx.engine.platform.PcBoardFactory;
 import org.virtfx.engine.storage.DiskImages;
+import org.virtfx.engine.virtio.VirtioInput;
 import org.virtfx.engine.vnc.VncServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -94,6 +96,12 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                     + "HOSTPORT-[GUESTADDR]:GUESTPORT forwards a host port (127.0.0.1 unless HOSTADDR) to the guest, "
                     + "repeatable.")
     List<String> nics = new ArrayList<>();
+
+    @Option(names = "--input", paramLabel = "tablet|keyboard|mouse",
+            description = "A virtio input device on the PCI slots after the network cards (repeatable; the PS/2 "
+                    + "keyboard and mouse are always there). A tablet takes the VNC pointer as absolute positions; host "
+                    + "keys go to the PS/2 keyboard.")
+    List<String> inputs = new ArrayList<>();
 
     @Option(names = "--serial", paramLabel = "stdio|file:PATH|none", defaultValue = "stdio",
             description = "Where the first serial port goes.")
@@ -240,7 +248,19 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         }
         return new MachineConfig("run", mem, cpus, bios, kernel, initrdPath, append, cdrom, diskFiles, exitDevice,
                 onTripleFault.equals("reset") ? MachineConfig.TripleFaultAction.RESET : MachineConfig.TripleFaultAction.CRASH,
-                diskFormats, parseNics(nics));
+                diskFormats, parseNics(nics), parseInputs(inputs));
+    }
+
+    /** The --input options, each checked against the emulated kinds. */
+    static List<String> parseInputs(List<String> specs) {
+        for (String spec : specs) {
+            try {
+                VirtioInput.Kind.parse(spec);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--input: " + e.getMessage());
+            }
+        }
+        return List.copyOf(specs);
     }
 
     /**
@@ -403,7 +423,8 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         }
         VncServer server = VncServer.onLoopback(port, "VirtFX " + machine.config().name(), surface.get(),
                 board.flatMap(b -> b.lookup(KeyboardInput.class)).orElse(null),
-                board.flatMap(b -> b.lookup(PointerInput.class)).orElse(null), password);
+                board.flatMap(b -> b.lookup(PointerInput.class)).orElse(null), password)
+                .useAbsolutePointer(board.flatMap(b -> b.lookup(AbsolutePointerInput.class)).orElse(null));
         err.println("virtfx run: VNC server on 127.0.0.1:" + server.port());
         err.flush();
         return server;

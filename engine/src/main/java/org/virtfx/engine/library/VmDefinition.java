@@ -194,7 +194,8 @@ public record VmDefinition(int formatVersion, String name, String os, long memor
         return new MachineConfig(name, memoryMiB * MachineConfig.MIB, cpus, path(bios), path(kernel), path(initrd),
                 append, path(cdrom), disks.stream().map(Path::of).toList(), exitDevice,
                 onTripleFault.equals("reset") ? MachineConfig.TripleFaultAction.RESET : MachineConfig.TripleFaultAction.CRASH,
-                null, nics.stream().map(n -> new NicConfig(n.model(), n.mac(), n.network())).toList());
+                null, nics.stream().map(n -> new NicConfig(n.model(), n.mac(), n.network())).toList(),
+                inputs.stream().map(InputDevice::type).toList());
     }
 
     private static Path path(String s) {

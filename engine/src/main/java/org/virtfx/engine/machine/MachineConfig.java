@@ -24,10 +24,12 @@ import java.util.Objects;
  * @param diskFormats   image format of each disk, in the order of {@code disks} ("raw", "qcow2"...; null: probed);
  *                      empty means every format is probed
  * @param nics          network cards, in PCI slot order (slot 3 onwards, as QEMU places them)
+ * @param inputs        virtio input devices ("tablet", "keyboard", "mouse"), on the PCI slots after the network
+ *                      cards; the PS/2 keyboard and mouse are always there besides them
  */
 public record MachineConfig(String name, long memoryBytes, int cpus, Path bios, Path kernel, Path initrd, String append,
                             Path cdrom, List<Path> disks, boolean exitDevice, TripleFaultAction onTripleFault,
-                            List<String> diskFormats, List<NicConfig> nics) {
+                            List<String> diskFormats, List<NicConfig> nics, List<String> inputs) {
 
     public static final long MIB = 1L << 20;
     public static final int MAX_CPUS = 64;
@@ -56,6 +58,15 @@ public record MachineConfig(String name, long memoryBytes, int cpus, Path bios, 
             diskFormats = Collections.unmodifiableList(new ArrayList<>(diskFormats)); // null entries allowed
         }
         nics = List.copyOf(nics == null ? List.of() : nics);
+        inputs = List.copyOf(inputs == null ? List.of() : inputs);
+    }
+
+    /** A machine without virtio input devices. */
+    public MachineConfig(String name, long memoryBytes, int cpus, Path bios, Path kernel, Path initrd, String append,
+                         Path cdrom, List<Path> disks, boolean exitDevice, TripleFaultAction onTripleFault,
+                         List<String> diskFormats, List<NicConfig> nics) {
+        this(name, memoryBytes, cpus, bios, kernel, initrd, append, cdrom, disks, exitDevice, onTripleFault, diskFormats,
+                nics, List.of());
     }
 
     /** A machine without network cards. */
@@ -76,7 +87,13 @@ public record MachineConfig(String name, long memoryBytes, int cpus, Path bios, 
     /** The same machine with these network cards. */
     public MachineConfig withNics(List<NicConfig> newNics) {
         return new MachineConfig(name, memoryBytes, cpus, bios, kernel, initrd, append, cdrom, disks, exitDevice,
-                onTripleFault, diskFormats, newNics);
+                onTripleFault, diskFormats, newNics, inputs);
+    }
+
+    /** The same machine with these virtio input devices. */
+    public MachineConfig withInputs(List<String> newInputs) {
+        return new MachineConfig(name, memoryBytes, cpus, bios, kernel, initrd, append, cdrom, disks, exitDevice,
+                onTripleFault, diskFormats, nics, newInputs);
     }
 
     public static MachineConfig minimal(String name, long memoryBytes, int cpus) {

@@ -43,6 +43,7 @@ import org.virtfx.engine.devices.PostPort;
 import org.virtfx.engine.devices.Rtc146818;
 import org.virtfx.engine.devices.SystemControlPorts;
 import org.virtfx.engine.devices.Uart16550;
+import org.virtfx.engine.display.AbsolutePointerInput;
 import org.virtfx.engine.guests.GuestFixtures;
 import org.virtfx.engine.machine.Board;
 import org.virtfx.engine.machine.MachineConfig;
@@ -61,6 +62,8 @@ import org.virtfx.engine.platform.acpi.MpTable;
 import org.virtfx.engine.snapshot.Snapshottable;
 import org.virtfx.engine.storage.BlockDevice;
 import org.virtfx.engine.storage.DiskImages;
+import org.virtfx.engine.virtio.VirtioInput;
+import org.virtfx.engine.virtio.VirtioPci;
 
 /**
  * The i440FX PC that Debian's SeaBIOS and unmodified Linux run on: RAM split around the 32-bit PCI hole as QEMU's
@@ -220,6 +223,7 @@ public final class PcBoard implements Board {
             pci.attach(1, 1, ide);
             ide.mapLegacyPorts(io);
             List<NetworkCards.Card> cards = plugNetworkCards(config, backends);
+            List<VirtioPci> inputs = plugInputDevices(config);
 
             fillCmos();
             fillFwCfg();
@@ -232,6 +236,7 @@ public final class PcBoard implements Board {
                 components.add(netCounters);
                 cards.forEach(c -> components.add(c.device()));
             }
+            addInputDevices(inputs);
 
             directBoot = config.kernel() == null || kernelViaFirmware ? null : loadKernel(config);
             if (kernelViaFirmware) {
@@ -304,6 +309,41 @@ public final class PcBoard implements Board {
         return cards;
     }
 
+    /**
+     * Plugs the virtio input devices into the slots after the network cards, as QEMU places {@code -device}s after
+     * its {@code -nic}s. An unknown type is an error naming it before anything else is plugged.
+     */
+    private List<VirtioPci> plugInputDevices(MachineConfig c) {
+        if (c.nics().size() + c.inputs().size() > MAX_NICS) {
+            throw new IllegalArgumentException("at most " + MAX_NICS + " network cards and input devices fit on the PCI "
+                    + "bus, not " + (c.nics().size() + c.inputs().size()));
+        }
+        List<VirtioInput.Kind> kinds = c.inputs().stream().map(VirtioInput.Kind::parse).toList();
+        List<VirtioPci> devices = new ArrayList<>();
+        for (int i = 0; i < kinds.size(); i++) {
+            VirtioPci device = new VirtioPci(ctx, memory, new VirtioInput(ctx, kinds.get(i), "virtfx-input-" + i));
+            pci.attach(FIRST_NIC_SLOT + c.nics().size() + i, 0, device);
+            devices.add(device);
+        }
+        return devices;
+    }
+
+    /**
+     * Makes the input devices visible to {@link #lookup}: the first tablet is the machine's
+     * {@link AbsolutePointerInput} (viewers send host pointer positions there, the PS/2 mouse stays for relative
+     * input); virtio keyboards and mice are for guests and tests that use them, host keys still go to the PS/2
+     * keyboard.
+     */
+    private void addInputDevices(List<VirtioPci> devices) {
+        components.addAll(devices);
+        for (VirtioPci d : devices) {
+            if (d.device() instanceof VirtioInput in && in.kind() == VirtioInput.Kind.TABLET) {
+                components.add((AbsolutePointerInput) in::absolute);
+                break;
+            }
+        }
+    }
+
     private void closeBackends() {
         for (NetworkBackend b : openedBackends) {
             if (b != null) {
@@ -367,7 +407,7 @@ public final class PcBoard implements Board {
         pm.configWrite(Piix4Pm.PMREGMISC, 1, 1);
         io.write(pm.pmBase() + 4, 2, io.read(pm.pmBase() + 4, 2) | 1);
         List<Integer> slots = new ArrayList<>();
-        for (int slot = 1; slot <= Math.max(6, FIRST_NIC_SLOT + config.nics().size() - 1); slot++) {
+        for (int slot = 1; slot <= Math.max(6, FIRST_NIC_SLOT + config.nics().size() + config.inputs().size() - 1); slot++) {
             slots.add(slot);
         }
         long holeStart = ramBelow4g <= 0x8000_0000L ? 0x8000_0000L : ramBelow4g;

@@ -9,6 +9,7 @@ import java.net.SocketException;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.virtfx.engine.display.AbsolutePointerInput;
 import org.virtfx.engine.display.DisplaySurface;
 import org.virtfx.engine.display.KeyboardInput;
 import org.virtfx.engine.display.PointerInput;
@@ -25,6 +26,8 @@ public final class VncServer implements AutoCloseable {
     private final DisplaySurface surface;
     private final KeyboardInput keyboard;
     private final PointerInput pointer;
+    /** The guest's tablet, when it has one: then pointer positions go there as they are, not as motion. */
+    private volatile AbsolutePointerInput absolutePointer;
     private final String password;
     private final String desktopName;
     private final Set<VncSession> sessions = ConcurrentHashMap.newKeySet();
@@ -63,6 +66,15 @@ public final class VncServer implements AutoCloseable {
         return new VncServer(InetAddress.getLoopbackAddress(), port, desktopName, surface, keyboard, pointer, password);
     }
 
+    /**
+     * Sends clients' pointer positions to {@code tablet} (absolute, so the guest cursor sits under the viewer's),
+     * instead of as relative motion to the mouse; null goes back to the mouse. Applies to clients connecting after.
+     */
+    public VncServer useAbsolutePointer(AbsolutePointerInput tablet) {
+        absolutePointer = tablet;
+        return this;
+    }
+
     public int port() {
         return socket.getLocalPort();
     }
@@ -94,6 +106,7 @@ public final class VncServer implements AutoCloseable {
             }
             VncSession session = new VncSession(client, surface, keyboard, pointer, password, desktopName, sessions::remove);
             session.countIn(copyRects, rawKeys);
+            session.useAbsolutePointer(absolutePointer);
             sessions.add(session);
             session.start();
         }

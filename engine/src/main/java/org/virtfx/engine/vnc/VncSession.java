@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.virtfx.engine.devices.I8042;
+import org.virtfx.engine.display.AbsolutePointerInput;
 import org.virtfx.engine.display.DisplaySurface;
 import org.virtfx.engine.display.KeyboardInput;
 import org.virtfx.engine.display.PointerInput;
@@ -39,6 +40,7 @@ final class VncSession implements DisplaySurface.Listener {
     private final DisplaySurface surface;
     private final KeyboardInput keyboard;
     private final PointerInput pointer;
+    private AbsolutePointerInput absolutePointer;
     private final String password;
     private final String desktopName;
     private final Consumer<VncSession> onClose;
@@ -88,6 +90,11 @@ final class VncSession implements DisplaySurface.Listener {
     void countIn(java.util.concurrent.atomic.AtomicLong copyRects, java.util.concurrent.atomic.AtomicLong rawKeys) {
         copyRectCounter = copyRects;
         rawKeyCounter = rawKeys;
+    }
+
+    /** Pointer positions go to this tablet (null: relative motion to the mouse). */
+    void useAbsolutePointer(AbsolutePointerInput tablet) {
+        absolutePointer = tablet;
     }
 
     void start() {
@@ -308,7 +315,7 @@ final class VncSession implements DisplaySurface.Listener {
         int mask = in.readUnsignedByte();
         int x = in.readUnsignedShort();
         int y = in.readUnsignedShort();
-        if (pointer == null) {
+        if (pointer == null && absolutePointer == null) {
             return;
         }
         int dx = lastX < 0 ? 0 : x - lastX;
@@ -320,7 +327,12 @@ final class VncSession implements DisplaySurface.Listener {
         int pressed = mask & ~lastButtons;
         lastButtons = mask;
         int wheel = ((pressed & 8) != 0 ? -1 : 0) + ((pressed & 16) != 0 ? 1 : 0);
-        pointer.relative(dx, dy, wheel, buttons);
+        if (absolutePointer != null) {
+            // RFB positions are in framebuffer pixels: the guest screen the client shows
+            absolutePointer.absolute(x, y, surface.width(), surface.height(), wheel, buttons);
+        } else {
+            pointer.relative(dx, dy, wheel, buttons);
+        }
     }
 
     private void cutText() throws IOException {

@@ -173,6 +173,28 @@ class VncServerTest {
     }
 
     @Test
+    void pointerPositionsGoToTheTabletWhenThereIsOne() throws Exception {
+        FrameBuffer fb = picture(64, 48);
+        List<String> events = new CopyOnWriteArrayList<>();
+        try (VncServer server = VncServer.onLoopback(0, "vm", fb, null,
+                (dx, dy, wheel, buttons) -> events.add("mouse " + dx + " " + dy),
+                null).useAbsolutePointer((x, y, w, h, wheel, buttons) ->
+                        events.add("tablet " + x + " " + y + " " + w + "x" + h + " " + wheel + " " + buttons));
+             RfbTestClient c = new RfbTestClient(server.port(), "003.008", null)) {
+            c.pointer(0, 10, 10);
+            c.pointer(1, 63, 47);   // left button at the bottom-right pixel
+            c.pointer(16, 63, 47);  // wheel down
+            c.out.flush();
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (events.size() < 3 && System.nanoTime() < until) {
+                Thread.sleep(10);
+            }
+            assertEquals(List.of("tablet 10 10 64x48 0 0", "tablet 63 47 64x48 0 1", "tablet 63 47 64x48 1 0"), events,
+                    "positions as they are, on the framebuffer's size; the mouse hears nothing");
+        }
+    }
+
+    @Test
     void severalClientsAtOnce() throws IOException {
         FrameBuffer fb = picture(90, 40);
         try (VncServer server = VncServer.onLoopback(0, "vm", fb, null, null, null);
