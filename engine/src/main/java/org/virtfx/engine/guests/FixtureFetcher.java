@@ -27,11 +27,11 @@ import java.util.stream.Stream;
 public final class FixtureFetcher {
     /** Modules the initramfs carries (with their dependencies) when the kernel has them as modules. */
     private static final List<String> MODULES = List.of(
-            "virtio_pci", "virtio_blk", "virtio_net", "e1000", "virtio_console", "virtio_rng", "virtio_input", "virtio_balloon",
+            "virtio_pci", "virtio_blk", "virtio_net", "e1000", "virtio_console", "virtio_rng", "virtio_input", "evdev", "virtio_balloon",
             "ata_piix", "ata_generic", "sd_mod", "sr_mod", "ext4", "ext2", "vfat", "isofs", "nls_cp437",
             "nls_iso8859_1", "nls_ascii", "crc32c_generic", "bochs", "serio_raw", "psmouse", "rtc_cmos");
     /** Bumped whenever what goes into the initramfs or ISO changes, so existing caches are rebuilt. */
-    private static final String RECIPE = "7";
+    private static final String RECIPE = "8";
 
     private final Path cache;
     private final PrintStream log;
