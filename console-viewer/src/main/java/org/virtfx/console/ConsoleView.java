@@ -41,6 +41,7 @@ import javafx.scene.layout.Region;
 import javafx.scene.transform.Scale;
 import javafx.stage.Window;
 import javax.imageio.ImageIO;
+import org.virtfx.engine.display.AbsolutePointerInput;
 import org.virtfx.engine.display.DisplaySurface;
 import org.virtfx.engine.display.KeyboardInput;
 import org.virtfx.engine.display.PointerInput;
@@ -65,7 +66,8 @@ import org.virtfx.resources.KeyMap;
  *
  * <p>Input: clicking the console grabs keyboard and mouse; keys go to the guest as evdev codes (through
  * {@link KeyMap}), mouse motion as relative movement. Pressing Ctrl+Alt (or Ctrl+Alt+G, see {@link ReleaseKeys})
- * releases the grab (a hint says so).
+ * releases the grab (a hint says so). A guest with a tablet gets the pointer as positions on its screen instead,
+ * grabbed or not: the host cursor stays visible and a click grabs only the keyboard.
  */
 public final class ConsoleView extends Region {
     /** The keys that end a grab. Ctrl+Alt alone is quickest; Ctrl+Alt+G leaves Ctrl+Alt+Del typeable in the guest. */
@@ -101,6 +103,10 @@ public final class ConsoleView extends Region {
     private DisplaySurface surface;
     private KeyboardInput keyboard;
     private PointerInput pointer;
+    /** The guest's tablet, if it has one: the pointer then goes there as positions, without a mouse grab. */
+    private AbsolutePointerInput tablet;
+    /** Where the frame's top-left corner is in this view (logical pixels), for tablet positions. */
+    private double frameX, frameY;
     private boolean subscribed;
 
     // Written by the refresh thread, read by the FX thread, guarded by `this.dirtyLock`.
@@ -216,10 +222,21 @@ public final class ConsoleView extends Region {
 
     /** Connects a guest screen and its inputs (any may be null); replaces what was attached. FX thread. */
     public void attach(DisplaySurface newSurface, KeyboardInput newKeyboard, PointerInput newPointer) {
+        attach(newSurface, newKeyboard, newPointer, null);
+    }
+
+    /**
+     * Like {@link #attach(DisplaySurface, KeyboardInput, PointerInput)} for a guest with a tablet: the pointer over the
+     * frame is sent as a position (buttons and wheel with it) whether or not the console is grabbed, and a grab takes
+     * only the keyboard. FX thread.
+     */
+    public void attach(DisplaySurface newSurface, KeyboardInput newKeyboard, PointerInput newPointer,
+                       AbsolutePointerInput newTablet) {
         detach();
         surface = newSurface;
         keyboard = newKeyboard;
         pointer = newPointer;
+        tablet = newTablet;
         keyboardAttached.set(newKeyboard != null);
         updateSubscription();
     }
@@ -231,6 +248,7 @@ public final class ConsoleView extends Region {
         surface = null;
         keyboard = null;
         pointer = null;
+        tablet = null;
         keyboardAttached.set(false);
         fbW = fbH = 0;
         pixels = null;
@@ -316,7 +334,7 @@ public final class ConsoleView extends Region {
         }
         requestFocus();
         grabbed.set(true);
-        setCursor(pointer != null ? Cursor.NONE : Cursor.DEFAULT);
+        setCursor(pointer != null && tablet == null ? Cursor.NONE : Cursor.DEFAULT);
         lastMouseX = Double.NaN;
     }
 
@@ -328,7 +346,7 @@ public final class ConsoleView extends Region {
             }
         }
         keysDown.clear();
-        if (buttons != 0 && pointer != null) {
+        if (buttons != 0 && pointer != null && tablet == null) {
             pointer.relative(0, 0, 0, 0);
         }
         buttons = 0;
@@ -527,6 +545,8 @@ public final class ConsoleView extends Region {
         // Size and position in whole physical pixels, so a crisp frame starts on the physical pixel grid.
         double pw = Math.round(fbW * scale * os), ph = Math.round(fbH * scale * os);
         double x = Math.max(0, Math.round((w * os - pw) / 2)) / os, y = Math.max(0, Math.round((h * os - ph) / 2)) / os;
+        frameX = x;
+        frameY = y;
         imageView.setVisible(!crisp);
         canvas.setVisible(crisp);
         if (crisp) {
@@ -590,6 +610,13 @@ public final class ConsoleView extends Region {
     }
 
     private void mousePressed(MouseEvent e) {
+        if (tablet != null) {
+            if (!grabbed.get()) {
+                grab();     // the keyboard; the click itself goes to the guest at once
+            }
+            mouseButton(e);
+            return;
+        }
         if (!grabbed.get()) {
             grab();         // the click that grabs is not passed on, like VirtualBox
             e.consume();
@@ -599,7 +626,7 @@ public final class ConsoleView extends Region {
     }
 
     private void mouseButton(MouseEvent e) {
-        if (!grabbed.get() || pointer == null) {
+        if (tablet == null && (!grabbed.get() || pointer == null)) {
             return;
         }
         int b = 0;
@@ -616,11 +643,20 @@ public final class ConsoleView extends Region {
             return;
         }
         buttons = b;
-        pointer.relative(0, 0, 0, buttons);
+        if (tablet != null) {
+            sendPosition(e.getX(), e.getY(), 0);
+        } else {
+            pointer.relative(0, 0, 0, buttons);
+        }
         e.consume();
     }
 
     private void mouseMoved(MouseEvent e) {
+        if (tablet != null) {
+            sendPosition(e.getX(), e.getY(), 0);
+            e.consume();
+            return;
+        }
         if (!grabbed.get() || pointer == null) {
             return;
         }
@@ -659,7 +695,21 @@ public final class ConsoleView extends Region {
         lastMouseY = h / 2;
     }
 
+    /** The pointer at ({@code x}, {@code y}) of this view, as a frame pixel, to the tablet (outside: clamped). */
+    private void sendPosition(double x, double y, int wheel) {
+        if (fbW <= 0 || fbH <= 0) {
+            return;
+        }
+        double s = scale > 0 ? scale : 1;
+        tablet.absolute((int) Math.floor((x - frameX) / s), (int) Math.floor((y - frameY) / s), fbW, fbH, wheel, buttons);
+    }
+
     private void scrolled(ScrollEvent e) {
+        if (tablet != null && e.getDeltaY() != 0) {
+            sendPosition(e.getX(), e.getY(), e.getDeltaY() > 0 ? -1 : 1);
+            e.consume();
+            return;
+        }
         if (!grabbed.get() || pointer == null || e.getDeltaY() == 0) {
             return;
         }

@@ -102,6 +102,29 @@ class ConsoleViewTest {
     }
 
     @Test
+    void aTabletGetsPositionsWithoutAGrab(FxRobot robot) throws Exception {
+        waitFor(() -> console.frameWidth() == 320);
+        List<int[]> positions = new CopyOnWriteArrayList<>();
+        robot.interact(() -> console.attach(surface, (code, pressed) -> keys.add(pressed ? code : -code),
+                (dx, dy, dz, b) -> pointer.add(new int[] {dx, dy, dz, b}),
+                (x, y, w, h, wheel, b) -> positions.add(new int[] {x, y, w, h, wheel, b})));
+        waitFor(() -> console.frameWidth() == 320);
+        robot.moveTo(console);   // the middle of the view is the middle of the frame
+        waitFor(() -> !positions.isEmpty() && Math.abs(positions.get(positions.size() - 1)[0] - 160) <= 2);
+        int[] last = positions.get(positions.size() - 1);
+        assertTrue(Math.abs(last[1] - 100) <= 2 && last[2] == 320 && last[3] == 200 && last[5] == 0,
+                java.util.Arrays.toString(last));
+        assertFalse(console.grabbedProperty().get(), "no grab needed");
+        robot.press(javafx.scene.input.MouseButton.PRIMARY);
+        waitFor(() -> positions.get(positions.size() - 1)[5] == 1);
+        robot.release(javafx.scene.input.MouseButton.PRIMARY);
+        waitFor(() -> positions.get(positions.size() - 1)[5] == 0);
+        assertTrue(console.grabbedProperty().get(), "the click grabbed the keyboard");
+        assertEquals(javafx.scene.Cursor.DEFAULT, console.getCursor(), "the host cursor stays");
+        assertTrue(pointer.isEmpty(), "nothing went to the relative mouse");
+    }
+
+    @Test
     void screenshotIsAPngOfTheFrame(FxRobot robot, @TempDir Path dir) throws Exception {
         waitFor(() -> console.frameWidth() == 320);
         Path png = dir.resolve("shot.png");

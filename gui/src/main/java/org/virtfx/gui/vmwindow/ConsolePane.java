@@ -20,6 +20,7 @@ import javafx.stage.Stage;
 import javafx.util.Duration;
 import org.virtfx.console.ConsoleView;
 import org.virtfx.console.ScalingMode;
+import org.virtfx.engine.display.AbsolutePointerInput;
 import org.virtfx.engine.display.DisplaySurface;
 import org.virtfx.engine.display.KeyboardInput;
 import org.virtfx.engine.display.PointerInput;
@@ -98,7 +99,8 @@ public final class ConsolePane extends BorderPane {
         }
         DisplaySurface surface = board.lookup(DisplaySurface.class).orElse(null);
         console.placeholderProperty().set(surface == null ? "This machine has no display (see the Serial tab)" : "");
-        console.attach(surface, board.lookup(KeyboardInput.class).orElse(null), board.lookup(PointerInput.class).orElse(null));
+        console.attach(surface, board.lookup(KeyboardInput.class).orElse(null), board.lookup(PointerInput.class).orElse(null),
+                board.lookup(AbsolutePointerInput.class).orElse(null));
     }
 
     private Stage stage() {
