@@ -24,10 +24,11 @@ import java.util.Objects;
  * @param diskFormats   image format of each disk, in the order of {@code disks} ("raw", "qcow2"...; null: probed);
  *                      empty means every format is probed
  * @param nics          network cards, in PCI slot order (slot 3 onwards, as QEMU places them)
+ * @param serialOutputs log files for COM2..COM4 (at most one per port); a port not listed is left unconnected
  */
 public record MachineConfig(String name, long memoryBytes, int cpus, Path bios, Path kernel, Path initrd, String append,
                             Path cdrom, List<Path> disks, boolean exitDevice, TripleFaultAction onTripleFault,
-                            List<String> diskFormats, List<NicConfig> nics) {
+                            List<String> diskFormats, List<NicConfig> nics, List<SerialOutput> serialOutputs) {
 
     public static final long MIB = 1L << 20;
     public static final int MAX_CPUS = 64;
@@ -56,6 +57,18 @@ public record MachineConfig(String name, long memoryBytes, int cpus, Path bios, 
             diskFormats = Collections.unmodifiableList(new ArrayList<>(diskFormats)); // null entries allowed
         }
         nics = List.copyOf(nics == null ? List.of() : nics);
+        serialOutputs = List.copyOf(serialOutputs == null ? List.of() : serialOutputs);
+        if (serialOutputs.stream().map(SerialOutput::port).distinct().count() != serialOutputs.size()) {
+            throw new IllegalArgumentException("a serial port has more than one log file: " + serialOutputs);
+        }
+    }
+
+    /** A machine whose extra serial ports are unconnected. */
+    public MachineConfig(String name, long memoryBytes, int cpus, Path bios, Path kernel, Path initrd, String append,
+                         Path cdrom, List<Path> disks, boolean exitDevice, TripleFaultAction onTripleFault,
+                         List<String> diskFormats, List<NicConfig> nics) {
+        this(name, memoryBytes, cpus, bios, kernel, initrd, append, cdrom, disks, exitDevice, onTripleFault, diskFormats,
+                nics, List.of());
     }
 
     /** A machine without network cards. */
@@ -76,7 +89,13 @@ public record MachineConfig(String name, long memoryBytes, int cpus, Path bios, 
     /** The same machine with these network cards. */
     public MachineConfig withNics(List<NicConfig> newNics) {
         return new MachineConfig(name, memoryBytes, cpus, bios, kernel, initrd, append, cdrom, disks, exitDevice,
-                onTripleFault, diskFormats, newNics);
+                onTripleFault, diskFormats, newNics, serialOutputs);
+    }
+
+    /** The same machine with these serial log files. */
+    public MachineConfig withSerialOutputs(List<SerialOutput> outputs) {
+        return new MachineConfig(name, memoryBytes, cpus, bios, kernel, initrd, append, cdrom, disks, exitDevice,
+                onTripleFault, diskFormats, nics, outputs);
     }
 
     public static MachineConfig minimal(String name, long memoryBytes, int cpus) {
