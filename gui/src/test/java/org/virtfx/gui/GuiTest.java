@@ -311,6 +311,11 @@ class GuiTest {
         waitFor(10, () -> robot.lookup("#hwSerialLog").tryQuery().isPresent());   // the page is shown on a pulse
         assertEquals(logs.resolve("com2.log").toString(), robot.lookup("#hwSerialLog").queryTextInputControl().getText());
         assertTrue(robot.lookup("#applyButton").queryButton().isVisible(), "an added port can be edited");
+        VmSession vm = services.find("Device box");
+        robot.clickOn("#vmRunButton");
+        waitFor(30, () -> vm.state() == MachineState.RUNNING);
+        assertTrue(Files.isRegularFile(logs.resolve("com2.log")), "the running machine opened COM2's log file");
+        waitFor(10, () -> robot.lookup("#note").queryAs(Label.class).getText().contains("take effect after its next power-off"));
         Path noFolder = dir.resolve("no-such-folder").resolve("com2.log");
         robot.interact(() -> robot.lookup("#hwSerialLog").queryTextInputControl().setText(noFolder.toString()));
         robot.clickOn("#applyButton");
