@@ -294,6 +294,73 @@ class GuiTest {
                 "nothing to graph without a card");
     }
 
+    @Test
+    void serialAndInputPagesEditAndRemoveTheirDevice(FxRobot robot) throws Exception {
+        Path logs = Files.createDirectories(dir.resolve("logs"));
+        library.create(machine("Device box", "debian12", 128)
+                .withSerialPorts(java.util.List.of(new VmDefinition.SerialPort(2, logs.resolve("com2.log").toString()),
+                        new VmDefinition.SerialPort(3, null)))
+                .withInputs(java.util.List.of(new VmDefinition.InputDevice("tablet"))));
+        robot.interact(services::reload);
+        waitFor(10, () -> services.find("Device box") != null);
+        VmWindow w = openWindow(robot, "Device box");
+        robot.interact(() -> {
+            w.tabs().getSelectionModel().select(1);
+            w.details().select("Serial 2");
+        });
+        waitFor(10, () -> robot.lookup("#hwSerialLog").tryQuery().isPresent());   // the page is shown on a pulse
+        assertEquals(logs.resolve("com2.log").toString(), robot.lookup("#hwSerialLog").queryTextInputControl().getText());
+        assertTrue(robot.lookup("#applyButton").queryButton().isVisible(), "an added port can be edited");
+        VmSession vm = services.find("Device box");
+        robot.clickOn("#vmRunButton");
+        waitFor(30, () -> vm.state() == MachineState.RUNNING);
+        assertTrue(Files.isRegularFile(logs.resolve("com2.log")), "the running machine opened COM2's log file");
+        waitFor(10, () -> robot.lookup("#note").queryAs(Label.class).getText().contains("take effect after its next power-off"));
+        Path noFolder = dir.resolve("no-such-folder").resolve("com2.log");
+        robot.interact(() -> robot.lookup("#hwSerialLog").queryTextInputControl().setText(noFolder.toString()));
+        robot.clickOn("#applyButton");
+        assertEquals("The folder " + noFolder.getParent() + " of the log file does not exist.",
+                robot.lookup("#detailsError").queryAs(Label.class).getText());
+        Path renamed = logs.resolve("second-port.log");
+        robot.interact(() -> robot.lookup("#hwSerialLog").queryTextInputControl().setText(renamed.toString()));
+        robot.clickOn("#applyButton");
+        waitFor(10, () -> renamed.toString().equals(library.find("Device box").orElseThrow().serialPorts().getFirst().logFile()));
+        assertEquals(java.util.List.of(new org.virtfx.engine.machine.SerialOutput(2, renamed)),
+                library.find("Device box").orElseThrow().toMachineConfig().serialOutputs(), "the engine gets the new file");
+
+        @SuppressWarnings("unchecked")
+        ListView<Object> list = robot.lookup("#hardwareList").queryAs(ListView.class);
+        robot.interact(() -> w.details().select("Serial 3"));
+        waitFor(10, () -> robot.lookup("#serialRemove").tryQuery().map(Node::isVisible).orElse(false));
+        robot.clickOn("#serialRemove");
+        robot.clickOn("#applyButton");
+        waitFor(10, () -> library.find("Device box").orElseThrow().serialPorts().size() == 1);
+        assertEquals(2, library.find("Device box").orElseThrow().serialPorts().getFirst().port(), "COM2 stays");
+        waitFor(10, () -> WaitForAsyncUtils.asyncFx(() -> list.getItems().stream().noneMatch(p -> p.toString().equals("Serial 3"))).get());
+
+        robot.interact(() -> w.details().select("Input 2 (tablet)"));
+        waitFor(10, () -> robot.lookup("#inputRemove").tryQuery().map(Node::isVisible).orElse(false));
+        @SuppressWarnings("unchecked")
+        ChoiceBox<String> type = robot.lookup("#hwInputType").queryAs(ChoiceBox.class);
+        assertEquals(VmDefinition.InputDevice.TYPES, type.getItems());
+        robot.interact(() -> type.setValue("keyboard"));
+        robot.clickOn("#applyButton");
+        waitFor(10, () -> library.find("Device box").orElseThrow().inputs().equals(
+                java.util.List.of(new VmDefinition.InputDevice("keyboard"))));
+        waitFor(10, () -> WaitForAsyncUtils.asyncFx(() -> list.getSelectionModel().getSelectedItem() != null
+                && list.getSelectionModel().getSelectedItem().toString().equals("Input 2 (keyboard)")).get());
+        waitFor(10, () -> robot.lookup("#inputRemove").tryQuery().map(Node::isVisible).orElse(false));
+        robot.clickOn("#inputRemove");
+        robot.clickOn("#applyButton");
+        waitFor(10, () -> library.find("Device box").orElseThrow().inputs().isEmpty());
+
+        for (String fixed : new String[] {"Serial 1", "Input"}) {
+            robot.interact(() -> w.details().select(fixed));
+            WaitForAsyncUtils.waitForFxEvents();
+            assertFalse(robot.lookup("#applyButton").queryButton().isVisible(), fixed + " is informational");
+        }
+    }
+
     // ------------------------------------------------------------------ VM window
 
     @Test

@@ -31,6 +31,7 @@ import org.virtfx.engine.machine.MachineEvent;
 import org.virtfx.engine.machine.MachineListener;
 import org.virtfx.engine.machine.MachineState;
 import org.virtfx.engine.machine.NicConfig;
+import org.virtfx.engine.machine.SerialOutput;
 import org.virtfx.engine.net.HostForward;
 import org.virtfx.engine.platform.NetworkCards;
 import org.virtfx.engine.platform.PcBoardFactory;
@@ -106,6 +107,18 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
     @Option(names = "--serial", paramLabel = "stdio|file:PATH|none", defaultValue = "stdio",
             description = "Where the first serial port goes.")
     String serial;
+
+    @Option(names = "--serial2", paramLabel = "file:PATH|none", defaultValue = "none",
+            description = "Append the guest's output on COM2 (ttyS1) to PATH (created if missing; its folder must exist).")
+    String serial2;
+
+    @Option(names = "--serial3", paramLabel = "file:PATH|none", defaultValue = "none",
+            description = "The same for COM3 (ttyS2).")
+    String serial3;
+
+    @Option(names = "--serial4", paramLabel = "file:PATH|none", defaultValue = "none",
+            description = "The same for COM4 (ttyS3).")
+    String serial4;
 
     @Option(names = "--display", paramLabel = "none|vnc:PORT", defaultValue = "none",
             description = "Show the screen over VNC on 127.0.0.1:PORT (5900+N as display :N).")
@@ -248,7 +261,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         }
         return new MachineConfig("run", mem, cpus, bios, kernel, initrdPath, append, cdrom, diskFiles, exitDevice,
                 onTripleFault.equals("reset") ? MachineConfig.TripleFaultAction.RESET : MachineConfig.TripleFaultAction.CRASH,
-                diskFormats, parseNics(nics), parseInputs(inputs));
+                diskFormats, parseNics(nics), parseInputs(inputs), parseSerialOutputs());
     }
 
     /** The --input options, each checked against the emulated kinds. */
@@ -261,6 +274,22 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
             }
         }
         return List.copyOf(specs);
+    }
+
+    /** The log files of --serial2..--serial4 ("file:PATH" or "none"); the files are opened when the machine starts. */
+    private List<SerialOutput> parseSerialOutputs() {
+        List<SerialOutput> outputs = new ArrayList<>();
+        String[] specs = {serial2, serial3, serial4};
+        for (int i = 0; i < specs.length; i++) {
+            String spec = specs[i];
+            int port = i + 2;
+            if (spec.startsWith("file:") && spec.length() > 5) {
+                outputs.add(new SerialOutput(port, Path.of(spec.substring(5))));
+            } else if (!spec.equals("none")) {
+                throw new UsageException("--serial" + port + ": expected file:PATH or none, got '" + spec + "'");
+            }
+        }
+        return outputs;
     }
 
     /**

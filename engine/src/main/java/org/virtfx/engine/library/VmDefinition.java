@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import org.virtfx.engine.machine.MachineConfig;
 import org.virtfx.engine.machine.NicConfig;
+import org.virtfx.engine.machine.SerialOutput;
 
 /**
  * A virtual machine as the library stores it: one JSON file per machine. Paths are kept as strings so the file says
@@ -195,7 +196,9 @@ public record VmDefinition(int formatVersion, String name, String os, long memor
                 append, path(cdrom), disks.stream().map(Path::of).toList(), exitDevice,
                 onTripleFault.equals("reset") ? MachineConfig.TripleFaultAction.RESET : MachineConfig.TripleFaultAction.CRASH,
                 null, nics.stream().map(n -> new NicConfig(n.model(), n.mac(), n.network())).toList(),
-                inputs.stream().map(InputDevice::type).toList());
+                inputs.stream().map(InputDevice::type).toList(),
+                serialPorts.stream().filter(sp -> path(sp.logFile()) != null)
+                        .map(sp -> new SerialOutput(sp.port(), path(sp.logFile()))).toList());
     }
 
     private static Path path(String s) {

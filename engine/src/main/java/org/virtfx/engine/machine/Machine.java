@@ -45,6 +45,7 @@ public final class Machine implements AutoCloseable {
     private Board board;
     private VirtualClock clock;
     private TimerService timers;
+    private SerialLogFiles serialLogs;
     private final List<VcpuThread> vcpuThreads = new ArrayList<>();
     private final Object parkLock = new Object();
     private boolean parkRequested;
@@ -122,11 +123,14 @@ public final class Machine implements AutoCloseable {
             rebootRequested = false;
             Board b;
             try {
+                // Opened first: a log file that cannot be written stops the start with its name, before any device.
+                serialLogs = SerialLogFiles.open(config.serialOutputs(), this::serial, config.name());
                 b = boardFactory.create(config, new Context(deviceLock));
             } catch (IOException | RuntimeException e) {
                 timers.close();
                 timers = null;
                 clock = null;
+                closeSerialLogs();
                 throw e;
             }
             board = b;
@@ -422,6 +426,15 @@ public final class Machine implements AutoCloseable {
             }
         }
         board = null;
+        closeSerialLogs();
+    }
+
+    /** Writes out and closes the COM2..COM4 log files of the run that ended (after the vCPUs stopped). */
+    private void closeSerialLogs() {
+        if (serialLogs != null) {
+            serialLogs.close();
+            serialLogs = null;
+        }
     }
 
     /** Runs {@code action} on the control thread under the state lock, if the machine is still active. */

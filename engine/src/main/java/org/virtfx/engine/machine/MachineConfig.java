@@ -26,10 +26,12 @@ import java.util.Objects;
  * @param nics          network cards, in PCI slot order (slot 3 onwards, as QEMU places them)
  * @param inputs        virtio input devices ("tablet", "keyboard", "mouse"), on the PCI slots after the network
  *                      cards; the PS/2 keyboard and mouse are always there besides them
+ * @param serialOutputs log files for COM2..COM4 (at most one per port); a port not listed is left unconnected
  */
 public record MachineConfig(String name, long memoryBytes, int cpus, Path bios, Path kernel, Path initrd, String append,
                             Path cdrom, List<Path> disks, boolean exitDevice, TripleFaultAction onTripleFault,
-                            List<String> diskFormats, List<NicConfig> nics, List<String> inputs) {
+                            List<String> diskFormats, List<NicConfig> nics, List<String> inputs,
+                            List<SerialOutput> serialOutputs) {
 
     public static final long MIB = 1L << 20;
     public static final int MAX_CPUS = 64;
@@ -59,6 +61,18 @@ public record MachineConfig(String name, long memoryBytes, int cpus, Path bios, 
         }
         nics = List.copyOf(nics == null ? List.of() : nics);
         inputs = List.copyOf(inputs == null ? List.of() : inputs);
+        serialOutputs = List.copyOf(serialOutputs == null ? List.of() : serialOutputs);
+        if (serialOutputs.stream().map(SerialOutput::port).distinct().count() != serialOutputs.size()) {
+            throw new IllegalArgumentException("a serial port has more than one log file: " + serialOutputs);
+        }
+    }
+
+    /** A machine whose extra serial ports are unconnected. */
+    public MachineConfig(String name, long memoryBytes, int cpus, Path bios, Path kernel, Path initrd, String append,
+                         Path cdrom, List<Path> disks, boolean exitDevice, TripleFaultAction onTripleFault,
+                         List<String> diskFormats, List<NicConfig> nics, List<String> inputs) {
+        this(name, memoryBytes, cpus, bios, kernel, initrd, append, cdrom, disks, exitDevice, onTripleFault, diskFormats,
+                nics, inputs, List.of());
     }
 
     /** A machine without virtio input devices. */
@@ -87,13 +101,19 @@ public record MachineConfig(String name, long memoryBytes, int cpus, Path bios, 
     /** The same machine with these network cards. */
     public MachineConfig withNics(List<NicConfig> newNics) {
         return new MachineConfig(name, memoryBytes, cpus, bios, kernel, initrd, append, cdrom, disks, exitDevice,
-                onTripleFault, diskFormats, newNics, inputs);
+                onTripleFault, diskFormats, newNics, inputs, serialOutputs);
     }
 
     /** The same machine with these virtio input devices. */
     public MachineConfig withInputs(List<String> newInputs) {
         return new MachineConfig(name, memoryBytes, cpus, bios, kernel, initrd, append, cdrom, disks, exitDevice,
-                onTripleFault, diskFormats, nics, newInputs);
+                onTripleFault, diskFormats, nics, newInputs, serialOutputs);
+    }
+
+    /** The same machine with these serial log files. */
+    public MachineConfig withSerialOutputs(List<SerialOutput> outputs) {
+        return new MachineConfig(name, memoryBytes, cpus, bios, kernel, initrd, append, cdrom, disks, exitDevice,
+                onTripleFault, diskFormats, nics, inputs, outputs);
     }
 
     public static MachineConfig minimal(String name, long memoryBytes, int cpus) {

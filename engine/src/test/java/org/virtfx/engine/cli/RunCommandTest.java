@@ -134,6 +134,33 @@ class RunCommandTest {
     }
 
     @Test
+    void extraSerialPortsAppendToTheirLogFiles(@TempDir Path dir) throws Exception {
+        Path com2 = dir.resolve("com2.log");
+        Path com4 = dir.resolve("com4.log");
+        Files.writeString(com4, "old\n");
+        Outcome o = run(v -> {
+            if (v.steps.get() == 3) {
+                for (byte b : "to com2\n".getBytes(StandardCharsets.US_ASCII)) {
+                    v.board.context.serial(1).guestOutput(b);
+                }
+                for (byte b : "to com4\n".getBytes(StandardCharsets.US_ASCII)) {
+                    v.board.context.serial(3).guestOutput(b);
+                }
+                v.board.context.guestPowerOff(0);
+            }
+        }, "--timeout", "20", "--serial", "none", "--serial2", "file:" + com2, "--serial3", "none",
+                "--serial4", "file:" + com4);
+        assertEquals(ExitStatus.OK, o.status, o.err);
+        assertEquals("to com2\n", Files.readString(com2));
+        assertEquals("old\nto com4\n", Files.readString(com4), "a log file is appended to, not replaced");
+
+        assertEquals(ExitStatus.BAD_INPUT, run(IDLE, "--serial3", "stdio").status);
+        Outcome noFolder = run(IDLE, "--timeout", "20", "--serial2", "file:" + dir.resolve("nope/com2.log"));
+        assertEquals(ExitStatus.BAD_INPUT, noFolder.status);
+        assertTrue(noFolder.err.contains("COM2 log file " + dir.resolve("nope/com2.log")), noFolder.err);
+    }
+
+    @Test
     void helpListsEveryOptionWithItsDefault() {
         StringWriter sw = new StringWriter();
         CommandLine cl = Main.commandLine();

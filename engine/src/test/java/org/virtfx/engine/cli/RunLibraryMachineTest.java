@@ -45,6 +45,29 @@ class RunLibraryMachineTest {
     }
 
     @Test
+    void theDefinitionsSerialLogFilesAreWritten(@TempDir Path dir) throws Exception {
+        VmLibrary lib = new VmLibrary(dir.resolve("machines"));
+        Path log = dir.resolve("com3.log");
+        lib.create(VmDefinition.create("Logger", "debian12", 64, 1).withSerialPorts(java.util.List.of(
+                new VmDefinition.SerialPort(2, null), new VmDefinition.SerialPort(3, log.toString()))));
+        FakeBoard.Factory boards = new FakeBoard.Factory(v -> {
+            if (v.steps.get() == 2) {
+                for (byte b : "via the definition\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)) {
+                    v.board.context.serial(2).guestOutput(b);
+                }
+                v.board.context.guestPowerOff(0);
+            }
+        });
+        RunCommand rc = new RunCommand(boards).withStreams(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream());
+        rc.library = lib;
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(rc);
+        cl.setErr(new PrintWriter(err, true));
+        assertEquals(0, cl.execute("--timeout", "20", "Logger"), err.toString());
+        assertEquals("via the definition\n", Files.readString(log));
+    }
+
+    @Test
     void unknownAndBrokenMachinesAreRefusedByName(@TempDir Path dir) throws Exception {
         VmLibrary lib = new VmLibrary(dir);
         Files.writeString(dir.resolve("bad.json"), "{\"formatVersion\": 7}");

@@ -130,6 +130,16 @@ class VmLibraryTest {
     }
 
     @Test
+    void serialPortsWithALogFileBecomeSerialOutputs() {
+        assertEquals(List.of(), sample("m").toMachineConfig().serialOutputs());
+        MachineConfig c = sample("m").withSerialPorts(List.of(new VmDefinition.SerialPort(2, "/logs/com2.log"),
+                new VmDefinition.SerialPort(3, null), new VmDefinition.SerialPort(4, "/logs/com4.log"))).toMachineConfig();
+        assertEquals(List.of(new org.virtfx.engine.machine.SerialOutput(2, Path.of("/logs/com2.log")),
+                new org.virtfx.engine.machine.SerialOutput(4, Path.of("/logs/com4.log"))), c.serialOutputs(),
+                "an unconnected port (no log file) needs nothing from the machine");
+    }
+
+    @Test
     void deleteRemovesOnlyTheDefinition() throws IOException {
         VmLibrary lib = new VmLibrary(dir);
         lib.create(sample("a"));

@@ -45,13 +45,15 @@ final class DetailsPages {
         for (int i = 0; i < def.inputs().size(); i++) {
             int index = i;
             pages.add(new DevicePage<>("Input " + (i + 2) + " (" + def.inputs().get(i).type() + ")",
-                    InputEditor.attached(release), d -> d.inputs().get(index), null));
+                    InputEditor.addedDevice(release), d -> index < d.inputs().size() ? d.inputs().get(index) : null,
+                    (d, device) -> withInput(d, index, device)));
         }
         pages.add(new DevicePage<>("Serial 1", SerialEditor.attached(), d -> SerialEditor.com1(), null));
         for (VmDefinition.SerialPort port : def.serialPorts()) {
             int com = port.port();
-            pages.add(new DevicePage<>("Serial " + com, SerialEditor.attached(), d -> d.serialPorts().stream()
-                    .filter(p -> p.port() == com).findFirst().map(SerialEditor::of).orElse(null), null));
+            pages.add(new DevicePage<>("Serial " + com, SerialEditor.addedPort(), d -> d.serialPorts().stream()
+                    .filter(p -> p.port() == com).findFirst().map(SerialEditor::of).orElse(null),
+                    (d, edited) -> withSerialPort(d, com, edited)));
         }
         return pages;
     }
@@ -92,6 +94,34 @@ final class DetailsPages {
             nics.add(nic);
         }
         return def.withNics(nics);
+    }
+
+    /** The definition with added input device {@code index} replaced, or removed when {@code device} is null. */
+    private static VmDefinition withInput(VmDefinition def, int index, VmDefinition.InputDevice device) {
+        List<VmDefinition.InputDevice> inputs = new ArrayList<>(def.inputs());
+        if (index < inputs.size()) {
+            if (device == null) {
+                inputs.remove(index);
+            } else {
+                inputs.set(index, device);
+            }
+        } else if (device != null) {
+            inputs.add(device);
+        }
+        return def.withInputs(inputs);
+    }
+
+    /** The definition with port COM{@code com}'s log file as edited, or without the port when {@code edited} is null. */
+    private static VmDefinition withSerialPort(VmDefinition def, int com, SerialEditor.Port edited) {
+        List<VmDefinition.SerialPort> ports = new ArrayList<>();
+        for (VmDefinition.SerialPort p : def.serialPorts()) {
+            if (p.port() != com) {
+                ports.add(p);
+            } else if (edited != null) {
+                ports.add(new VmDefinition.SerialPort(com, edited.logFile()));
+            }
+        }
+        return def.withSerialPorts(ports);
     }
 
     /** The definition with disk {@code index} replaced, or removed when {@code path} is null. */

@@ -1,9 +1,11 @@
 package org.virtfx.wizards.hardware;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import javafx.application.Platform;
 import javafx.beans.binding.BooleanBinding;
 import javafx.fxml.FXML;
+import javafx.scene.control.CheckBox;
 import javafx.scene.control.ChoiceBox;
 import javafx.scene.control.Label;
 import org.virtfx.engine.library.OperationProgress;
@@ -14,8 +16,9 @@ import org.virtfx.wizards.PathField;
 
 /**
  * A serial port ({@code SerialEditor.fxml}): one of the PC board's four 16550A UARTs at the standard ports. Adding
- * ({@link #adding}) picks a free COM2-COM4 and the file its output is logged to; on a Details page
- * ({@link #attached}) it describes a port the machine has (COM1 always: the window's Serial tab) and cannot change it.
+ * ({@link #adding}) picks a free COM2-COM4 and the file its output is logged to. On a Details page it describes COM1
+ * ({@link #attached}: always there, the window's Serial tab, nothing to change) or edits an added port
+ * ({@link #addedPort}: its log file, or its removal on Apply).
  */
 public final class SerialEditor extends EditorBase<SerialEditor.Port> {
     private static final int[] BASES = {0x3F8, 0x2F8, 0x3E8, 0x2E8};
@@ -37,21 +40,27 @@ public final class SerialEditor extends EditorBase<SerialEditor.Port> {
 
     /** The machine to add a port to; null on a Details page. */
     private final VmDefinition machine;
+    /** A Details page of an added port: the log file can change and the port can be removed. */
+    private final boolean removable;
     private final PageValidation validation = new PageValidation();
 
     @FXML ChoiceBox<Integer> portChoice;
     @FXML PathField logField;
+    @FXML CheckBox removeBox;
     @FXML Label ioResources, connection, message;
 
-    private SerialEditor(VmDefinition machine) {
+    private SerialEditor(VmDefinition machine, boolean removable) {
         super("Serial port", "mdi2c-console-line");
         this.machine = machine;
+        this.removable = removable;
         loadLayout("SerialEditor");
+        removeBox.setVisible(removable);
+        removeBox.setManaged(removable);
     }
 
     /** An editor for a further port of {@code machine} (Add Hardware). */
     public static SerialEditor adding(VmDefinition machine) {
-        SerialEditor e = new SerialEditor(machine);
+        SerialEditor e = new SerialEditor(machine, false);
         for (int p = 2; p <= 4; p++) {
             int port = p;
             if (machine.serialPorts().stream().noneMatch(s -> s.port() == port)) {
@@ -65,11 +74,21 @@ public final class SerialEditor extends EditorBase<SerialEditor.Port> {
         return e;
     }
 
-    /** An editor showing a port the machine has (a Details page); fixed. */
+    /** An editor showing a port the machine has (a Details page); fixed (COM1). */
     public static SerialEditor attached() {
-        SerialEditor e = new SerialEditor(null);
+        SerialEditor e = new SerialEditor(null, false);
         e.portChoice.setDisable(true);
         e.logField.setDisable(true);
+        return e;
+    }
+
+    /**
+     * An editor for a port added to the machine (COM2-COM4 on a Details page): the port stays, its log file can
+     * change, and Apply with Remove ticked takes the port out ({@link #value()} null).
+     */
+    public static SerialEditor addedPort() {
+        SerialEditor e = new SerialEditor(null, true);
+        e.portChoice.setDisable(true);
         return e;
     }
 
@@ -90,6 +109,11 @@ public final class SerialEditor extends EditorBase<SerialEditor.Port> {
             edited();
             describe();
         });
+        removeBox.selectedProperty().addListener((o, a, b) -> {
+            edited();
+            logField.setDisable(b);
+            validation.revalidate();
+        });
         validation.error(logField.textField(), this::problem);
         message.textProperty().bind(validation.message());
         describe();
@@ -107,25 +131,47 @@ public final class SerialEditor extends EditorBase<SerialEditor.Port> {
                 : logField.value() != null ? "the file " + logField.value() : "not connected");
     }
 
+    /** Whether Apply removes the port (Details of an added port only). */
+    public boolean removing() {
+        return removable && removeBox.isSelected();
+    }
+
     @Override
     public String problem() {
-        return machine != null && VmOperations.freeSerialPort(machine).isEmpty()
-                ? "COM2, COM3 and COM4 are all defined already." : null;
+        if (machine != null && VmOperations.freeSerialPort(machine).isEmpty()) {
+            return "COM2, COM3 and COM4 are all defined already.";
+        }
+        Path log = removing() ? null : logField.value();
+        Path folder = log == null ? null : log.toAbsolutePath().getParent();
+        if (folder != null && !Files.isDirectory(folder)) {
+            // The machine would refuse to start: say it while the user can still choose another file.
+            return "The folder " + folder + " of the log file does not exist.";
+        }
+        if (log != null && Files.isDirectory(log)) {
+            return log + " is a folder: choose a file for the log.";
+        }
+        return null;
     }
 
     @Override
     public void load(Port port) {
         Port p = port == null ? com1() : port;
         loading(() -> {
+            removeBox.setSelected(false);
             portChoice.getItems().setAll(p.com());
             portChoice.setValue(p.com());
             logField.setValue(p.logFile() == null ? null : Path.of(p.logFile()));
         });
         describe();
+        validation.revalidate();
     }
 
+    /** The port as edited, or null when it is to be removed. */
     @Override
     public Port value() {
+        if (removing()) {
+            return null;
+        }
         Path log = logField.value();
         return new Port(portChoice.getValue(), log == null ? null : log.toAbsolutePath().toString());
     }
@@ -137,7 +183,7 @@ public final class SerialEditor extends EditorBase<SerialEditor.Port> {
 
     @Override
     public boolean editable() {
-        return machine != null;
+        return machine != null || removable;
     }
 
     @Override

@@ -134,6 +134,56 @@ class DeviceEditorsTest {
     }
 
     @Test
+    void addedSerialPortEditsItsLogFileOrIsRemoved(FxRobot robot) throws IOException {
+        SerialEditor serial = show(robot, SerialEditor::addedPort);
+        Path log = dir.resolve("com3.log");
+        robot.interact(() -> serial.load(new SerialEditor.Port(3, log.toString())));
+        assertTrue(serial.editable());
+        assertFalse(serial.changedProperty().get(), "loading is not an edit");
+        assertEquals(new SerialEditor.Port(3, log.toString()), serial.value());
+        assertTrue(robot.lookup("I/O 0x3E8, IRQ 4").tryQuery().isPresent(), "COM3's standard resources");
+        assertTrue(robot.lookup("#hwSerialPort").query().isDisabled(), "the port itself stays");
+
+        Path missing = dir.resolve("gone").resolve("com3.log");
+        robot.interact(() -> robot.lookup("#hwSerialLog").queryTextInputControl().setText(missing.toString()));
+        assertTrue(serial.changedProperty().get());
+        assertEquals("The folder " + missing.getParent() + " of the log file does not exist.", serial.problem());
+        robot.interact(() -> robot.lookup("#hwSerialLog").queryTextInputControl().setText(dir.toString()));
+        assertEquals(dir + " is a folder: choose a file for the log.", serial.problem());
+        robot.interact(() -> robot.lookup("#hwSerialLog").queryTextInputControl().setText(""));
+        assertNull(serial.problem());
+        assertEquals(new SerialEditor.Port(3, null), serial.value(), "empty: the port stays, unconnected");
+        assertEquals("not connected", robot.lookup("#serialConnection").queryAs(Label.class).getText());
+
+        robot.clickOn("#serialRemove");
+        assertNull(serial.value(), "a ticked Remove stores no port");
+        assertTrue(robot.lookup("#hwSerialLog").query().isDisabled());
+        robot.interact(() -> serial.load(new SerialEditor.Port(3, log.toString())));
+        assertFalse(robot.lookup("#serialRemove").queryAs(CheckBox.class).isSelected(), "Revert unticks Remove");
+        assertEquals(log.toString(), serial.value().logFile());
+    }
+
+    @Test
+    void addedInputDeviceChangesTypeOrIsRemoved(FxRobot robot) {
+        InputEditor input = show(robot, () -> InputEditor.addedDevice("Ctrl+Alt"));
+        robot.interact(() -> input.load(new VmDefinition.InputDevice("tablet")));
+        assertTrue(input.editable());
+        assertFalse(input.changedProperty().get());
+        @SuppressWarnings("unchecked")
+        ChoiceBox<String> type = robot.lookup("#hwInputType").queryAs(ChoiceBox.class);
+        assertEquals(VmDefinition.InputDevice.TYPES, type.getItems());
+        robot.interact(() -> type.setValue("mouse"));
+        assertTrue(input.changedProperty().get());
+        assertEquals(new VmDefinition.InputDevice("mouse"), input.value());
+        robot.clickOn("#inputRemove");
+        assertNull(input.value(), "a ticked Remove stores no device");
+        assertNull(input.problem());
+        robot.interact(() -> input.load(new VmDefinition.InputDevice("keyboard")));
+        assertFalse(robot.lookup("#inputRemove").queryAs(CheckBox.class).isSelected(), "Revert unticks Remove");
+        assertEquals(new VmDefinition.InputDevice("keyboard"), input.value());
+    }
+
+    @Test
     void fixedDevicesDescribeThemselvesAndCannotBeEdited(FxRobot robot) {
         SerialEditor serial = show(robot, SerialEditor::attached);
         robot.interact(() -> serial.load(new SerialEditor.Port(2, null)));
@@ -144,9 +194,11 @@ class DeviceEditorsTest {
         robot.interact(() -> serial.load(SerialEditor.com1()));
         assertTrue(robot.lookup("I/O 0x3F8, IRQ 4").tryQuery().isPresent(), "COM1's standard resources");
         assertThrows(IllegalArgumentException.class, () -> new SerialEditor.Port(5, null));
+        assertFalse(robot.lookup("#serialRemove").queryAs(CheckBox.class).isVisible(), "COM1 cannot be removed");
         InputEditor input = show(robot, () -> InputEditor.attached("Ctrl+Alt+G"));
         robot.interact(() -> input.load(null));
         assertFalse(input.editable());
+        assertFalse(robot.lookup("#inputRemove").queryAs(CheckBox.class).isVisible(), "the PS/2 pair cannot be removed");
         assertNull(input.value(), "the built-in PS/2 pair");
         assertTrue(robot.lookup((Label l) -> l.getText().contains("Ctrl+Alt+G releases them")).tryQuery().isPresent());
         assertTrue(robot.lookup((Label l) -> l.getText().startsWith("PS/2 keyboard (IRQ 1)")).tryQuery().isPresent());
