@@ -77,7 +77,7 @@ public final class InputEditor extends EditorBase<VmDefinition.InputDevice> {
         description.setText(PS2.equals(type)
                 ? "PS/2 keyboard (IRQ 1) and mouse (IRQ 12, relative motion) on the i8042 controller. Keys are sent by"
                         + " position (evdev codes); the guest's keyboard layout decides what they type."
-                : switch (type) {
+                : type == null ? "" : switch (type) {
                     case "tablet" -> "virtio tablet (PCI 1AF4:1052, Linux virtio_input): an absolute pointer, so the"
                             + " console and VNC send the host pointer's position and the mouse needs no grab.";
                     case "keyboard" -> "virtio keyboard (PCI 1AF4:1052) for guests that want one; the host's keys"
