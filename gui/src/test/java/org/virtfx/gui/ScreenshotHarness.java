@@ -56,10 +56,11 @@ public final class ScreenshotHarness {
         CompletableFuture<Object[]> up = new CompletableFuture<>();
         Platform.startup(() -> {
             AppServices services = new AppServices(lib, new PcBoardFactory(), dir.resolve("settings.json"));
+            services.settings().showNetworkColumn = true;   // the demo has a virtio-net card: show its traffic
             services.reload();
             services.startSampling();
             ManagerWindow manager = new ManagerWindow(new Stage(), services);
-            manager.stage().setWidth(900);
+            manager.stage().setWidth(1100);
             manager.stage().setHeight(360);
             manager.show();
             VmSession demo = services.find(DemoMachine.NAME);
@@ -89,6 +90,8 @@ public final class ScreenshotHarness {
         }
         Thread.sleep(5000);   // the shell prompt follows the marker
         type(window, "uname -sr\n");
+        Thread.sleep(4000);
+        type(window, "udhcpc -i eth0 -q -n -t 5\n");   // DHCP over virtio-net and the user network
         Thread.sleep(4000);
         type(window, "ls /\n");
         Thread.sleep(6000);   // a few graph samples more, and the guest's answer on screen
@@ -124,6 +127,7 @@ public final class ScreenshotHarness {
                 case ' ' -> KeyCode.SPACE;
                 case '-' -> KeyCode.MINUS;
                 case '/' -> KeyCode.SLASH;
+                case '.' -> KeyCode.PERIOD;
                 default -> KeyCode.getKeyCode(String.valueOf(Character.toUpperCase(c)));
             };
             int evdev = KeyMap.evdev(code).orElseThrow(() -> new IllegalArgumentException("no key for '" + c + "'"));
