@@ -62,8 +62,17 @@ public abstract class VirtioDevice implements Snapshottable {
     protected void featuresAccepted(long features) {
     }
 
-    /** Reads {@code size} bytes of the device configuration space at {@code offset} (past its end: zeros). */
-    public abstract long readConfig(int offset, int size);
+    /** Reads {@code size} bytes of the device configuration space at {@code offset}, little-endian (virtio 1.x). */
+    public final long readConfig(int offset, int size) {
+        long v = 0;
+        for (int i = size - 1; i >= 0; i--) {
+            v = (v << 8) | configByte(offset + i);
+        }
+        return v;
+    }
+
+    /** One byte of the device configuration space (past its end: zero). */
+    protected abstract int configByte(int offset);
 
     /** A driver write to the configuration space; read-only fields ignore it. */
     public void writeConfig(int offset, int size, long value) {

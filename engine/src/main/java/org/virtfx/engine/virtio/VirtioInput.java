@@ -186,15 +186,7 @@ public final class VirtioInput extends VirtioDevice {
     // ------------------------------------------------------------------ configuration space
 
     @Override
-    public long readConfig(int offset, int size) {
-        long v = 0;
-        for (int i = size - 1; i >= 0; i--) {
-            v = (v << 8) | configByte(offset + i);
-        }
-        return v;
-    }
-
-    private int configByte(int o) {
+    protected int configByte(int o) {
         if (o == 0) {
             return select;
         } else if (o == 1) {

@@ -84,14 +84,8 @@ public final class VirtioNet extends VirtioDevice implements GuestPort {
 
     /** struct virtio_net_config: mac[6], status (le16). */
     @Override
-    public long readConfig(int offset, int size) {
-        long v = 0;
-        for (int i = size - 1; i >= 0; i--) {
-            int o = offset + i;
-            int b = o < 6 ? mac[o] & 0xFF : o == 6 ? (linkUp ? STATUS_LINK_UP : 0) : 0;
-            v = (v << 8) | b;
-        }
-        return v;
+    protected int configByte(int o) {
+        return o >= 0 && o < 6 ? mac[o] & 0xFF : o == 6 ? (linkUp ? STATUS_LINK_UP : 0) : 0;
     }
 
     public boolean linkUp() {
