@@ -45,6 +45,8 @@ run() { # name tool args...   (median of REPEAT runs: wall time in T, CPU time u
   local walls="" cpus="" r
   for ((r = 0; r < REPEAT; r++)); do
     rm -f "$WORK/out"*
+    # the previous target's dirty pages must not be written back during this run (either tool would pay for them)
+    sync
     /usr/bin/time -f "%e %U %S" -o "$WORK/time.txt" "$@" > /dev/null
     read -r e u s < <(tail -n1 "$WORK/time.txt")
     walls+="$e"$'\n'; cpus+="$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.2f", u+s}')"$'\n'

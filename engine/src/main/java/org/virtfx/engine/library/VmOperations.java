@@ -1,7 +1,6 @@
 package org.virtfx.engine.library;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -19,9 +18,9 @@ import java.util.concurrent.CancellationException;
 import org.virtfx.engine.storage.CreateOptions;
 import org.virtfx.engine.storage.DiskImage;
 import org.virtfx.engine.storage.DiskImages;
+import org.virtfx.engine.storage.ImageCopier;
 import org.virtfx.engine.storage.ImageFormat;
 import org.virtfx.engine.storage.MapExtent;
-import org.virtfx.engine.storage.blockmap.BlockMappedImage;
 
 /**
  * What the wizards and {@code virtfx vm} do to the library beyond plain saving: create a machine with a new disk,
@@ -35,7 +34,6 @@ import org.virtfx.engine.storage.blockmap.BlockMappedImage;
 public final class VmOperations {
     /** The IDE bus has four places and the CD-ROM drive always takes the secondary master. */
     public static final int MAX_DISKS = 3;
-    private static final int COPY_WINDOW = 4 << 20;
     private static final String PART_SUFFIX = ".virtfx-part";
 
     private final VmLibrary library;
@@ -311,29 +309,15 @@ public final class VmOperations {
 
     /** Copies every data extent of {@code src} into the fresh {@code dst}; all-zero blocks stay holes. */
     private static void copyData(DiskImage src, DiskImage dst, OperationProgress progress, Counter counter) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocateDirect(COPY_WINDOW);
-        int granule = Math.max(512, Math.min(65536, dst.info().clusterSize() <= 0 ? 4096 : dst.info().clusterSize()));
-        long copied = 0;
-        for (MapExtent e : src.map(0, src.size())) {
-            if (!e.data() && e.zero()) {
-                continue;
-            }
-            for (long off = e.start(); off < e.start() + e.length(); ) {
-                progress.checkCancelled();
-                int len = (int) Math.min(COPY_WINDOW, e.start() + e.length() - off);
-                buf.clear().limit(len);
-                src.read(off, buf);
-                buf.flip();
-                for (int p = 0; p < len; p += granule) {
-                    ByteBuffer g = buf.slice(p, Math.min(granule, len - p));
-                    if (!BlockMappedImage.isAllZero(g)) {
-                        dst.write(off + p, g);
-                    }
-                }
-                off += len;
-                copied += len;
-                counter.copied(copied);
-            }
+        try {
+            ImageCopier.copy(src, dst, ImageCopier.Options.sparseCopy(ImageCopier.defaultThreads()),
+                    (done, total) -> {
+                        progress.checkCancelled();
+                        counter.copied(done);
+                    });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancellationException("cancelled");
         }
     }
 

@@ -27,6 +27,7 @@ public final class NativeFiles {
     private static final int O_RDWR = 2;
     private static final int O_CLOEXEC = 0x80000;
     private static final int ENXIO = 6;
+    private static final int SYNC_FILE_RANGE_WRITE = 2;
     /** x86_64/aarch64 glibc struct stat: st_blocks (512-byte units) is at offset 64 on x86_64. */
     private static final int STAT_SIZE = 256;
     private static final long ST_BLOCKS_OFFSET = 64;
@@ -90,6 +91,12 @@ public final class NativeFiles {
                 ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT), true);
     }
 
+    private static final class SyncFileRange {
+        static final MethodHandle H = Native.downcall("sync_file_range", FunctionDescriptor.of(
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_INT), false);
+    }
+
     private static final class Fallocate {
         static final MethodHandle H = Native.downcall("fallocate", FunctionDescriptor.of(
                 ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
@@ -150,6 +157,22 @@ public final class NativeFiles {
             return (int) Native.ERRNO.get(err, 0L) == ENXIO ? -1 : -2;
         } catch (Throwable t) {
             return -2;
+        }
+    }
+
+    /**
+     * Starts writing the file's dirty pages to the device without waiting for them (sync_file_range with
+     * SYNC_FILE_RANGE_WRITE over the whole file), so that a later fsync finds most of the work done. No durability
+     * promise on its own; false when unsupported or failed.
+     */
+    public static boolean startWriteback(int fd) {
+        if (fd < 0 || SyncFileRange.H == null) {
+            return false;
+        }
+        try {
+            return (int) SyncFileRange.H.invokeExact(fd, 0L, 0L, SYNC_FILE_RANGE_WRITE) == 0;
+        } catch (Throwable t) {
+            return false;
         }
     }
 

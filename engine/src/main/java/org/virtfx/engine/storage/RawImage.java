@@ -178,7 +178,8 @@ final class RawImage extends AbstractDiskImage {
             }
             long dataStart = data == -1 ? end : Math.min(data, end);
             if (dataStart > pos) {
-                out.add(new MapExtent(pos, dataStart - pos, 0, true, true, false, false, -1, file));
+                // a hole still has a place in the file (qemu-img map prints it too): reading there gives the zeros
+                out.add(new MapExtent(pos, dataStart - pos, 0, true, true, false, false, pos, file));
                 pos = dataStart;
                 continue;
             }

@@ -200,6 +200,20 @@ class QemuImgInteropTest {
                 && e.getMessage().contains("log") && e.getMessage().contains("qemu-img check -r all"), e.getMessage());
     }
 
+    /** A sparse raw file maps like qemu-img maps it: data and holes, each with its place in the file. */
+    @org.junit.jupiter.api.Test
+    void rawMapMatchesQemu() throws Exception {
+        Path img = dir.resolve("sparse.raw");
+        try (var f = new java.io.RandomAccessFile(img.toFile(), "rw"); var ch = f.getChannel()) {
+            f.setLength(8 << 20);
+            ch.write(ByteBuffer.wrap(new byte[65536]).put(0, (byte) 7), 1 << 20);
+            ch.write(ByteBuffer.wrap(new byte[] {9}), (5 << 20) + 123);
+        }
+        String qemu = run(dir, "qemu-img", "map", "-f", "raw", "--output=json", img.toString());
+        String mine = virtfx(dir, "img", "map", "-f", "raw", "--output", "json", img.toString());
+        assertEquals(JSON.readTree(qemu), JSON.readTree(mine));
+    }
+
     /** Runs {@code virtfx ...} in-process; throws unless it exits 0. */
     static String virtfx(Path cwd, String... args) throws IOException {
         StringWriter out = new StringWriter();
