@@ -4,11 +4,12 @@
 # qemu-img convert's default target cache mode is "unsafe" (no fsync at the end) while virtfx's default leaves a
 # durable target (one fsync at the end), so both pairs are timed: qemu-img vs virtfx -t unsafe, and
 # qemu-img -t writeback vs virtfx. Each case runs REPEAT times (default 3);
-# the median wall time and the median CPU time (user+sys, which other jobs on a shared machine disturb far less than
+# the tools take turns, and the median wall time and the median CPU time (user+sys, which other jobs on a shared machine disturb far less than
 # the wall time) are shown. virtfx times include the JVM start, shown on the "jvm start" line (`virtfx img info`).
 # Then the block-layer throughput (bench/storage-bench.sh: sequential 1 MiB and random 4 KiB, qcow2 vs raw) runs
 # with the same size, and `qemu-img bench` gives QEMU's sequential 1 MiB figures for the same formats.
-# Usage: bench/convert-bench.sh [WORKDIR]   (VIRTFX=path/to/virtfx to use another launcher; SIZE_MIB=2048, REPEAT=3)
+# Usage: bench/convert-bench.sh [WORKDIR]   (VIRTFX=path/to/virtfx to use another launcher; SIZE_MIB=2048, REPEAT=3;
+#        ONLY="qcow2->raw,raw->qcow2" runs just those conversions; BLOCK=0 skips the block-layer part)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 VIRTFX="${VIRTFX:-$ROOT/virtfx}"
@@ -39,23 +40,20 @@ cat "$SRC" "$WORK/src.qcow2" > /dev/null
 
 now() { date +%s.%N; }
 median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-declare -A T C
-run() { # name tool args...   (median of REPEAT runs: wall time in T, CPU time user+sys in C)
+declare -A W C
+once() { # name tool args...   (one timed run: wall time appended to W[name], CPU time user+sys to C[name])
   local name=$1; shift
-  local walls="" cpus="" r
-  for ((r = 0; r < REPEAT; r++)); do
-    rm -f "$WORK/out"*
-    # the previous target's dirty pages must not be written back during this run (either tool would pay for them)
-    sync
-    /usr/bin/time -f "%e %U %S" -o "$WORK/time.txt" "$@" > /dev/null
-    read -r e u s < <(tail -n1 "$WORK/time.txt")
-    walls+="$e"$'\n'; cpus+="$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.2f", u+s}')"$'\n'
-  done
-  T[$name]=$(printf '%s' "$walls" | median)
-  C[$name]=$(printf '%s' "$cpus" | median)
+  rm -f "$WORK/out"*
+  # the previous target's dirty pages must not be written back during this run (either tool would pay for them)
+  sync
+  /usr/bin/time -f "%e %U %S" -o "$WORK/time.txt" "$@" > /dev/null
+  read -r e u s < <(tail -n1 "$WORK/time.txt")
+  W[$name]+="$e"$'\n'; C[$name]+="$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.2f", u+s}')"$'\n'
 }
-run jvm "$VIRTFX" img info "$WORK/text.bin"
-echo "jvm start (virtfx img info): ${T[jvm]} s wall, ${C[jvm]} s CPU"
+wall() { printf '%s' "${W[$1]}" | median; }
+cpu() { printf '%s' "${C[$1]}" | median; }
+for ((r = 0; r < REPEAT; r++)); do once jvm "$VIRTFX" img info "$WORK/text.bin"; done
+echo "jvm start (virtfx img info): $(wall jvm) s wall, $(cpu jvm) s CPU"
 cases=("qcow2->raw|-f qcow2 -O raw $WORK/src.qcow2 $WORK/out.raw"
        "raw->qcow2|-f raw -O qcow2 $SRC $WORK/out.qcow2"
        "raw->qcow2 -c|-c -f raw -O qcow2 $SRC $WORK/out.qcow2")
@@ -65,24 +63,34 @@ printf '%-14s %8s %8s %8s %8s %7s %7s | %8s %8s %7s\n' "conversion" "qemu" "q-cp
   "qemu-wb" "virtfx" "ratio"
 for c in "${cases[@]}"; do
   name=${c%%|*}; args=${c#*|}
-  # shellcheck disable=SC2086
-  run "q:$name" qemu-img convert $args
-  # shellcheck disable=SC2086
-  run "u:$name" "$VIRTFX" img convert -t unsafe $args
-  # shellcheck disable=SC2086
-  run "w:$name" qemu-img convert -t writeback $args
-  # shellcheck disable=SC2086
-  run "v:$name" "$VIRTFX" img convert $args
+  if [[ -n "${ONLY:-}" && ",$ONLY," != *",$name,"* ]]; then
+    continue
+  fi
+  # the tools take turns, so that slow phases of the machine (see the README) fall on both alike
+  for ((r = 0; r < REPEAT; r++)); do
+    # shellcheck disable=SC2086
+    once "q:$name" qemu-img convert $args
+    # shellcheck disable=SC2086
+    once "u:$name" "$VIRTFX" img convert -t unsafe $args
+    # shellcheck disable=SC2086
+    once "w:$name" qemu-img convert -t writeback $args
+    # shellcheck disable=SC2086
+    once "v:$name" "$VIRTFX" img convert $args
+  done
   # the result must be right, not only fast
   out=$(ls "$WORK"/out.*)
   qemu-img compare -q "$SRC" "$out" || { echo "MISMATCH in $name" >&2; exit 1; }
-  q=${T[q:$name]}; u=${T[u:$name]}; w=${T[w:$name]}; v=${T[v:$name]}; qc=${C[q:$name]}; uc=${C[u:$name]}
+  q=$(wall "q:$name"); u=$(wall "u:$name"); w=$(wall "w:$name"); v=$(wall "v:$name")
+  qc=$(cpu "q:$name"); uc=$(cpu "u:$name")
   printf '%-14s %8.2f %8.2f %8.2f %8.2f %7.2f %7.2f | %8.2f %8.2f %7.2f\n' "$name" "$q" "$qc" "$u" "$uc" \
     "$(awk -v a="$u" -v b="$q" 'BEGIN{printf "%.3f", a/b}')" "$(awk -v a="$uc" -v b="$qc" 'BEGIN{printf "%.3f", a/(b > 0 ? b : 0.01)}')" \
     "$w" "$v" "$(awk -v a="$v" -v b="$w" 'BEGIN{printf "%.3f", a/b}')"
 done
 rm -f "$WORK"/out* "$WORK/rand.bin" "$WORK/text.bin"
 
+if [[ "${BLOCK:-1}" == 0 ]]; then
+  exit 0
+fi
 echo
 echo "block layer, ${SIZE_MIB} MiB images (VirtFX):"
 "$ROOT/bench/storage-bench.sh" "$SIZE_MIB" 20000 "$WORK"

@@ -78,10 +78,7 @@ class ImageCopierTest {
     void compressesAndWritesExistingTargets() throws Exception {
         Path src = source("raw");
         Path small = tmp.resolve("c.qcow2");
-        try (DiskImage s = DiskImages.open(src, "raw", true, true);
-             DiskImage d = DiskImages.create(small, "qcow2", CreateOptions.ofSize(SIZE))) {
-            ImageCopier.copy(s, d, new ImageCopier.Options(true, 2, 4096, false, false), null);
-        }
+        copyToNewQcow2(src, small, new ImageCopier.Options(true, 2, 4096, false, false));
         // an existing target full of other data: every byte is replaced, zeros included (-n)
         Path existing = tmp.resolve("e.raw");
         try (DiskImage d = DiskImages.create(existing, "raw", CreateOptions.ofSize(SIZE))) {
@@ -109,11 +106,17 @@ class ImageCopierTest {
     void writesEveryByteWithSparseZero() throws Exception {
         Path src = source("raw");
         Path dst = tmp.resolve("full.qcow2");
-        try (DiskImage s = DiskImages.open(src, "raw", true, true);
-             DiskImage d = DiskImages.create(dst, "qcow2", CreateOptions.ofSize(SIZE))) {
-            ImageCopier.copy(s, d, new ImageCopier.Options(false, 2, 0, false, false), null);
+        copyToNewQcow2(src, dst, new ImageCopier.Options(false, 2, 0, false, false));
+        try (DiskImage s = DiskImages.open(src, "raw", true, true); DiskImage d = DiskImages.open(dst, "qcow2", true, true)) {
             assertArrayEquals(ImageTestSupport.readAll(s), ImageTestSupport.readAll(d));
             assertFalse(d.map(0, SIZE).stream().anyMatch(e -> !e.data()), "-S 0 allocates everything");
+        }
+    }
+
+    private static void copyToNewQcow2(Path rawSource, Path target, ImageCopier.Options options) throws Exception {
+        try (DiskImage s = DiskImages.open(rawSource, "raw", true, true);
+             DiskImage d = DiskImages.create(target, "qcow2", CreateOptions.ofSize(SIZE))) {
+            ImageCopier.copy(s, d, options, null);
         }
     }
 
