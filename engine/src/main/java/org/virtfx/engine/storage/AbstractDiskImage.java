@@ -52,6 +52,40 @@ public abstract class AbstractDiskImage implements DiskImage {
         return counters;
     }
 
+    /** A step of opening an image that may fail. */
+    @FunctionalInterface
+    protected interface OpenStep<T> {
+        T run() throws IOException;
+    }
+
+    /** Runs {@code step}; if it fails, {@code opened} (what was opened for it) is closed before the error goes on. */
+    protected static <T> T closingOnFailure(AutoCloseable opened, OpenStep<T> step) throws IOException {
+        try {
+            return step.run();
+        } catch (IOException | RuntimeException e) {
+            try {
+                opened.close();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /** A step of opening an image that may fail and gives nothing back. */
+    @FunctionalInterface
+    protected interface OpenAction {
+        void run() throws IOException;
+    }
+
+    /** Runs {@code action}; if it fails, {@code opened} is closed before the error goes on. */
+    protected static void closingOnFailure(AutoCloseable opened, OpenAction action) throws IOException {
+        closingOnFailure(opened, () -> {
+            action.run();
+            return null;
+        });
+    }
+
     /** Throws unless {@code [offset, offset+length)} lies on the disk. */
     protected final void checkRange(long offset, long length) throws IOException {
         Ranges.check(file, offset, length, size);

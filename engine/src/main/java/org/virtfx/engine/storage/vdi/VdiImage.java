@@ -55,20 +55,9 @@ final class VdiImage extends BlockMappedImage {
 
     static VdiImage open(VdiFormat format, Path file, OpenOptions options) throws IOException {
         FileChannel ch = openChannel(file, options.readOnly());
-        VdiImage img;
-        try {
-            img = parse(format, file, options.readOnly(), ch);
-        } catch (IOException | RuntimeException e) {
-            ch.close();
-            throw e;
-        }
+        VdiImage img = closingOnFailure(ch, () -> parse(format, file, options.readOnly(), ch));
         if (img.differencing) {
-            try {
-                img.findParent(options.backing());
-            } catch (IOException | RuntimeException e) {
-                img.close();
-                throw e;
-            }
+            closingOnFailure(img, () -> img.findParent(options.backing()));
         }
         return img;
     }

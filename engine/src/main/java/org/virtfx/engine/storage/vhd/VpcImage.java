@@ -70,20 +70,9 @@ final class VpcImage extends BlockMappedImage {
 
     static VpcImage open(VpcFormat format, Path file, OpenOptions options) throws IOException {
         FileChannel ch = openChannel(file, options.readOnly());
-        VpcImage img;
-        try {
-            img = parse(format, file, options.readOnly(), ch);
-        } catch (IOException | RuntimeException e) {
-            ch.close();
-            throw e;
-        }
+        VpcImage img = closingOnFailure(ch, () -> parse(format, file, options.readOnly(), ch));
         if (img.differencing) {
-            try {
-                img.findParent(ch, options.backing());
-            } catch (IOException | RuntimeException e) {
-                img.close();
-                throw e;
-            }
+            closingOnFailure(img, () -> img.findParent(ch, options.backing()));
         }
         return img;
     }

@@ -81,12 +81,7 @@ final class VhdxImage extends BlockMappedImage {
     static VhdxImage open(VhdxFormat format, Path file, OpenOptions options) throws IOException {
         VhdxImage img = open(format, file, options.readOnly());
         if (img.parentLocator != null) {
-            try {
-                img.findParent(options.backing());
-            } catch (IOException | RuntimeException e) {
-                img.close();
-                throw e;
-            }
+            closingOnFailure(img, () -> img.findParent(options.backing()));
         }
         return img;
     }
@@ -145,12 +140,7 @@ final class VhdxImage extends BlockMappedImage {
             throw new ImageFormatException(file, "VirtFX opens vhdx images read-only; convert it (virtfx img convert -O qcow2) to write");
         }
         FileChannel ch = openChannel(file, true);
-        try {
-            return parse(format, file, ch);
-        } catch (IOException | RuntimeException e) {
-            ch.close();
-            throw e;
-        }
+        return closingOnFailure(ch, () -> parse(format, file, ch));
     }
 
     private static int crc(ByteBuffer b, int len) {
