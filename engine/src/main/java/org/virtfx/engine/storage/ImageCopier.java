@@ -82,6 +82,8 @@ public final class ImageCopier {
     private final int granule;
     private final ReentrantLock writeGate = new ReentrantLock();
     private final AtomicLong written = new AtomicLong();
+    /** Set when the copy ends early (an error, a cancel): workers stop at their next chunk. */
+    private volatile boolean stopped;
     /** A descriptor of the target file for write-behind, or -1. */
     private int writeBehindFd = -1;
 
@@ -188,11 +190,35 @@ public final class ImageCopier {
             }
             throw new IOException(c);
         } finally {
-            pool.shutdownNow();
-            // the images must outlive every worker
-            while (!pool.awaitTermination(1, TimeUnit.SECONDS)) {
-                Thread.onSpinWait();
+            // Never interrupt the workers: an interrupt during FileChannel I/O closes the channel, i.e. the image.
+            // Queued windows are dropped, running ones stop at their next chunk.
+            stopped = true;
+            for (Future<?> f : futures) {
+                f.cancel(false);
             }
+            pool.shutdown();
+            awaitWorkers(pool);
+        }
+    }
+
+    /**
+     * Waits for every worker to stop, even if this thread is interrupted meanwhile (a cancelled GUI task is): the
+     * caller closes the images next, and no worker may still be writing then. The interrupt is kept for the caller.
+     * (A worker finishes its current chunk, at most a few milliseconds.)
+     */
+    private static void awaitWorkers(ExecutorService pool) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (pool.awaitTermination(1, TimeUnit.SECONDS)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -251,6 +277,9 @@ public final class ImageCopier {
             long end = w.pieces[i] + w.pieces[i + 1];
             // chunks are whole granules (both powers of two, pieces start on the granule grid)
             for (long at = w.pieces[i]; at < end; at += chunk) {
+                if (stopped) {
+                    return;
+                }
                 int len = (int) Math.min(chunk, end - at);
                 buf.clear().limit(len);
                 src.read(at, buf);

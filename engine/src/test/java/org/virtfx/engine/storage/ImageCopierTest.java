@@ -142,6 +142,25 @@ class ImageCopierTest {
     }
 
     @Test
+    void anInterruptStopsTheCopyAndItsThreads() throws Exception {
+        Path src = source("raw");
+        try (DiskImage s = DiskImages.open(src, "raw", true, true);
+             DiskImage d = DiskImages.create(tmp.resolve("i.qcow2"), "qcow2", CreateOptions.ofSize(SIZE))) {
+            int[] calls = {0};
+            // a cancelled JavaFX task interrupts its thread
+            assertThrows(InterruptedException.class, () -> ImageCopier.copy(s, d, ImageCopier.Options.sparseCopy(2),
+                    (done, total) -> {
+                        if (++calls[0] == 2) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }));
+            Thread.interrupted();
+            assertFalse(Thread.getAllStackTraces().keySet().stream()
+                    .anyMatch(t -> t.getName().equals("image-copy") && t.isAlive()), "no copy thread is left");
+        }
+    }
+
+    @Test
     void refusesWhatCannotWork() throws Exception {
         Path src = source("raw");
         try (DiskImage s = DiskImages.open(src, "raw", true, true);
