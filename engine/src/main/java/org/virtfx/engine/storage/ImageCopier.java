@@ -48,11 +48,11 @@ public final class ImageCopier {
     public record Options(boolean compress, int threads, int sparse, boolean existingTarget, boolean writeBehind) {
         public Options {
             if (threads < 1 || threads > 16) {
-                throw new IllegalArgumentException("threads must be from 1 to 16 (got " + threads + ")");
+                throw new IllegalArgumentException("copy threads (-m) must be from 1 to 16 (got " + threads + ")");
             }
             if (sparse != 0 && (sparse < 512 || sparse > (64 << 20) || Integer.bitCount(sparse) != 1)) {
-                throw new IllegalArgumentException("the sparse size must be 0 or a power of two from 512 to 64M (got "
-                        + sparse + ")");
+                throw new IllegalArgumentException("the zero-run size (-S) must be 0 or a power of two from 512 to 64M"
+                        + " (got " + sparse + ")");
             }
         }
 
@@ -70,8 +70,8 @@ public final class ImageCopier {
         void copied(long done, long total);
     }
 
-    /** A window of the disk with the ranges to copy in it, as {start, length} pairs. */
-    private record Window(long start, long[] pieces) {
+    /** A window of the disk: the ranges to copy in it, as {start, length} pairs. */
+    private record Window(long[] pieces) {
     }
 
     private final DiskImage src;
@@ -240,7 +240,7 @@ public final class ImageCopier {
             long end = e.start() + e.length();
             for (long w = e.start() / window * window; w < end; w += window) {
                 if (w != current) {
-                    addWindow(windows, current, pieces);
+                    addWindow(windows, pieces);
                     current = w;
                 }
                 long wEnd = Math.min(w + window, size);
@@ -256,19 +256,16 @@ public final class ImageCopier {
                 }
             }
         }
-        addWindow(windows, current, pieces);
+        addWindow(windows, pieces);
         return windows;
     }
 
-    private static void addWindow(List<Window> windows, long start, List<Long> pieces) {
-        if (start < 0) {
+    /** Closes the current window (none yet when {@code pieces} is empty) with the pieces collected for it. */
+    private static void addWindow(List<Window> windows, List<Long> pieces) {
+        if (pieces.isEmpty()) {
             return;
         }
-        long[] p = new long[pieces.size()];
-        for (int i = 0; i < p.length; i++) {
-            p[i] = pieces.get(i);
-        }
-        windows.add(new Window(start, p));
+        windows.add(new Window(pieces.stream().mapToLong(Long::longValue).toArray()));
         pieces.clear();
     }
 

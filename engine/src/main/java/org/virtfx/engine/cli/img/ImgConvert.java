@@ -1,6 +1,5 @@
 package org.virtfx.engine.cli.img;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 
@@ -66,10 +65,15 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int threadCount = threads != null ? threads : ImageCopier.defaultThreads();
-        if (threadCount < 1 || threadCount > 16) {
-            throw new IllegalArgumentException("-m must be from 1 to 16 (got " + threadCount + ")");
+        boolean flush = cacheMode.equals("writeback");
+        if (!flush && !cacheMode.equals("unsafe")) {
+            throw new IllegalArgumentException("-t must be writeback or unsafe (got " + cacheMode + ")");
         }
+        long sparse = org.virtfx.engine.cli.SizeParser.parse(sparseSize, 1);
+        // the copier checks -m and -S (its messages name them); checked here, before anything is created
+        ImageCopier.Options copy = new ImageCopier.Options(compress,
+                threads != null ? threads : ImageCopier.defaultThreads(), (int) Math.min(sparse, Integer.MAX_VALUE),
+                noCreate, flush);
         ImageFormat tf = DiskImages.format(targetFormat);
         if (!tf.capabilities().contains(Capability.CREATE)) {
             throw new IllegalArgumentException("format '" + targetFormat + "' cannot be written by VirtFX");
@@ -80,31 +84,19 @@ final class ImgConvert implements java.util.concurrent.Callable<Integer> {
         if (source.toAbsolutePath().normalize().equals(target.toAbsolutePath().normalize())) {
             throw new IllegalArgumentException("source and target are the same file: " + source);
         }
-        if (!cacheMode.equals("writeback") && !cacheMode.equals("unsafe")) {
-            throw new IllegalArgumentException("-t must be writeback or unsafe (got " + cacheMode + ")");
-        }
-        boolean flush = cacheMode.equals("writeback");
         PrintWriter out = spec.commandLine().getOut();
         try (DiskImage src = DiskImages.open(source, sourceFormat, true, true)) {
             CreateOptions co = CreateOptions.parse(src.size(), options);
             if (co.backingFile() != null) {
                 throw new IllegalArgumentException("convert writes a standalone image; backing_file is not supported here");
             }
-            long sparse = org.virtfx.engine.cli.SizeParser.parse(sparseSize, 1);
-            if (sparse != 0 && (sparse < 512 || sparse > (64 << 20) || Long.bitCount(sparse) != 1)) {
-                throw new IllegalArgumentException("-S must be 0 or a power of two from 512 to 64M (got " + sparseSize + ")");
-            }
             try (DiskImage dst = noCreate ? DiskImages.open(target, targetFormat, false, true)
                     : DiskImages.create(target, targetFormat, co)) {
-                if (dst.size() < src.size()) {
-                    throw new IOException(target + ": the " + targetFormat + " image is smaller (" + dst.size()
-                            + " bytes) than the source (" + src.size() + " bytes)");
-                }
                 // like qemu-img convert (cache=unsafe): an interrupted convert leaves an unusable target anyway,
                 // so allocations are not ordered by barriers; the single flush below makes the result durable
                 dst.setWriteOrdering(false);
                 PrintWriter progress = display.progressTo(out);
-                ImageCopier.copy(src, dst, new ImageCopier.Options(compress, threadCount, (int) sparse, noCreate, flush),
+                ImageCopier.copy(src, dst, copy,
                         progress == null ? null : (done, total) -> ProgressOptions.show(progress, done, total));
                 if (flush) {
                     dst.flush();
